@@ -1,0 +1,50 @@
+// Event journal v1 (docs/fault-plan.md): what the shim saw and did, read back by the harness.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace faultline::faults {
+
+struct Event {
+  std::string ev;                 // start, open, write, read, sync, dirsync, truncate, rename, unlink, close, fault, untracked
+  std::int64_t pid = 0;
+  std::string file;               // relative to target_dir ("" when not applicable)
+  std::int64_t fd = -1;
+  std::int64_t off = -1;
+  std::int64_t len = -1;
+  std::int64_t ret = 0;
+  std::int64_t size = -1;
+  std::string kind;               // for ev == "fault"
+  nlohmann::ordered_json raw;     // the whole line, for kind-specific fields and for reports
+};
+
+// Reads a journal. Throws std::runtime_error naming the file and line on a malformed line. A missing file reads as
+// no events (the engine may have died before the shim wrote anything).
+std::vector<Event> read_journal(const std::filesystem::path& path);
+
+// What one file went through according to the journal, in order of events.
+struct FileHistory {
+  std::string file;
+  bool created = false;            // created by a run covered by this journal
+  bool dir_synced_after_create = false;
+  std::uint64_t size = 0;          // size implied by writes and truncates
+  std::uint64_t synced_size = 0;   // size that the last successful sync made durable
+  std::uint64_t bytes_written = 0; // total bytes reported written
+  std::uint64_t write_calls = 0;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> writes;  // (off, ret) of each successful write, in order
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> lost;    // [from, to) lost by fsync errors
+  bool untracked = false;          // the shim saw a call it cannot follow (mmap for writing, stdio)
+};
+std::map<std::string, FileHistory> summarize(const std::vector<Event>& events);
+
+// Faults that fired, in journal order.
+std::vector<Event> fired_faults(const std::vector<Event>& events);
+
+}  // namespace faultline::faults

@@ -1,0 +1,55 @@
+// Storage faults applied by the harness to files while the engine is down: power loss and at-rest damage.
+//
+// Model (power loss): SIGKILL loses nothing from the page cache, so after a kill every written byte is still in the
+// file. A power loss additionally loses what was never made durable. For each target file we keep the prefix that
+// the last successful sync covered ([0, synced_size)), minus ranges lost by failed fsyncs, and replace the unsynced
+// suffix according to the model: dropped whole, kept as a random prefix, or torn per sector (each sector old, new,
+// zeros or garbage). A file created but never made durable by an fsync of its directory may vanish. Writes that
+// overwrote bytes below synced_size after the last sync are kept as written (the journal does not hold old bytes):
+// the model is exact for append-only files and truncation, approximate for in-place overwrites.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "faultline/journal.h"
+#include "faultline/rng.h"
+
+namespace faultline::faults {
+
+enum class PowerLossModel { kDropUnsynced, kRandomPrefix, kSectorTear512, kSectorTear4096 };
+const char* to_string(PowerLossModel model);
+PowerLossModel power_loss_model_from_string(const std::string& name);  // throws std::invalid_argument
+
+struct PowerLossAction {
+  std::string file;
+  std::string action;                 // kept, truncated, torn, vanished, lost_range_zeroed
+  std::uint64_t size_before = 0;
+  std::uint64_t size_after = 0;
+  std::uint64_t synced_size = 0;
+  std::string detail;                 // per-sector choices etc., human readable
+};
+
+// Rewrites every file in `histories` (paths relative to `data_dir`) into a state a real disk could leave.
+// Every choice is drawn from `rng`. Returns what it did, per file, for the fault ledger.
+std::vector<PowerLossAction> apply_power_loss(const std::filesystem::path& data_dir,
+                                              const std::map<std::string, FileHistory>& histories,
+                                              PowerLossModel model, Rng& rng);
+
+// At-rest damage. Each throws std::runtime_error naming the file on I/O failure, and fsyncs the file.
+void flip_bit(const std::filesystem::path& file, std::uint64_t offset, int bit);
+void zero_range(const std::filesystem::path& file, std::uint64_t offset, std::uint64_t length);
+void garbage_range(const std::filesystem::path& file, std::uint64_t offset, std::uint64_t length, Rng& rng);
+void truncate_to(const std::filesystem::path& file, std::uint64_t size);
+
+// Bypass detection: a target file that exists with a size the journal cannot explain (bytes written without the
+// shim seeing them: static binary, stdio's internal writes, mmap, io_uring). Returns a message per file, empty when
+// everything is explained.
+std::vector<std::string> detect_bypass(const std::filesystem::path& data_dir,
+                                       const std::map<std::string, FileHistory>& histories,
+                                       const std::vector<std::string>& target_globs);
+
+}  // namespace faultline::faults
