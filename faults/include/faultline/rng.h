@@ -68,7 +68,8 @@ class Rng {
     if (bound == 0) return 0;
     for (;;) {
       const std::uint64_t x = next();
-      const unsigned __int128 m = static_cast<unsigned __int128>(x) * bound;
+      __extension__ using u128 = unsigned __int128;  // GCC and Clang; -Wpedantic knows no 128-bit type
+      const u128 m = static_cast<u128>(x) * bound;
       const auto low = static_cast<std::uint64_t>(m);
       if (low >= bound || low >= (-bound) % bound) return static_cast<std::uint64_t>(m >> 64);
     }

@@ -1,0 +1,283 @@
+#include "commands.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <random>
+#include <regex>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "faultline/harness/campaign.h"
+#include "faultline/harness/log.h"
+#include "faultline/harness/report_build.h"
+#include "faultline/reports/report.h"
+
+#ifndef FAULTLINE_SOURCE_DIR
+#define FAULTLINE_SOURCE_DIR "."
+#endif
+
+namespace faultline::cli {
+
+namespace fs = std::filesystem;
+using harness::CampaignConfig;
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+void on_sigint(int) { g_interrupted = true; }
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+fs::path self_dir() { return fs::read_symlink("/proc/self/exe").parent_path(); }
+
+fs::path default_scenario_dir() {
+  if (const char* env = std::getenv("FAULTLINE_SCENARIOS")) return env;
+  return fs::path(FAULTLINE_SOURCE_DIR) / "scenarios";
+}
+
+struct Common {
+  std::string scenario = "all";
+  std::string engine;
+  std::string profile;
+  std::string scenario_dir;
+  std::string shim;
+  std::string log_format = "text";
+  std::string work_dir;
+
+  void add_to(CLI::App* app, bool scenario_required) {
+    auto* s = app->add_option("--scenario", scenario,
+                              "scenario name, comma-separated names, 'all', or a path to a scenario .json");
+    if (scenario_required) s->required();
+    app->add_option("--engine", engine, "engine command with {dir} (black-box profile), e.g. \"./mydb --data {dir}\"");
+    app->add_option("--profile", profile, "engine profile .json (default: the built-in walkv profile)");
+    app->add_option("--scenario-dir", scenario_dir, "where scenario files live (default: the shipped scenarios/)");
+    app->add_option("--shim", shim, "path to libfaultfs.so (default: beside the faultline binary)");
+    app->add_option("--log-format", log_format, "text or json (slog-style JSON lines on stderr)")
+        ->check(CLI::IsMember({"text", "json"}));
+    app->add_option("--work-dir", work_dir, "where trial directories are made (default: /dev/shm when available)");
+  }
+
+  fs::path scenarios_path() const { return scenario_dir.empty() ? default_scenario_dir() : fs::path(scenario_dir); }
+
+  scenarios::EngineProfile load_profile() const {
+    if (!engine.empty() && !profile.empty()) throw UsageError("--engine and --profile exclude each other: give one");
+    if (!engine.empty()) return scenarios::command_profile(engine);
+    return scenarios::load_profile(profile.empty() ? scenarios_path() / "profiles" / "walkv.json" : fs::path(profile));
+  }
+
+  fs::path shim_path() const {
+    fs::path p = shim.empty() ? self_dir() / "libfaultfs.so" : fs::path(shim);
+    if (!fs::exists(p))
+      throw std::runtime_error(fmt::format("the fault shim {} does not exist: build the 'faultfs' target or pass --shim",
+                                           p.string()));
+    return fs::absolute(p);
+  }
+
+  void apply_log_format() const {
+    harness::log::set_format(log_format == "json" ? harness::log::Format::kJson : harness::log::Format::kText);
+  }
+};
+
+fs::path default_work_root(const std::string& requested, const std::string& what) {
+  if (!requested.empty()) return fs::absolute(requested);
+  const fs::path base = (fs::is_directory("/dev/shm") && ::access("/dev/shm", W_OK) == 0) ? fs::path("/dev/shm")
+                                                                                         : fs::temp_directory_path();
+  return base / fmt::format("faultline-{}-{}", what, ::getpid());
+}
+
+std::pair<std::uint32_t, std::uint32_t> parse_shard(const std::string& text) {
+  std::smatch m;
+  const std::regex re(R"((\d+)/(\d+))");
+  if (!std::regex_match(text, m, re) || std::stoul(m[2]) == 0 || std::stoul(m[1]) >= std::stoul(m[2]))
+    throw UsageError(fmt::format("--shard {}: expected K/N with 0 <= K < N, e.g. 0/4", text));
+  return {static_cast<std::uint32_t>(std::stoul(m[1])), static_cast<std::uint32_t>(std::stoul(m[2]))};
+}
+
+// Shard from the environment when --shard is absent: GoogleTest's variables, then Kubernetes Indexed Jobs.
+std::optional<std::pair<std::uint32_t, std::uint32_t>> shard_from_env() {
+  const char* idx = std::getenv("GTEST_SHARD_INDEX");
+  const char* total = std::getenv("GTEST_TOTAL_SHARDS");
+  if (idx && total) return parse_shard(fmt::format("{}/{}", idx, total));
+  const char* k8s = std::getenv("JOB_COMPLETION_INDEX");
+  const char* count = std::getenv("FAULTLINE_SHARDS");
+  if (k8s && count) return parse_shard(fmt::format("{}/{}", k8s, count));
+  if (k8s) throw UsageError("JOB_COMPLETION_INDEX is set but FAULTLINE_SHARDS (the job's completions) is not");
+  return std::nullopt;
+}
+
+std::pair<std::uint64_t, std::uint64_t> parse_seed_range(const std::string& text) {
+  std::smatch m;
+  if (!std::regex_match(text, m, std::regex(R"((\d+)\.\.(\d+))")) || std::stoull(m[1]) > std::stoull(m[2]))
+    throw UsageError(fmt::format("--seeds {}: expected A..B with A <= B, e.g. 1..500", text));
+  return {std::stoull(m[1]), std::stoull(m[2])};
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> load_corpus(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) throw UsageError(fmt::format("--corpus {}: cannot open the file", file.string()));
+  std::vector<std::pair<std::string, std::uint64_t>> out;
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (line.empty() || line[0] == '#') continue;
+    std::smatch m;
+    if (!std::regex_match(line, m, std::regex(R"(\s*([A-Za-z0-9_.-]+)\s+(\d+)\s*(#.*)?)")))
+      throw UsageError(fmt::format("{}:{}: expected \"<scenario> <seed>\", got \"{}\"", file.string(), n, line));
+    out.emplace_back(m[1], std::stoull(m[2]));
+  }
+  return out;
+}
+
+int cmd_scenarios(const Common& common) {
+  const auto all = scenarios::load_scenario_dir(common.scenarios_path());
+  for (const auto& s : all) std::cout << fmt::format("{:<28} {}\n", s.name, s.summary);
+  return 0;
+}
+
+}  // namespace
+
+int run_command(CampaignConfig config, const std::string& report_path, bool quiet);
+int repro_trial(const scenarios::Scenario& scenario, const scenarios::EngineProfile& profile, std::uint64_t seed,
+                const fs::path& shim, const fs::path& bindir, const fs::path& work_dir);
+
+int repro_command(const Common& common, std::uint64_t seed, const std::string& work_dir) {
+  const auto list = scenarios::resolve_scenarios(common.scenario, common.scenarios_path());
+  if (list.size() != 1) throw UsageError("repro replays one trial: give --scenario exactly one scenario");
+  const fs::path dir = work_dir.empty() ? fs::path("faultline-repro") / fmt::format("{}-{}", list[0].name, seed)
+                                        : fs::path(work_dir);
+  return repro_trial(list[0], common.load_profile(), seed, common.shim_path(), self_dir(), dir);
+}
+
+int main(int argc, char** argv) {
+  CLI::App app{"faultline: crash-testing harness for storage engines"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", FAULTLINE_VERSION);
+
+  Common run_opts, repro_opts, list_opts;
+  auto* run = app.add_subcommand("run", "run a crash campaign and write a JSON report");
+  run_opts.add_to(run, false);
+  std::optional<std::uint64_t> trials, seed;
+  std::string seeds, shard, report = "faultline-report.json", corpus, all_trials;
+  std::uint32_t jobs = std::max(1u, std::thread::hardware_concurrency());
+  std::optional<double> budget;
+  bool keep = false, quiet = false;
+  std::uint32_t determinism = 0;
+  run->add_option("--trials", trials, "number of trials (default 100)")->check(CLI::Range(1ull, 100000000ull));
+  run->add_option("--seeds", seeds, "explicit trial seeds A..B instead of --trials");
+  run->add_option("--seed", seed, "campaign seed (default: random, printed)");
+  run->add_option("--jobs,-j", jobs, "trials in parallel (default: number of cores)")->check(CLI::Range(1u, 1024u));
+  run->add_option("--shard", shard, "run shard K of N (K/N, 0-based); also from GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS or "
+                                    "JOB_COMPLETION_INDEX+FAULTLINE_SHARDS");
+  run->add_option("--report", report, "where to write the JSON report")->capture_default_str();
+  run->add_option("--time-budget", budget, "stop starting trials after this many seconds (report marked incomplete)");
+  run->add_flag("--keep", keep, "keep every trial directory, not only failing ones");
+  run->add_flag("--quiet,-q", quiet, "no progress line and no summary on stdout");
+  run->add_option("--check-determinism", determinism, "rerun N sampled trials and compare trace hashes");
+  run->add_option("--corpus", corpus, "file of \"<scenario> <seed>\" lines to run first (known failures)");
+  run->add_option("--all-trials", all_trials, "also write one JSON line per trial to this file");
+
+  auto* repro = app.add_subcommand("repro", "replay one trial step by step and keep its artifacts");
+  repro_opts.add_to(repro, true);
+  std::uint64_t repro_seed = 0;
+  repro->add_option("--seed", repro_seed, "the trial seed from the report")->required();
+
+  auto* list = app.add_subcommand("scenarios", "list the scenarios");
+  list_opts.add_to(list, false);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "faultline: " << e.what() << "\n(run `faultline --help` or `faultline <command> --help`)\n";
+    return 2;
+  }
+
+  try {
+    if (list->parsed()) return cmd_scenarios(list_opts);
+    if (repro->parsed()) {
+      repro_opts.apply_log_format();
+      return repro_command(repro_opts, repro_seed, repro_opts.work_dir);
+    }
+    run_opts.apply_log_format();
+    CampaignConfig config;
+    config.scenarios = scenarios::resolve_scenarios(run_opts.scenario, run_opts.scenarios_path());
+    config.profile = run_opts.load_profile();
+    config.shim = run_opts.shim_path();
+    config.bindir = self_dir();
+    config.seed = seed ? *seed : std::random_device{}() * 0x100000000ULL + std::random_device{}();
+    if (!seeds.empty() && trials) throw UsageError("--trials and --seeds exclude each other: give one");
+    if (!seeds.empty()) config.seed_range = parse_seed_range(seeds);
+    config.trials = trials;
+    config.jobs = jobs;
+    if (!shard.empty()) {
+      std::tie(config.shard_index, config.shard_count) = parse_shard(shard);
+    } else if (auto env = shard_from_env()) {
+      std::tie(config.shard_index, config.shard_count) = *env;
+    }
+    config.time_budget_s = budget;
+    config.keep_all = keep;
+    config.determinism_sample = determinism;
+    if (!corpus.empty()) config.corpus = load_corpus(corpus);
+    config.all_trials_jsonl = all_trials;
+    config.work_root = default_work_root(run_opts.work_dir, "run");
+    config.progress = !quiet && ::isatty(2) && !std::getenv("CI");
+    config.argv_prefix = {"faultline"};
+    if (!run_opts.engine.empty()) config.repro_extra = {"--engine", run_opts.engine};
+    if (!run_opts.profile.empty()) config.repro_extra = {"--profile", run_opts.profile};
+    if (!run_opts.scenario_dir.empty())
+      config.repro_extra.insert(config.repro_extra.end(), {"--scenario-dir", run_opts.scenario_dir});
+    return run_command(std::move(config), report, quiet);
+  } catch (const UsageError& e) {
+    std::cerr << "faultline: " << e.what() << '\n';
+    return 2;
+  } catch (const scenarios::ConfigError& e) {
+    std::cerr << "faultline: " << e.what() << '\n';
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "faultline: error: " << e.what() << '\n';
+    return 3;
+  }
+}
+
+int run_command(CampaignConfig config, const std::string& report_path, bool quiet) {
+  struct sigaction sa {};
+  sa.sa_handler = on_sigint;
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  const auto started = std::chrono::system_clock::now();
+  std::vector<std::string> names;
+  for (const auto& s : config.scenarios) names.push_back(s.name);
+  harness::log::info("campaign starting",
+                     {{"seed", std::to_string(config.seed)}, {"scenarios", fmt::format("{}", fmt::join(names, ","))},
+                      {"trials", config.seed_range ? config.seed_range->second - config.seed_range->first + 1
+                                                   : config.trials.value_or(100)},
+                      {"jobs", config.jobs}, {"shard", fmt::format("{}/{}", config.shard_index, config.shard_count)},
+                      {"engine", config.profile.command}, {"work_dir", config.work_root.string()}});
+  fs::create_directories(config.work_root);
+  auto result = harness::run_campaign(config, g_interrupted);
+  // The argv in the report must replay the trial: repro takes the scenario and the seed.
+  const auto doc = harness::build_report(config, result, started);
+  reports::write_atomic(report_path, reports::dump(doc));
+  std::error_code ec;
+  if (fs::is_empty(config.work_root, ec)) fs::remove(config.work_root, ec);
+  if (!quiet) std::cout << reports::render_summary(doc, ::isatty(1) && !std::getenv("NO_COLOR"));
+  harness::log::info("report written", {{"path", fs::absolute(report_path).string()}, {"status", doc["status"]}});
+  if (result.voided > 0)
+    harness::log::warn("some trials were void: their fault never fired", {{"void", result.voided}});
+  for (const auto& m : result.determinism_mismatches)
+    harness::log::error("trial is not deterministic", m);
+  return harness::campaign_exit_code(result);
+}
+
+}  // namespace faultline::cli

@@ -1,0 +1,5 @@
+#pragma once
+
+namespace faultline::cli {
+int main(int argc, char** argv);
+}

@@ -1,0 +1,67 @@
+// A child process with line-oriented stdin/stdout, stderr captured to a file, and deadlines on every wait.
+//
+// Spawning goes through Boost.Process (argv, environment, working directory, handle limits); waiting and killing go
+// through a pidfd (pidfd_open + poll + waitid(P_PIDFD)), because Boost 1.74's terminate()/wait_for() leave zombies,
+// block past their timeout and cannot tell `exit 9` from SIGKILL (NOTES §3). The child leads its own process group
+// and kill() signals the whole group, so an engine's helpers die with it.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace faultline::harness {
+
+struct ExitStatus {
+  bool exited = false;  // true: normal exit with `code`; false: killed by `signal`
+  int code = 0;
+  int signal = 0;
+  std::string describe() const;  // "exit 3", "killed by SIGKILL"
+};
+
+struct SpawnOptions {
+  std::vector<std::string> argv;
+  std::map<std::string, std::string> env_set;   // added to (or replacing in) the harness's environment
+  std::vector<std::string> env_unset;
+  std::filesystem::path stderr_path;            // the child's stderr goes here (appended)
+};
+
+enum class ReadResult { kLine, kEof, kTimeout };
+
+class ChildProcess {
+ public:
+  // Throws std::runtime_error if the program cannot be started (missing file, not executable).
+  explicit ChildProcess(const SpawnOptions& options);
+  ~ChildProcess();  // kills and reaps if still running
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  int pid() const { return pid_; }
+  // Writes `line` plus '\n' to the child's stdin. False if the child closed its stdin (it died).
+  bool send_line(const std::string& line);
+  // Reads one line (without '\n') from the child's stdout within `timeout`.
+  ReadResult read_line(std::string& line, std::chrono::milliseconds timeout);
+  // Waits for the child to end within `timeout`; nullopt if it is still running.
+  std::optional<ExitStatus> wait(std::chrono::milliseconds timeout);
+  // SIGKILL to the whole process group, then reap. Returns how the child ended (it may have ended by itself).
+  ExitStatus kill();
+  bool running() const { return !status_.has_value(); }
+  void close_stdin();
+
+ private:
+  int pid_ = -1;
+  int pidfd_ = -1;
+  int stdin_fd_ = -1;
+  int stdout_fd_ = -1;
+  std::string buffer_;
+  std::optional<ExitStatus> status_;
+};
+
+// Splits a command line into words like a shell would for quotes ('...' and "..." group, \ escapes outside single
+// quotes); no variables, globs or pipes. Throws std::invalid_argument on an unterminated quote.
+std::vector<std::string> split_command(const std::string& command);
+
+}  // namespace faultline::harness

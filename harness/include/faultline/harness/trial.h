@@ -1,0 +1,50 @@
+// One trial: a seeded workload, one or more fault + recovery cycles, and the oracle's verdict.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "faultline/harness/oracle.h"
+#include "faultline/scenarios/scenario.h"
+
+namespace faultline::harness {
+
+struct TrialConfig {
+  scenarios::Scenario scenario;
+  scenarios::EngineProfile profile;
+  std::uint64_t seed = 0;
+  std::filesystem::path work_dir;   // created by the trial; the caller removes it (or keeps it as artifacts)
+  std::filesystem::path shim;       // libfaultfs.so
+  std::filesystem::path bindir;     // replaces {bindir} in the engine command
+  std::function<void(const std::string&)> narrate;  // step-by-step story for `repro`; may be empty
+};
+
+enum class Verdict { kPass, kFail, kVoid, kError };
+const char* to_string(Verdict verdict);
+
+struct TrialResult {
+  std::string scenario;
+  std::uint64_t seed = 0;
+  Verdict verdict = Verdict::kPass;
+  std::vector<Violation> violations;
+  nlohmann::ordered_json faults = nlohmann::ordered_json::array();    // the fault ledger: what fired, where
+  nlohmann::ordered_json expected = nlohmann::ordered_json::object();
+  nlohmann::ordered_json observed = nlohmann::ordered_json::object();
+  nlohmann::ordered_json coverage = nlohmann::ordered_json::object(); // kind, field, offset class
+  std::vector<std::string> engine_log;  // last stderr lines of the last engine run
+  std::string hexdump;                  // around the damaged offset, before recovery
+  std::string error;                    // harness-side problem (verdict error)
+  std::string trace_hash;               // plan + journal + verdict
+  std::filesystem::path artifacts;
+  double seconds = 0;
+};
+
+// Runs the trial. Never throws for engine behaviour; harness-side problems give verdict kError with `error` set.
+TrialResult run_trial(const TrialConfig& config);
+
+}  // namespace faultline::harness

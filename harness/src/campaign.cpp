@@ -1,0 +1,212 @@
+#include "faultline/harness/campaign.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace faultline::harness {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+std::vector<TrialRef> plan_trials(const CampaignConfig& config) {
+  std::vector<TrialRef> refs;
+  const std::size_t n = config.scenarios.size();
+  auto scenario_index = [&](const std::string& name) -> std::size_t {
+    for (std::size_t i = 0; i < n; ++i)
+      if (config.scenarios[i].name == name) return i;
+    throw scenarios::ConfigError(fmt::format("--corpus: scenario '{}' is not part of this campaign", name));
+  };
+  std::size_t index = 0;
+  for (const auto& [name, seed] : config.corpus) refs.push_back({index++, scenario_index(name), seed});
+  if (config.seed_range) {
+    for (std::uint64_t s = config.seed_range->first; s <= config.seed_range->second; ++s) {
+      refs.push_back({index++, static_cast<std::size_t>((s - config.seed_range->first) % n), s});
+      if (s == UINT64_MAX) break;
+    }
+  } else {
+    const auto trials = config.trials.value_or(100);
+    for (std::uint64_t i = 0; i < trials; ++i) refs.push_back({index++, i % n, trial_seed(config.seed, i)});
+  }
+  std::vector<TrialRef> shard;
+  for (const auto& r : refs)
+    if (r.index % config.shard_count == config.shard_index) shard.push_back(r);
+  return shard;
+}
+
+std::string shell_join(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const auto& a : argv) {
+    const bool plain = !a.empty() && a.find_first_not_of(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-./=:,+{}") == std::string::npos;
+    std::string quoted = "'";
+    for (char c : a) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    out += (out.empty() ? "" : " ") + (plain ? a : quoted + "'");
+  }
+  return out;
+}
+
+std::vector<std::string> repro_argv(const CampaignConfig& config, const std::string& scenario, std::uint64_t seed) {
+  std::vector<std::string> argv = config.argv_prefix;
+  argv.insert(argv.end(), {"repro", "--scenario", scenario, "--seed", std::to_string(seed)});
+  argv.insert(argv.end(), config.repro_extra.begin(), config.repro_extra.end());
+  return argv;
+}
+
+namespace {
+
+class Aggregator {
+ public:
+  Aggregator(const CampaignConfig& config, CampaignResult& result) : config_(config), result_(result) {
+    if (!config.all_trials_jsonl.empty()) all_.open(config.all_trials_jsonl, std::ios::trunc);
+  }
+
+  void add(const TrialRef& ref, TrialResult trial) {
+    std::lock_guard lock(mutex_);
+    ++result_.total;
+    const std::string verdict = to_string(trial.verdict);
+    ++result_.per_scenario[trial.scenario][verdict];
+    switch (trial.verdict) {
+      case Verdict::kPass: ++result_.passed; break;
+      case Verdict::kFail: ++result_.failed; break;
+      case Verdict::kVoid: ++result_.voided; break;
+      case Verdict::kError: ++result_.errors; break;
+    }
+    for (const auto& v : trial.violations) ++result_.per_violation[v.name];
+    count_coverage(trial);
+    if (all_) {
+      nlohmann::ordered_json line{{"index", ref.index}, {"scenario", trial.scenario},
+                                  {"seed", std::to_string(trial.seed)}, {"verdict", verdict},
+                                  {"trace_hash", trial.trace_hash}, {"seconds", trial.seconds}};
+      all_ << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    }
+    const bool keep = trial.verdict != Verdict::kPass && kept_ < config_.keep_failed_max;
+    if (keep) ++kept_;
+    if (!config_.keep_all && !keep) {
+      std::error_code ec;
+      fs::remove_all(trial.artifacts, ec);
+      trial.artifacts.clear();
+    }
+    if (trial.verdict != Verdict::kPass) result_.failures.emplace_back(ref.index, std::move(trial));
+  }
+
+  std::size_t done() { std::lock_guard lock(mutex_); return result_.total; }
+  std::size_t bad() { std::lock_guard lock(mutex_); return result_.failed + result_.errors; }
+
+ private:
+  void count_coverage(const TrialResult& trial) {
+    auto& cov = result_.coverage;
+    const auto& c = trial.coverage;
+    if (!c.contains("kind")) return;
+    auto& kind = cov[c["kind"].get<std::string>()];
+    kind["trials"] = kind.value("trials", 0) + 1;
+    const bool fired = trial.verdict != Verdict::kVoid;
+    kind["fired"] = kind.value("fired", 0) + (fired ? 1 : 0);
+    auto& field = kind["fields"][c["field"].get<std::string>()];
+    field = field.is_null() ? 1 : field.get<int>() + 1;
+    // Offsets bucketed by position in the write stream: which eighth of the log the fault landed in.
+    if (c.contains("records") && c["records"].get<std::size_t>() > 0) {
+      const auto bucket = fmt::format("{}/8", c["record"].get<std::size_t>() * 8 / c["records"].get<std::size_t>());
+      auto& b = kind["record_position"][bucket];
+      b = b.is_null() ? 1 : b.get<int>() + 1;
+    }
+  }
+
+  const CampaignConfig& config_;
+  CampaignResult& result_;
+  std::mutex mutex_;
+  std::ofstream all_;
+  std::uint32_t kept_ = 0;
+};
+
+TrialConfig trial_config(const CampaignConfig& config, const TrialRef& ref, const std::string& suffix = "") {
+  TrialConfig t;
+  t.scenario = config.scenarios[ref.scenario];
+  t.profile = config.profile;
+  t.seed = ref.seed;
+  t.work_dir = config.work_root / fmt::format("{}-{}{}", t.scenario.name, ref.seed, suffix);
+  t.shim = config.shim;
+  t.bindir = config.bindir;
+  return t;
+}
+
+void show_progress(std::size_t done, std::size_t total, std::size_t bad, Clock::time_point start, bool final) {
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  const double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
+  const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0;
+  std::fprintf(stderr, "\r\033[K[%zu/%zu] %zu failing, %.1f trials/s, ETA %.0f s", done, total, bad, rate, eta);
+  if (final) std::fputc('\n', stderr);
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+CampaignResult run_campaign(const CampaignConfig& config, const std::atomic<bool>& interrupted) {
+  CampaignResult result;
+  const auto refs = plan_trials(config);
+  result.planned = refs.size();
+  Aggregator aggregate(config, result);
+  const auto start = Clock::now();
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> out_of_time{false};
+  auto worker = [&] {
+    for (;;) {
+      if (interrupted.load() || out_of_time.load()) return;
+      if (config.time_budget_s &&
+          std::chrono::duration<double>(Clock::now() - start).count() > *config.time_budget_s) {
+        out_of_time = true;
+        return;
+      }
+      const auto i = next.fetch_add(1);
+      if (i >= refs.size()) return;
+      aggregate.add(refs[i], run_trial(trial_config(config, refs[i])));
+    }
+  };
+  std::vector<std::thread> threads;
+  for (std::uint32_t j = 0; j < std::max(1u, config.jobs); ++j) threads.emplace_back(worker);
+  if (config.progress) {
+    while (aggregate.done() < refs.size() && !interrupted.load() && !out_of_time.load()) {
+      show_progress(aggregate.done(), refs.size(), aggregate.bad(), start, false);
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+  }
+  for (auto& t : threads) t.join();
+  if (config.progress) show_progress(aggregate.done(), refs.size(), aggregate.bad(), start, true);
+  std::sort(result.failures.begin(), result.failures.end(), [](auto& a, auto& b) { return a.first < b.first; });
+
+  if (interrupted.load()) {
+    result.incomplete = true;
+    result.incomplete_reason = "interrupted";
+  } else if (out_of_time.load() && result.total < refs.size()) {
+    result.incomplete = true;
+    result.incomplete_reason = fmt::format("time budget of {} s reached", *config.time_budget_s);
+  }
+  // Determinism: rerun an evenly spread sample and compare trace hashes.
+  if (config.determinism_sample > 0 && !interrupted.load()) {
+    std::map<std::size_t, std::string> first;
+    const auto step = std::max<std::size_t>(1, refs.size() / config.determinism_sample);
+    for (std::size_t i = 0; i < refs.size() && first.size() < config.determinism_sample; i += step) {
+      auto a = run_trial(trial_config(config, refs[i], "-det-a"));
+      auto b = run_trial(trial_config(config, refs[i], "-det-b"));
+      std::error_code ec;
+      fs::remove_all(a.artifacts, ec);
+      fs::remove_all(b.artifacts, ec);
+      first[i] = a.trace_hash;
+      if (a.trace_hash != b.trace_hash)
+        result.determinism_mismatches.push_back({{"scenario", a.scenario}, {"seed", std::to_string(a.seed)},
+                                                 {"first", a.trace_hash}, {"second", b.trace_hash},
+                                                 {"first_verdict", to_string(a.verdict)},
+                                                 {"second_verdict", to_string(b.verdict)}});
+    }
+  }
+  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return result;
+}
+
+}  // namespace faultline::harness

@@ -1,0 +1,206 @@
+#include "faultline/harness/process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include <boost/process.hpp>
+#include <boost/process/extend.hpp>
+#include <fmt/format.h>
+
+namespace bp = boost::process;
+
+namespace faultline::harness {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+
+int remaining_ms(Clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  return left < 0 ? 0 : static_cast<int>(left);
+}
+
+// Runs in the child between fork and exec: lead a new process group so kill() reaches every descendant.
+struct NewProcessGroup : bp::extend::handler {
+  template <typename Executor>
+  void on_exec_setup(Executor&) const {
+    ::setpgid(0, 0);
+  }
+};
+
+}  // namespace
+
+std::string ExitStatus::describe() const {
+  if (exited) return fmt::format("exit {}", code);
+  const char* name = sigabbrev_np(signal);
+  return fmt::format("killed by SIG{}", name ? name : std::to_string(signal));
+}
+
+ChildProcess::ChildProcess(const SpawnOptions& options) {
+  if (options.argv.empty()) throw std::invalid_argument("empty command");
+  static const bool sigpipe_ignored = [] { return ::signal(SIGPIPE, SIG_IGN) != SIG_ERR; }();
+  (void)sigpipe_ignored;
+
+  bp::environment env = boost::this_process::environment();
+  for (const auto& name : options.env_unset) env.erase(name);
+  for (const auto& [name, value] : options.env_set) env[name] = value;
+
+  bp::pipe in_pipe;
+  bp::pipe out_pipe;
+  std::error_code ec;
+  const std::string exe = options.argv[0].find('/') == std::string::npos
+                              ? bp::search_path(options.argv[0]).string()
+                              : options.argv[0];
+  if (exe.empty() || ::access(exe.c_str(), X_OK) != 0)
+    throw std::runtime_error(fmt::format("cannot run '{}': not found or not executable", options.argv[0]));
+  std::vector<std::string> args(options.argv.begin() + 1, options.argv.end());
+  bp::child child(bp::exe = exe, bp::args = args, bp::std_in < in_pipe, bp::std_out > out_pipe,
+                  bp::std_err > boost::filesystem::path(options.stderr_path.string()), env, bp::limit_handles,
+                  NewProcessGroup{}, ec);
+  if (ec) throw std::runtime_error(fmt::format("cannot start '{}': {}", exe, ec.message()));
+  pid_ = child.id();
+  child.detach();  // from here on the pidfd owns waiting and killing
+  pidfd_ = pidfd_open(pid_);
+  if (pidfd_ < 0) {
+    ::kill(-pid_, SIGKILL);
+    throw std::runtime_error(fmt::format("pidfd_open({}) failed: {}", pid_, std::strerror(errno)));
+  }
+  stdin_fd_ = ::fcntl(in_pipe.native_sink(), F_DUPFD_CLOEXEC, 3);
+  stdout_fd_ = ::fcntl(out_pipe.native_source(), F_DUPFD_CLOEXEC, 3);
+  ::fcntl(stdout_fd_, F_SETFL, ::fcntl(stdout_fd_, F_GETFL) | O_NONBLOCK);
+}
+
+ChildProcess::~ChildProcess() {
+  if (running()) kill();
+  if (stdin_fd_ >= 0) ::close(stdin_fd_);
+  if (stdout_fd_ >= 0) ::close(stdout_fd_);
+  if (pidfd_ >= 0) ::close(pidfd_);
+}
+
+bool ChildProcess::send_line(const std::string& line) {
+  if (stdin_fd_ < 0) return false;
+  std::string data = line + '\n';
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(stdin_fd_, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;  // EPIPE: the child is gone
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+void ChildProcess::close_stdin() {
+  if (stdin_fd_ >= 0) ::close(stdin_fd_);
+  stdin_fd_ = -1;
+}
+
+ReadResult ChildProcess::read_line(std::string& line, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    const auto newline = buffer_.find('\n');
+    if (newline != std::string::npos) {
+      line = buffer_.substr(0, newline);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      buffer_.erase(0, newline + 1);
+      return ReadResult::kLine;
+    }
+    if (stdout_fd_ < 0) return ReadResult::kEof;
+    pollfd p{stdout_fd_, POLLIN, 0};
+    const int ready = ::poll(&p, 1, remaining_ms(deadline));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0) return ReadResult::kTimeout;
+    char chunk[4096];
+    const ssize_t n = ::read(stdout_fd_, chunk, sizeof chunk);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n <= 0) {
+      ::close(stdout_fd_);
+      stdout_fd_ = -1;
+      if (!buffer_.empty()) {  // a last line without '\n' still counts
+        line = std::move(buffer_);
+        buffer_.clear();
+        return ReadResult::kLine;
+      }
+      return ReadResult::kEof;
+    }
+    buffer_.append(chunk, static_cast<std::size_t>(n));
+  }
+}
+
+std::optional<ExitStatus> ChildProcess::wait(std::chrono::milliseconds timeout) {
+  if (status_) return status_;
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    pollfd p{pidfd_, POLLIN, 0};
+    const int ready = ::poll(&p, 1, remaining_ms(deadline));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0) return std::nullopt;
+    siginfo_t info{};
+    if (::waitid(static_cast<idtype_t>(3 /* P_PIDFD */), static_cast<id_t>(pidfd_), &info, WEXITED) != 0) {
+      if (errno == EINTR) continue;
+      throw std::runtime_error(fmt::format("waitid(pid {}) failed: {}", pid_, std::strerror(errno)));
+    }
+    ExitStatus s;
+    s.exited = info.si_code == CLD_EXITED;
+    (s.exited ? s.code : s.signal) = info.si_status;
+    status_ = s;
+    // The group may still hold descendants of the engine: they must not outlive the trial.
+    ::kill(-pid_, SIGKILL);
+    return status_;
+  }
+}
+
+ExitStatus ChildProcess::kill() {
+  if (status_) return *status_;
+  ::syscall(SYS_pidfd_send_signal, pidfd_, SIGKILL, nullptr, 0);
+  ::kill(-pid_, SIGKILL);
+  auto status = wait(std::chrono::milliseconds(60000));
+  if (!status) throw std::runtime_error(fmt::format("process {} did not die within 60 s of SIGKILL", pid_));
+  return *status;
+}
+
+std::vector<std::string> split_command(const std::string& command) {
+  std::vector<std::string> words;
+  std::string word;
+  bool in_word = false;
+  char quote = 0;
+  for (std::size_t i = 0; i < command.size(); ++i) {
+    const char c = command[i];
+    if (quote) {
+      if (c == quote) {
+        quote = 0;
+      } else if (c == '\\' && quote == '"' && i + 1 < command.size()) {
+        word += command[++i];
+      } else {
+        word += c;
+      }
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+      in_word = true;
+    } else if (c == '\\' && i + 1 < command.size()) {
+      word += command[++i];
+      in_word = true;
+    } else if (c == ' ' || c == '\t' || c == '\n') {
+      if (in_word) words.push_back(word);
+      word.clear();
+      in_word = false;
+    } else {
+      word += c;
+      in_word = true;
+    }
+  }
+  if (quote) throw std::invalid_argument(fmt::format("unterminated {} quote in command: {}", quote, command));
+  if (in_word) words.push_back(word);
+  return words;
+}
+
+}  // namespace faultline::harness

@@ -1,0 +1,183 @@
+#include "run.h"
+
+#include <fnmatch.h>
+
+#include <fstream>
+
+#include <fmt/format.h>
+
+namespace faultline::harness::detail {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+bool matches_any(const std::string& file, const std::vector<std::string>& globs) {
+  for (const auto& g : globs)
+    if (::fnmatch(g.c_str(), file.c_str(), 0) == 0) return true;
+  return false;
+}
+
+std::size_t count_lines(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::size_t n = 0;
+  char buf[65536];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    for (std::streamsize i = 0; i < in.gcount(); ++i) n += buf[i] == '\n';
+    if (!in) break;
+  }
+  return n;
+}
+
+Runner::Runner(const TrialConfig& config) : config_(config) {
+  std::string command = config.profile.command;
+  for (std::size_t at; (at = command.find("{bindir}")) != std::string::npos;)
+    command.replace(at, 8, config.bindir.string());
+  command_ = split_command(command);
+}
+
+void Runner::say(const std::string& line) const {
+  if (config_.narrate) config_.narrate(line);
+}
+
+std::unique_ptr<EngineSession> Runner::make_session(const fs::path& data_dir, const std::string& label,
+                                                    std::vector<faults::FaultSpec> faults, bool all_files_targets,
+                                                    fs::path& journal, fs::path& stderr_path) {
+  const auto n = plan_counter_++;
+  faults::Plan plan;
+  plan.seed = derive_seed(config_.seed, fmt::format("plan-{}", n));
+  plan.journal = config_.work_dir / fmt::format("{:02}-{}.journal.jsonl", n, label);
+  plan.target_dir = fs::absolute(data_dir);
+  if (!all_files_targets) plan.targets = config_.profile.data_files;
+  plan.faults = std::move(faults);
+  const fs::path plan_path = config_.work_dir / fmt::format("{:02}-{}.plan", n, label);
+  faults::write_plan(plan, plan_path);
+  plans_.push_back(faults::render_plan(plan));
+  journals_.push_back(plan.journal);
+  journal = plan.journal;
+  stderr_path = config_.work_dir / fmt::format("{:02}-{}.stderr.log", n, label);
+
+  SpawnOptions options;
+  for (const auto& word : command_) {
+    std::string w = word;
+    for (std::size_t at; (at = w.find("{dir}")) != std::string::npos;) w.replace(at, 5, fs::absolute(data_dir).string());
+    options.argv.push_back(w);
+  }
+  options.env_set["LD_PRELOAD"] = config_.shim.string();
+  options.env_set["FAULTFS_PLAN"] = plan_path.string();
+  options.stderr_path = stderr_path;
+  return std::make_unique<EngineSession>(options, milliseconds(config_.profile.start_timeout_ms),
+                                         milliseconds(config_.profile.request_timeout_ms));
+}
+
+RunResult Runner::run(const fs::path& data_dir, const std::string& label, std::vector<faults::FaultSpec> faults,
+                      const std::vector<Op>& ops, Ending ending, bool all_files_targets) {
+  RunResult r;
+  fs::path journal;
+  auto session = make_session(data_dir, label, std::move(faults), all_files_targets, journal, r.stderr_path);
+  r.start = session->start();
+  if (r.start.kind == StartOutcome::Kind::kReady) {
+    for (const auto& op : ops) {
+      Issued issued{op, Ack::kNoReply, "", count_lines(journal), 0};
+      const auto reply = session->request(op.request());
+      issued.journal_events_after = count_lines(journal);
+      if (reply) {
+        issued.reply = *reply;
+        if (*reply == "OK") {
+          issued.ack = Ack::kOk;
+        } else if (reply->rfind("ERR", 0) == 0) {
+          issued.ack = Ack::kErr;
+        } else {
+          r.protocol_errors.push_back(fmt::format("{} → expected OK or ERR, got \"{}\"", op.request(), reply->substr(0, 200)));
+        }
+      }
+      r.issued.push_back(issued);
+      if (!reply) break;
+    }
+    r.hung = session->hung();
+    if (auto status = session->wait(milliseconds(0)); status) {
+      r.died = true;
+      r.status = *status;
+    } else if (r.issued.size() < ops.size() || r.hung) {
+      r.died = !r.hung;  // stopped answering but still alive: a hang, killed below
+      r.status = session->kill();
+      if (!r.hung) r.status = *session->wait(milliseconds(0));
+    } else if (ending == Ending::kQuit) {
+      const auto quit_status = session->quit();
+      if (!quit_status) r.hung = true;
+      else r.status = *quit_status;
+    } else {
+      r.status = session->kill();
+    }
+  } else {
+    r.died = r.start.kind == StartOutcome::Kind::kExited;
+    r.status = r.start.status;
+    r.hung = r.start.kind == StartOutcome::Kind::kHang;
+  }
+  r.events = faults::read_journal(journal);
+  r.records = records_of(r.events, r.issued, config_.profile.data_files);
+  return r;
+}
+
+Runner::Recovery Runner::recover(const fs::path& data_dir, const std::string& label,
+                                 std::vector<faults::FaultSpec> faults, bool all_files_targets) {
+  Recovery rec;
+  fs::path journal;
+  rec.session = make_session(data_dir, label, std::move(faults), all_files_targets, journal, rec.stderr_path);
+  rec.start = rec.session->start();
+  if (rec.start.kind == StartOutcome::Kind::kReady) rec.dump = rec.session->dump();
+  rec.events = faults::read_journal(journal);
+  return rec;
+}
+
+std::vector<Record> records_of(const std::vector<faults::Event>& events, const std::vector<Issued>& issued,
+                               const std::vector<std::string>& data_globs) {
+  std::vector<Record> records;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const auto& e = events[i];
+    if (e.ev != "write" || e.ret <= 0 || e.off < 0 || !matches_any(e.file, data_globs)) continue;
+    Record rec{e.file, static_cast<std::uint64_t>(e.off), static_cast<std::uint64_t>(e.ret), SIZE_MAX, i};
+    for (std::size_t op = 0; op < issued.size(); ++op)
+      if (i >= issued[op].journal_events_before && (i < issued[op].journal_events_after || issued[op].ack == Ack::kNoReply))
+        rec.op = op;
+    records.push_back(rec);
+  }
+  return records;
+}
+
+std::string hexdump_around(const fs::path& file, std::uint64_t offset, const std::vector<Record>& records,
+                           const scenarios::EngineProfile& profile) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return fmt::format("({} does not exist)", file.filename().string());
+  const std::uint64_t start = offset >= 48 ? (offset - 48) & ~std::uint64_t{15} : 0;
+  in.seekg(static_cast<std::streamoff>(start));
+  char buf[128];
+  in.read(buf, sizeof buf);
+  const auto n = static_cast<std::size_t>(in.gcount());
+  auto label = [&](std::uint64_t at) -> char {
+    for (const auto& r : records) {
+      if (at < r.off || at >= r.off + r.len) continue;
+      if (!profile.frame) return 'r';
+      if (at < r.off + profile.frame->header_bytes) return 'L';
+      if (at >= r.off + r.len - profile.frame->trailer_bytes) return 'C';
+      return 'p';
+    }
+    return '.';
+  };
+  std::string out;
+  for (std::size_t row = 0; row < n; row += 16) {
+    std::string hex, fields, text;
+    for (std::size_t i = row; i < row + 16 && i < n; ++i) {
+      const auto at = start + i;
+      const auto byte = static_cast<unsigned char>(buf[i]);
+      hex += at == offset ? fmt::format("[{:02x}]", byte) : fmt::format(" {:02x} ", byte);
+      fields += fmt::format(" {}  ", label(at));
+      text += (byte >= 32 && byte < 127) ? static_cast<char>(byte) : '.';
+    }
+    out += fmt::format("{:08x} {:<64} |{}|\n         {}\n", start + row, hex, text, fields);
+  }
+  out += profile.frame ? "fields: L length, p payload, C checksum, . outside any record; [..] the aimed byte\n"
+                       : "fields: r inside a record, . outside; [..] the aimed byte\n";
+  return out;
+}
+
+}  // namespace faultline::harness::detail

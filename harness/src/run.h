@@ -1,0 +1,83 @@
+// Internal: running an engine under a fault plan and reading back what the journal saw.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "faultline/harness/session.h"
+#include "faultline/harness/trial.h"
+#include "faultline/journal.h"
+#include "faultline/plan.h"
+
+namespace faultline::harness::detail {
+
+// One write call the engine made to a data file: a record, for engines that write one record per call.
+struct Record {
+  std::string file;
+  std::uint64_t off = 0;
+  std::uint64_t len = 0;
+  std::size_t op = SIZE_MAX;         // index of the operation during whose request it was written
+  std::size_t journal_index = 0;
+};
+
+struct RunResult {
+  std::vector<Issued> issued;
+  std::vector<faults::Event> events;
+  std::vector<Record> records;       // successful writes to data files, in order
+  StartOutcome start;
+  bool died = false;                 // the engine died during the workload
+  ExitStatus status;
+  bool hung = false;
+  std::vector<std::string> protocol_errors;
+  std::filesystem::path stderr_path;
+};
+
+class Runner {
+ public:
+  explicit Runner(const TrialConfig& config);
+
+  // Starts the engine on `data_dir` under `plan` (faults may be empty), sends `ops` one by one, stops at the first
+  // operation without a reply, and leaves the engine as `ending` says.
+  enum class Ending { kKill, kQuit };
+  RunResult run(const std::filesystem::path& data_dir, const std::string& label,
+                std::vector<faults::FaultSpec> faults, const std::vector<Op>& ops, Ending ending,
+                bool all_files_targets = false);
+
+  // Starts the engine for recovery; on READY, dumps its state and keeps it running in `session`.
+  struct Recovery {
+    StartOutcome start;
+    DumpResult dump;
+    std::unique_ptr<EngineSession> session;
+    std::vector<faults::Event> events;
+    std::filesystem::path stderr_path;
+  };
+  Recovery recover(const std::filesystem::path& data_dir, const std::string& label,
+                   std::vector<faults::FaultSpec> faults, bool all_files_targets = false);
+
+  const std::vector<std::string>& plans() const { return plans_; }
+  const std::vector<std::filesystem::path>& journals() const { return journals_; }
+  void say(const std::string& line) const;
+
+ private:
+  std::unique_ptr<EngineSession> make_session(const std::filesystem::path& data_dir, const std::string& label,
+                                              std::vector<faults::FaultSpec> faults, bool all_files_targets,
+                                              std::filesystem::path& journal, std::filesystem::path& stderr_path);
+  const TrialConfig& config_;
+  std::vector<std::string> command_;
+  std::vector<std::string> plans_;
+  std::vector<std::filesystem::path> journals_;
+  std::uint64_t plan_counter_ = 0;
+};
+
+std::vector<Record> records_of(const std::vector<faults::Event>& events, const std::vector<Issued>& issued,
+                               const std::vector<std::string>& data_globs);
+std::size_t count_lines(const std::filesystem::path& file);
+bool matches_any(const std::string& file, const std::vector<std::string>& globs);
+
+// A hex dump of `file` around `offset`, record fields labelled when the frame is known.
+std::string hexdump_around(const std::filesystem::path& file, std::uint64_t offset,
+                           const std::vector<Record>& records, const scenarios::EngineProfile& profile);
+
+}  // namespace faultline::harness::detail

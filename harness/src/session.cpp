@@ -1,0 +1,120 @@
+#include "faultline/harness/session.h"
+
+#include <deque>
+#include <fstream>
+
+#include <fmt/format.h>
+
+namespace faultline::harness {
+
+EngineSession::EngineSession(SpawnOptions options, std::chrono::milliseconds start_timeout,
+                             std::chrono::milliseconds request_timeout)
+    : options_(std::move(options)), start_timeout_(start_timeout), request_timeout_(request_timeout) {}
+
+StartOutcome EngineSession::start() {
+  process_ = std::make_unique<ChildProcess>(options_);
+  std::string line;
+  StartOutcome out;
+  switch (process_->read_line(line, start_timeout_)) {
+    case ReadResult::kLine:
+      if (line == "READY") return out;
+      out.kind = StartOutcome::Kind::kProtocolError;
+      out.detail = fmt::format("expected READY as the first line on stdout, got \"{}\"", line.substr(0, 200));
+      process_->kill();
+      return out;
+    case ReadResult::kTimeout:
+      hung_ = true;
+      out.kind = StartOutcome::Kind::kHang;
+      out.detail = fmt::format("no READY within {} ms", start_timeout_.count());
+      process_->kill();
+      return out;
+    case ReadResult::kEof:
+      break;
+  }
+  auto status = process_->wait(start_timeout_);
+  if (!status) {
+    hung_ = true;
+    out.kind = StartOutcome::Kind::kHang;
+    out.detail = fmt::format("closed stdout without READY and did not exit within {} ms", start_timeout_.count());
+    process_->kill();
+    return out;
+  }
+  out.kind = StartOutcome::Kind::kExited;
+  out.status = *status;
+  out.detail = fmt::format("exited before READY ({})", status->describe());
+  return out;
+}
+
+std::optional<std::string> EngineSession::request(const std::string& line) {
+  if (!process_->send_line(line)) return std::nullopt;
+  std::string reply;
+  switch (process_->read_line(reply, request_timeout_)) {
+    case ReadResult::kLine: return reply;
+    case ReadResult::kTimeout: hung_ = true; return std::nullopt;
+    case ReadResult::kEof: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+DumpResult EngineSession::dump() {
+  DumpResult result;
+  if (!process_->send_line("DUMP")) {
+    result.error = "the engine closed its stdin before DUMP";
+    return result;
+  }
+  for (;;) {
+    std::string line;
+    const auto r = process_->read_line(line, request_timeout_);
+    if (r == ReadResult::kTimeout) {
+      hung_ = true;
+      result.error = fmt::format("DUMP: no END within {} ms", request_timeout_.count());
+      return result;
+    }
+    if (r == ReadResult::kEof) {
+      result.error = "DUMP: the engine closed stdout before END";
+      return result;
+    }
+    if (line == "END") break;
+    // ENTRY <key> <value>: both are single words of the protocol alphabet.
+    const auto first = line.find(' ');
+    const auto second = first == std::string::npos ? first : line.find(' ', first + 1);
+    if (line.rfind("ENTRY ", 0) != 0 || second == std::string::npos ||
+        line.find(' ', second + 1) != std::string::npos) {
+      result.error = fmt::format("DUMP: expected \"ENTRY <key> <value>\" or \"END\", got \"{}\"", line.substr(0, 200));
+      return result;
+    }
+    const std::string key = line.substr(first + 1, second - first - 1);
+    if (result.state.count(key)) {
+      result.error = fmt::format("DUMP: key \"{}\" listed twice", key);
+      return result;
+    }
+    result.state[key] = line.substr(second + 1);
+  }
+  result.ok = true;
+  return result;
+}
+
+std::optional<ExitStatus> EngineSession::quit() {
+  process_->send_line("QUIT");
+  process_->close_stdin();
+  auto status = process_->wait(request_timeout_);
+  if (!status) {
+    hung_ = true;
+    process_->kill();
+  }
+  return status;
+}
+
+std::vector<std::string> tail_lines(const std::filesystem::path& file, std::size_t max_lines) {
+  std::ifstream in(file);
+  std::deque<std::string> lines;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.size() > 2000) line = line.substr(0, 2000) + "…";
+    lines.push_back(std::move(line));
+    if (lines.size() > max_lines) lines.pop_front();
+  }
+  return {lines.begin(), lines.end()};
+}
+
+}  // namespace faultline::harness

@@ -1,0 +1,211 @@
+#include "faultline/harness/trial.h"
+
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "trial_run.h"
+
+namespace faultline::harness {
+
+namespace fs = std::filesystem;
+using detail::TrialRun;
+
+const char* to_string(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kPass: return "pass";
+    case Verdict::kFail: return "fail";
+    case Verdict::kVoid: return "void";
+    case Verdict::kError: return "error";
+  }
+  return "?";
+}
+
+namespace detail {
+
+bool TrialRun::judge(Runner::Recovery& recovery, const Expectation& e, const RunResult& run, const Placement& p) {
+  const auto& start = recovery.start;
+  nlohmann::ordered_json observed;
+  switch (start.kind) {
+    case StartOutcome::Kind::kHang:
+      violate("hang", fmt::format("recovery: {}", start.detail));
+      result_.observed = {{"outcome", "hang"}, {"detail", start.detail}};
+      return false;
+    case StartOutcome::Kind::kProtocolError:
+      violate("protocol-error", fmt::format("recovery: {}", start.detail));
+      result_.observed = {{"outcome", "protocol-error"}, {"detail", start.detail}};
+      return false;
+    case StartOutcome::Kind::kExited: {
+      const bool refusal = start.status.exited && (start.status.code == config_.profile.corrupt_exit_code ||
+                                                   (e.any_exit_allowed && start.status.code != 0));
+      result_.observed = {{"outcome", refusal ? "abort" : "exit"}, {"status", start.status.describe()}};
+      runner_.say(fmt::format("  recovery: {}", start.status.describe()));
+      if (!refusal) {
+        violate("engine-crash", fmt::format("recovery ended with {} (the corrupt-log exit code is {})",
+                                            start.status.describe(), config_.profile.corrupt_exit_code));
+        return false;
+      }
+      const auto changes = evidence_changes(config_.work_dir / fmt::format("evidence-{}", cycle_));
+      if (!changes.empty()) violate("evidence-modified", fmt::format("while refusing to start: {}", changes));
+      if (!e.allow_abort) {
+        const bool promised = config_.profile.sync != scenarios::SyncPromise::kNone;
+        if (fault_.kind == "power_loss" && promised)
+          violate("lost-acked-write", fmt::format("after power loss the engine refused to start, so acknowledged "
+                                                  "writes that sync {} promised are not available",
+                                                  scenarios::to_string(config_.profile.sync)));
+        else
+          violate("false-abort", fmt::format("refused to start ({}), but {}", start.status.describe(), e.reason));
+        return false;
+      }
+      if (!result_.violations.empty()) return false;
+      return e.transient && restart_after_refusal(e, run);
+    }
+    case StartOutcome::Kind::kReady:
+      break;
+  }
+  runner_.say("  recovery: READY");
+  if (!e.allow_start) violate("missed-corruption", fmt::format("started although {}", e.reason));
+  if (!recovery.dump.ok) {
+    violate(recovery.session->hung() ? "hang" : "protocol-error", recovery.dump.error);
+    return false;
+  }
+  const auto size = file_size(e.file.empty() ? p.file : e.file);
+  observed["outcome"] = "started";
+  observed["file"] = p.file;
+  observed["size_after_recovery"] = size;
+  observed["state"] = describe_state(recovery.dump.state);
+  const auto check = check_state(base_, run.issued, e.keep_min, recovery.dump.state);
+  for (const auto& v : check.violations) violate(v.name, v.detail);
+  if (check.matched_prefix) observed["operations_reflected"] = *check.matched_prefix;
+  if (e.size_after && config_.profile.record_per_write && size != *e.size_after && e.allow_start)
+    violate("wrong-truncation-offset", fmt::format("{} is {} bytes after recovery; the torn record started at {}",
+                                                   p.file, size, *e.size_after));
+  result_.observed = observed;
+  runner_.say(fmt::format("  state after recovery: {} ({} bytes)", describe_state(recovery.dump.state), size));
+  if (!result_.violations.empty()) return false;
+  base_ = recovery.dump.state;
+  live_ = std::move(recovery.session);
+  return true;
+}
+
+bool TrialRun::restart_after_refusal(const Expectation& e, const RunResult& run) {
+  // The fault was transient (it was in what the engine read, not in the file): a fault-free start recovers everything.
+  auto again = runner_.recover(data_, "restart", {});
+  result_.engine_log = tail_lines(again.stderr_path, 20);
+  if (again.start.kind != StartOutcome::Kind::kReady) {
+    violate(again.start.kind == StartOutcome::Kind::kHang ? "hang" : "false-abort",
+            fmt::format("after a transient read fault, a fault-free start failed too: {}", again.start.detail));
+    return false;
+  }
+  if (!again.dump.ok) {
+    violate("protocol-error", again.dump.error);
+    return false;
+  }
+  const auto check = check_state(base_, run.issued, leading_acked_count(run.issued), again.dump.state);
+  for (const auto& v : check.violations) violate(v.name, "after a transient read fault: " + v.detail);
+  if (!result_.violations.empty()) return false;
+  (void)e;
+  base_ = again.dump.state;
+  live_ = std::move(again.session);
+  return true;
+}
+
+void TrialRun::health_check() {
+  if (!live_) return;
+  Rng rng(derive_seed(config_.seed, "after"));
+  auto ops = generate_ops(config_.scenario.workload, config_.scenario.after_operations, next_value_index_, rng);
+  KvState expected = base_;
+  for (const auto& op : ops) {
+    const auto reply = live_->request(op.request());
+    if (!reply || *reply != "OK") {
+      violate("unhealthy-after-recovery", fmt::format("after recovery, {} got {}", op.request(),
+                                                      reply ? "\"" + *reply + "\"" : "no reply"));
+      return;
+    }
+    apply(expected, op);
+  }
+  const auto status = live_->quit();
+  if (!status || !status->exited || status->code != 0) {
+    violate("unhealthy-after-recovery",
+            fmt::format("QUIT after recovery ended with {}", status ? status->describe() : "no exit (hang)"));
+    return;
+  }
+  auto again = runner_.recover(data_, "healthy", {});
+  result_.engine_log = tail_lines(again.stderr_path, 20);
+  if (again.start.kind != StartOutcome::Kind::kReady || !again.dump.ok) {
+    violate("unhealthy-after-recovery",
+            fmt::format("restart after recovery and {} more writes failed: {}{}", ops.size(), again.start.detail,
+                        again.dump.error));
+    return;
+  }
+  if (again.dump.state != expected)
+    violate("unhealthy-after-recovery",
+            fmt::format("after recovery, {} more writes and a clean restart the state is {}, expected {}", ops.size(),
+                        describe_state(again.dump.state), describe_state(expected)));
+  else
+    runner_.say(fmt::format("  healthy: {} more writes and a restart kept everything", ops.size()));
+  again.session->quit();
+}
+
+}  // namespace detail
+
+namespace {
+
+std::uint64_t fnv1a(std::uint64_t h, std::string_view s) {
+  for (char c : s) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001B3ULL;
+  }
+  return h;
+}
+
+// The trace hash covers what must be identical when a trial is replayed: plans, journals (without process ids and
+// paths), the ledger and the verdict.
+std::string trace_hash(const TrialResult& r, const detail::Runner& runner) {
+  std::uint64_t h = 0xCBF29CE484222325ULL;
+  h = fnv1a(h, r.scenario);
+  h = fnv1a(h, std::to_string(r.seed));
+  for (const auto& journal : runner.journals()) {
+    for (auto e : faults::read_journal(journal)) {
+      e.raw.erase("pid");
+      e.raw.erase("exe");
+      e.raw.erase("path");
+      h = fnv1a(h, e.raw.dump());
+    }
+  }
+  h = fnv1a(h, r.faults.dump());
+  h = fnv1a(h, to_string(r.verdict));
+  for (const auto& v : r.violations) h = fnv1a(h, v.name);
+  return fmt::format("{:016x}", h);
+}
+
+}  // namespace
+
+TrialResult run_trial(const TrialConfig& config) {
+  TrialResult result;
+  result.scenario = config.scenario.name;
+  result.seed = config.seed;
+  result.artifacts = config.work_dir;
+  const auto started = std::chrono::steady_clock::now();
+  fs::create_directories(config.work_dir);
+  TrialRun run(config, result);
+  try {
+    run.execute();
+  } catch (const std::exception& e) {
+    result.error = e.what();
+  }
+  if (!result.error.empty()) {
+    result.verdict = Verdict::kError;
+  } else if (result.violations.empty()) {
+    result.verdict = Verdict::kPass;
+  } else {
+    const bool only_void = std::all_of(result.violations.begin(), result.violations.end(),
+                                       [](const Violation& v) { return v.name == "fault-not-fired"; });
+    result.verdict = only_void ? Verdict::kVoid : Verdict::kFail;
+  }
+  result.trace_hash = trace_hash(result, run.runner());
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+}  // namespace faultline::harness

@@ -1,0 +1,30 @@
+// The JSON result report (docs/report.md, schema in reports/report.schema.json): writing it safely and turning it
+// into what people read. Everything here works on the report document alone, so it serves `faultline run` as well as
+// `faultline report show` on a report from another machine.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace faultline::reports {
+
+inline constexpr const char* kFormatVersion = "1.0";
+
+// Writes `content` to `path` through a temporary file in the same directory, fsync and rename: readers see the old
+// report or the new one, never half of one. Throws std::runtime_error naming the path on failure.
+void write_atomic(const std::filesystem::path& path, const std::string& content);
+
+// Reads and checks a report: it must be JSON with a supported major format_version. Throws std::runtime_error
+// naming the file and what is wrong.
+nlohmann::ordered_json load_report(const std::filesystem::path& path);
+
+// Serialises with invalid UTF-8 replaced (engine output can contain anything).
+std::string dump(const nlohmann::ordered_json& doc, int indent = 2);
+
+// The short human summary printed at the end of every run and by `faultline report show`.
+std::string render_summary(const nlohmann::ordered_json& report, bool color, std::size_t max_failures = 5);
+
+}  // namespace faultline::reports

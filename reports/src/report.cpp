@@ -1,0 +1,126 @@
+#include "faultline/reports/report.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace faultline::reports {
+
+namespace fs = std::filesystem;
+
+void write_atomic(const fs::path& path, const std::string& content) {
+  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  const fs::path tmp = dir / fmt::format(".{}.tmp-{}", path.filename().string(), ::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    throw std::runtime_error(fmt::format("cannot write report {}: {} (is the directory writable?)", tmp.string(),
+                                         std::strerror(errno)));
+  std::size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      throw std::runtime_error(fmt::format("cannot write report {}: {}", tmp.string(), std::strerror(err)));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    throw std::runtime_error(fmt::format("cannot write report {}: {}", path.string(), std::strerror(err)));
+  }
+}
+
+std::string dump(const nlohmann::ordered_json& doc, int indent) {
+  return doc.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+nlohmann::ordered_json load_report(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(fmt::format("{}: cannot open the report", path.string()));
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::ordered_json doc;
+  try {
+    doc = nlohmann::ordered_json::parse(text.str());
+  } catch (const nlohmann::json::parse_error& e) {
+    throw std::runtime_error(fmt::format("{}: not a JSON report ({})", path.string(), e.what()));
+  }
+  if (!doc.is_object() || !doc.contains("format_version") || !doc["format_version"].is_string())
+    throw std::runtime_error(fmt::format("{}: field 'format_version': expected a string such as \"1.0\"", path.string()));
+  const auto version = doc["format_version"].get<std::string>();
+  if (version.substr(0, version.find('.')) != "1")
+    throw std::runtime_error(fmt::format("{}: field 'format_version': this faultline reads reports 1.x, the file is "
+                                         "{} (use the faultline version that wrote it)", path.string(), version));
+  for (const char* field : {"status", "summary", "configuration"})
+    if (!doc.contains(field)) throw std::runtime_error(fmt::format("{}: field '{}' is missing", path.string(), field));
+  return doc;
+}
+
+namespace {
+
+std::string paint(bool color, const char* code, const std::string& text) {
+  return color ? fmt::format("\033[{}m{}\033[0m", code, text) : text;
+}
+
+std::size_t count(const nlohmann::ordered_json& j, const char* key) {
+  return j.contains(key) && j[key].is_number() ? j[key].get<std::size_t>() : 0;
+}
+
+}  // namespace
+
+std::string render_summary(const nlohmann::ordered_json& report, bool color, std::size_t max_failures) {
+  const auto& s = report["summary"];
+  const std::string status = report.value("status", "error");
+  std::string out;
+  const char* status_color = status == "pass" ? "32" : status == "fail" ? "31" : "33";
+  out += fmt::format("faultline: {} — {} trials: {} passed, {} failed, {} void, {} errors ({:.1f} s){}\n",
+                     paint(color, status_color, status == "pass" ? "PASS" : status == "fail" ? "FAIL" : "ERROR"),
+                     count(s, "total"), count(s, "passed"), count(s, "failed"), count(s, "void"), count(s, "errors"),
+                     report["run"].value("duration_s", 0.0),
+                     report["run"].value("incomplete", false)
+                         ? fmt::format(" — INCOMPLETE: {}", report["run"].value("incomplete_reason", ""))
+                         : "");
+  if (s.contains("per_scenario")) {
+    for (const auto& [name, counts] : s["per_scenario"].items()) {
+      const auto bad = count(counts, "fail") + count(counts, "error");
+      out += fmt::format("  {:<28} {}  pass {:>5}  fail {:>4}  void {:>4}  error {:>4}\n", name,
+                         bad ? paint(color, "31", "✗") : paint(color, "32", "✓"), count(counts, "pass"),
+                         count(counts, "fail"), count(counts, "void"), count(counts, "error"));
+    }
+  }
+  if (s.contains("per_violation") && !s["per_violation"].empty()) {
+    out += "violations:\n";
+    for (const auto& [name, n] : s["per_violation"].items()) out += fmt::format("  {:<28} {}\n", name, n.get<std::size_t>());
+  }
+  std::size_t shown = 0;
+  if (report.contains("failures")) {
+    for (const auto& f : report["failures"]) {
+      if (f.value("verdict", "") == "void") continue;
+      if (shown++ == max_failures) {
+        out += fmt::format("  … and more in the report\n");
+        break;
+      }
+      std::string what = f.value("error", "");
+      if (f.contains("violations") && !f["violations"].empty())
+        what = fmt::format("{}: {}", f["violations"][0].value("name", ""), f["violations"][0].value("detail", ""));
+      out += fmt::format("{} {} seed {}: {}\n  reproduce: {}\n", paint(color, "31", "✗"), f.value("scenario", ""),
+                         f.value("seed", ""), what, f.contains("repro") ? f["repro"].value("command", "") : "");
+    }
+  }
+  return out;
+}
+
+}  // namespace faultline::reports

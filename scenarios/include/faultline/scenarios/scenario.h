@@ -1,0 +1,93 @@
+// Scenario files (scenarios/*.json) and engine profiles (scenarios/profiles/*.json): the two inputs that say what a
+// campaign does. Both are validated when loaded; a bad file raises ConfigError naming the file, the field and what
+// was expected, which the CLI turns into exit code 2.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace faultline::scenarios {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct WorkloadSpec {
+  std::uint32_t operations = 16;      // mutating operations before the fault
+  std::uint32_t keys = 6;             // size of the key space
+  std::uint32_t value_min = 1;        // value length range, 1..64
+  std::uint32_t value_max = 24;
+  std::uint32_t delete_percent = 15;  // share of DEL among operations
+};
+
+// Where a fault is aimed in the engine's write stream.
+enum class Aim { kUniform, kAnyRecord, kLastRecord, kMidLog };
+// Which part of the aimed record (needs the profile's frame declaration; otherwise any byte of the record).
+enum class Field { kAny, kLength, kPayload, kChecksum, kBoundary };
+
+struct FaultSpec {
+  std::string kind;                   // see fault_kinds()
+  Aim aim = Aim::kUniform;
+  Field field = Field::kAny;
+  std::string err = "EIO";            // write_error / read_error / fsync_error
+  std::optional<std::uint64_t> keep;  // write_error / short_write: bytes written first
+  std::string damage;                 // at_rest: bitflip, zero, garbage, truncate, zero-tail, garbage-tail
+  std::string power_loss;             // "" or drop-unsynced, random-prefix, sector-512, sector-4096
+  bool during_recovery = false;       // crash again during the first recovery (nth write of recovery)
+};
+
+struct Scenario {
+  std::string name;
+  std::string summary;                // one line, for `faultline scenarios`
+  std::string description;
+  WorkloadSpec workload;
+  FaultSpec fault;
+  std::uint32_t crashes = 1;          // fault + recovery cycles in one trial
+  std::uint32_t after_operations = 4; // operations written after recovery to prove the log healthy
+  std::filesystem::path source;       // file it was loaded from
+};
+
+const std::vector<std::string>& fault_kinds();
+const char* to_string(Aim aim);
+const char* to_string(Field field);
+
+Scenario load_scenario(const std::filesystem::path& file);
+// All *.json files of a directory, sorted by name. Throws ConfigError on the first bad file.
+std::vector<Scenario> load_scenario_dir(const std::filesystem::path& dir);
+// `name` is a scenario name in `dir`, "all", a comma-separated list of names, or a path to a .json file.
+std::vector<Scenario> resolve_scenarios(const std::string& name, const std::filesystem::path& dir);
+
+enum class SyncPromise { kAlways, kBatch, kNone };
+enum class TornTailPolicy { kTruncate, kAbort, kEither };
+const char* to_string(SyncPromise sync);
+const char* to_string(TornTailPolicy policy);
+
+struct Frame {
+  std::uint32_t header_bytes = 4;     // length field(s) before the payload
+  std::uint32_t trailer_bytes = 4;    // checksum after the payload
+};
+
+struct EngineProfile {
+  std::string name;
+  std::string command;                // with {dir} and {bindir}
+  std::vector<std::string> data_files{"*"};  // globs relative to the data directory: the shim's targets
+  int corrupt_exit_code = 3;
+  SyncPromise sync = SyncPromise::kAlways;
+  bool record_per_write = false;      // one record per write() call: enables exact truncation checks
+  std::optional<Frame> frame;         // length-prefixed frame: enables aiming at record fields
+  TornTailPolicy torn_tail = TornTailPolicy::kTruncate;
+  std::uint32_t start_timeout_ms = 10000;
+  std::uint32_t request_timeout_ms = 5000;
+  std::filesystem::path source;
+};
+
+EngineProfile load_profile(const std::filesystem::path& file);
+// A profile for `--engine "CMD {dir}"` without a profile file: black-box defaults, nothing about the format assumed.
+EngineProfile command_profile(const std::string& command);
+
+}  // namespace faultline::scenarios

@@ -1,0 +1,168 @@
+#include "faultline/scenarios/scenario.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "json_fields.h"
+
+namespace faultline::scenarios {
+namespace detail {
+
+nlohmann::json parse_json_file(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) throw ConfigError(fmt::format("{}: cannot open the file (does it exist and is it readable?)", file.string()));
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    return nlohmann::json::parse(text.str());
+  } catch (const nlohmann::json::parse_error& e) {
+    throw ConfigError(fmt::format("{}: not valid JSON at byte {}: {}", file.string(), e.byte, e.what()));
+  }
+}
+
+}  // namespace detail
+
+using detail::Fields;
+
+const std::vector<std::string>& fault_kinds() {
+  static const std::vector<std::string> kinds{
+      "crash",      "short_write", "bitflip_write", "bitflip_read",     "write_error", "read_error",
+      "fsync_error", "lost_write", "misdirected_write", "power_loss", "at_rest"};
+  return kinds;
+}
+
+const char* to_string(Aim aim) {
+  switch (aim) {
+    case Aim::kUniform: return "uniform";
+    case Aim::kAnyRecord: return "any-record";
+    case Aim::kLastRecord: return "last-record";
+    case Aim::kMidLog: return "mid-log";
+  }
+  return "?";
+}
+
+const char* to_string(Field field) {
+  switch (field) {
+    case Field::kAny: return "any";
+    case Field::kLength: return "length";
+    case Field::kPayload: return "payload";
+    case Field::kChecksum: return "checksum";
+    case Field::kBoundary: return "boundary";
+  }
+  return "?";
+}
+
+namespace {
+
+Aim parse_aim(const std::string& s) {
+  if (s == "uniform") return Aim::kUniform;
+  if (s == "any-record") return Aim::kAnyRecord;
+  if (s == "last-record") return Aim::kLastRecord;
+  return Aim::kMidLog;
+}
+
+Field parse_field(const std::string& s) {
+  if (s == "length") return Field::kLength;
+  if (s == "payload") return Field::kPayload;
+  if (s == "checksum") return Field::kChecksum;
+  if (s == "boundary") return Field::kBoundary;
+  return Field::kAny;
+}
+
+WorkloadSpec parse_workload(const Fields& f) {
+  f.only({"operations", "keys", "value_length", "delete_percent"});
+  WorkloadSpec w;
+  w.operations = static_cast<std::uint32_t>(f.uint("operations", w.operations, 1, 100000));
+  w.keys = static_cast<std::uint32_t>(f.uint("keys", w.keys, 1, 100000));
+  w.delete_percent = static_cast<std::uint32_t>(f.uint("delete_percent", w.delete_percent, 0, 100));
+  if (f.has("value_length")) {
+    const auto& v = f.raw("value_length");
+    if (!v.is_array() || v.size() != 2 || !v[0].is_number_unsigned() || !v[1].is_number_unsigned() ||
+        v[0].get<std::uint64_t>() < 1 || v[1].get<std::uint64_t>() > 64 || v[0] > v[1])
+      f.fail("value_length", "[min, max] with 1 <= min <= max <= 64");
+    w.value_min = v[0].get<std::uint32_t>();
+    w.value_max = v[1].get<std::uint32_t>();
+  }
+  return w;
+}
+
+FaultSpec parse_fault(const Fields& f) {
+  f.only({"kind", "aim", "field", "errno", "keep", "damage", "power_loss", "during"});
+  FaultSpec spec;
+  spec.kind = f.one_of("kind", "", fault_kinds());
+  spec.aim = parse_aim(f.one_of("aim", "uniform", {"uniform", "any-record", "last-record", "mid-log"}));
+  spec.field = parse_field(f.one_of("field", "any", {"any", "length", "payload", "checksum", "boundary"}));
+  spec.err = f.one_of("errno", "EIO", {"EIO", "ENOSPC", "EDQUOT", "EFBIG"});
+  if (f.has("keep")) spec.keep = f.uint("keep", 0, 0, 1u << 30);
+  const bool at_rest = spec.kind == "at_rest";
+  spec.damage = f.one_of("damage", at_rest ? "bitflip" : "",
+                         {"", "bitflip", "zero", "garbage", "truncate", "zero-tail", "garbage-tail"});
+  if (at_rest && spec.damage.empty()) f.fail("damage", "a damage kind for an at_rest fault");
+  if (!at_rest && !spec.damage.empty()) f.fail("damage", "no damage field unless kind is at_rest");
+  spec.power_loss = f.one_of("power_loss", spec.kind == "power_loss" ? "drop-unsynced" : "",
+                             {"", "drop-unsynced", "random-prefix", "sector-512", "sector-4096"});
+  spec.during_recovery = f.one_of("during", "workload", {"workload", "recovery"}) == "recovery";
+  if (spec.during_recovery && spec.kind != "crash") f.fail("during", "\"recovery\" only with kind \"crash\"");
+  return spec;
+}
+
+}  // namespace
+
+Scenario load_scenario(const std::filesystem::path& file) {
+  const nlohmann::json doc = detail::parse_json_file(file);
+  if (!doc.is_object()) throw ConfigError(fmt::format("{}: expected a JSON object at the top level", file.string()));
+  Fields f(doc, file);
+  f.only({"format_version", "name", "summary", "description", "workload", "fault", "crashes", "after"});
+  if (f.uint("format_version", 0, 1, 1) != 1) f.fail("format_version", "1 (the field is required)");
+  Scenario s;
+  s.source = file;
+  s.name = f.str("name", "", true);
+  if (s.name.empty() || s.name.find_first_of(" ,/") != std::string::npos)
+    f.fail("name", "a non-empty name without spaces, commas or slashes");
+  s.summary = f.str("summary", "", true);
+  s.description = f.str("description", "");
+  s.workload = parse_workload(f.object("workload"));
+  if (!f.has("fault")) f.fail("fault", "an object (the field is required)");
+  s.fault = parse_fault(f.object("fault"));
+  s.crashes = static_cast<std::uint32_t>(f.uint("crashes", 1, 1, 100));
+  Fields after = f.object("after");
+  after.only({"operations"});
+  s.after_operations = static_cast<std::uint32_t>(after.uint("operations", 4, 0, 100000));
+  return s;
+}
+
+std::vector<Scenario> load_scenario_dir(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
+    if (entry.is_regular_file() && entry.path().extension() == ".json") files.push_back(entry.path());
+  if (ec) throw ConfigError(fmt::format("{}: cannot list scenario directory: {}", dir.string(), ec.message()));
+  std::sort(files.begin(), files.end());
+  std::vector<Scenario> out;
+  for (const auto& file : files) out.push_back(load_scenario(file));
+  return out;
+}
+
+std::vector<Scenario> resolve_scenarios(const std::string& name, const std::filesystem::path& dir) {
+  if (name.ends_with(".json")) return {load_scenario(name)};
+  if (name == "all") {
+    auto all = load_scenario_dir(dir);
+    if (all.empty()) throw ConfigError(fmt::format("{}: no scenario files (*.json) found", dir.string()));
+    return all;
+  }
+  std::vector<Scenario> out;
+  std::stringstream names(name);
+  std::string one;
+  while (std::getline(names, one, ',')) {
+    const auto file = dir / (one + ".json");
+    if (!std::filesystem::exists(file))
+      throw ConfigError(fmt::format("scenario '{}' not found: no file {} (run `faultline scenarios` to list them)",
+                                    one, file.string()));
+    out.push_back(load_scenario(file));
+  }
+  if (out.empty()) throw ConfigError("--scenario: expected a scenario name, a list of names, 'all' or a .json path");
+  return out;
+}
+
+}  // namespace faultline::scenarios
