@@ -1,0 +1,138 @@
+// End to end: the real `faultline` against the real `walkv` and its planted-bug twin, through the shim.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+struct Ran {
+  int code = -1;
+  std::string out;  // stdout and stderr
+};
+
+Ran sh(const std::string& command) {
+  Ran r;
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) r.out.append(buf, n);
+  const int status = ::pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+class Campaign : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / fmt::format("faultline-it-{}-{}", ::getpid(),
+                                                    ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // A walkv profile whose engine is walkv-planted with one planted bug.
+  std::string planted_profile(const std::string& bug) {
+    std::ifstream in(fs::path(FAULTLINE_SCENARIO_DIR) / "profiles" / "walkv.json");
+    json p = json::parse(in);
+    p["name"] = "walkv-" + bug;
+    p["command"] = fmt::format("{} serve --dir {{dir}} --planted-bug {}", WALKV_PLANTED_BIN, bug);
+    const auto path = dir_ / (bug + ".json");
+    std::ofstream(path) << p.dump(2);
+    return path.string();
+  }
+
+  Ran faultline(const std::string& args) {
+    return sh(fmt::format("cd {} && {} {} --work-dir {}", dir_.string(), FAULTLINE_BIN, args, (dir_ / "work").string()));
+  }
+
+  json report(const std::string& name = "report.json") {
+    std::ifstream in(dir_ / name);
+    return json::parse(in);
+  }
+
+  std::map<std::string, int> violations(const json& r) {
+    std::map<std::string, int> out;
+    for (const auto& [k, v] : r["summary"]["per_violation"].items()) out[k] = v.get<int>();
+    return out;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(Campaign, CorrectEnginePassesTornTailCampaignWithOffsetsInEveryField) {
+  const auto r = faultline("run --scenario torn-tail --trials 200 --seed 11 --jobs 2 --report report.json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto rep = report();
+  EXPECT_EQ(rep["status"], "pass");
+  EXPECT_EQ(rep["summary"]["total"], 200);
+  EXPECT_EQ(rep["summary"]["passed"], 200);
+  const auto& fields = rep["coverage"]["crash"]["fields"];
+  for (const char* f : {"length", "payload", "checksum", "boundary"})
+    EXPECT_TRUE(fields.contains(f)) << "no crash landed in a record's " << f << ": " << fields.dump();
+}
+
+TEST_F(Campaign, EngineThatForgetsToTruncateTheTornTailIsCaught) {
+  const auto r = faultline(fmt::format("run --profile {} --scenario torn-tail --trials 40 --seed 3 --jobs 2 "
+                                       "--report report.json", planted_profile("no-truncate")));
+  ASSERT_EQ(r.code, 1) << r.out;
+  const auto v = violations(report());
+  EXPECT_TRUE(v.count("wrong-truncation-offset") || v.count("unhealthy-after-recovery")) << report()["summary"].dump();
+}
+
+TEST_F(Campaign, EngineThatDropsTheLastCompleteRecordIsCaughtAndReproFailsTheSameWay) {
+  const auto r = faultline(fmt::format("run --profile {} --scenario torn-tail --trials 40 --seed 5 --jobs 2 "
+                                       "--report report.json", planted_profile("drop-last-record")));
+  ASSERT_EQ(r.code, 1) << r.out;
+  const auto rep = report();
+  EXPECT_GT(violations(rep)["lost-acked-write"], 0) << rep["summary"].dump();
+  ASSERT_FALSE(rep["failures"].empty());
+  const auto& failure = rep["failures"][0];
+  // The report's repro line, run as printed (with the same work-dir option appended).
+  const auto repro = faultline(failure["repro"]["command"].get<std::string>().substr(std::string("faultline ").size()));
+  EXPECT_EQ(repro.code, 1) << repro.out;
+  EXPECT_NE(repro.out.find(failure["violations"][0]["name"].get<std::string>()), std::string::npos) << repro.out;
+  EXPECT_NE(repro.out.find(failure["trace_hash"].get<std::string>()), std::string::npos)
+      << "repro must replay the trial byte for byte (same trace hash)\n" << repro.out;
+}
+
+TEST_F(Campaign, ResultsAreTheSameForAnyNumberOfJobs) {
+  ASSERT_EQ(faultline("run --scenario all --trials 30 --seed 9 --jobs 1 --report a.json --all-trials a.jsonl").code, 0);
+  ASSERT_EQ(faultline("run --scenario all --trials 30 --seed 9 --jobs 2 --report b.json --all-trials b.jsonl").code, 0);
+  auto hashes = [&](const std::string& name) {
+    std::map<int, std::string> out;
+    std::ifstream in(dir_ / name);
+    for (std::string line; std::getline(in, line);) {
+      const auto j = json::parse(line);
+      out[j["index"].get<int>()] = j["trace_hash"].get<std::string>() + j["verdict"].get<std::string>();
+    }
+    return out;
+  };
+  const auto a = hashes("a.jsonl");
+  EXPECT_EQ(a.size(), 30u);
+  EXPECT_EQ(a, hashes("b.jsonl"));
+}
+
+TEST_F(Campaign, BadScenarioFileExitsTwoNamingFileAndField) {
+  std::ofstream(dir_ / "bad.json") << R"({"format_version": 1, "name": "bad", "summary": "s", "fault": {"kind": 7}})";
+  const auto r = faultline(fmt::format("run --scenario {} --trials 1", (dir_ / "bad.json").string()));
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("bad.json"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("fault.kind"), std::string::npos) << r.out;
+}
+
+TEST_F(Campaign, UnknownOptionExitsTwo) {
+  EXPECT_EQ(faultline("run --no-such-option").code, 2);
+}
+
+}  // namespace
