@@ -9,7 +9,9 @@
 #include <filesystem>
 #include <iostream>
 #include <random>
+#include <fstream>
 #include <regex>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -146,14 +148,42 @@ int cmd_scenarios(const Common& common) {
 
 int run_command(CampaignConfig config, const std::string& report_path, bool quiet);
 int repro_trial(const scenarios::Scenario& scenario, const scenarios::EngineProfile& profile, std::uint64_t seed,
-                const fs::path& shim, const fs::path& bindir, const fs::path& work_dir);
+                const fs::path& shim, const fs::path& bindir, const fs::path& work_dir,
+                const harness::TrialOverrides& overrides, const std::string& expected_hash);
+int repro_bundle(const fs::path& file, const std::optional<scenarios::EngineProfile>& engine, const fs::path& shim,
+                 const fs::path& bindir, const fs::path& work_dir);
+int shrink_trial(harness::TrialConfig config, const fs::path& bundle_path);
 
-int repro_command(const Common& common, std::uint64_t seed, const std::string& work_dir) {
+int repro_command(const Common& common, std::optional<std::uint64_t> seed, const std::string& bundle,
+                  const std::string& work_dir, const std::string& expected_hash) {
+  if (!bundle.empty()) {
+    if (seed) throw UsageError("--bundle and --seed exclude each other: a bundle carries its own seed");
+    std::optional<scenarios::EngineProfile> engine;
+    if (!common.engine.empty() || !common.profile.empty()) engine = common.load_profile();
+    const fs::path dir = work_dir.empty() ? fs::path("faultline-repro") / fs::path(bundle).stem() : fs::path(work_dir);
+    return repro_bundle(bundle, engine, common.shim_path(), self_dir(), dir);
+  }
+  if (!seed) throw UsageError("repro needs --seed (with --scenario) or --bundle");
   const auto list = scenarios::resolve_scenarios(common.scenario, common.scenarios_path());
   if (list.size() != 1) throw UsageError("repro replays one trial: give --scenario exactly one scenario");
-  const fs::path dir = work_dir.empty() ? fs::path("faultline-repro") / fmt::format("{}-{}", list[0].name, seed)
+  const fs::path dir = work_dir.empty() ? fs::path("faultline-repro") / fmt::format("{}-{}", list[0].name, *seed)
                                         : fs::path(work_dir);
-  return repro_trial(list[0], common.load_profile(), seed, common.shim_path(), self_dir(), dir);
+  return repro_trial(list[0], common.load_profile(), *seed, common.shim_path(), self_dir(), dir, {}, expected_hash);
+}
+
+int shrink_command(const Common& common, std::uint64_t seed, const std::string& output) {
+  const auto list = scenarios::resolve_scenarios(common.scenario, common.scenarios_path());
+  if (list.size() != 1) throw UsageError("shrink works on one trial: give --scenario exactly one scenario");
+  harness::TrialConfig config;
+  config.scenario = list[0];
+  config.profile = common.load_profile();
+  config.seed = seed;
+  config.shim = common.shim_path();
+  config.bindir = self_dir();
+  config.work_dir = default_work_root(common.work_dir, "shrink") / "base";
+  const fs::path out = output.empty() ? fs::path(fmt::format("faultline-bundle-{}-{}.json", list[0].name, seed))
+                                      : fs::path(output);
+  return shrink_trial(config, out);
 }
 
 int main(int argc, char** argv) {
@@ -185,9 +215,20 @@ int main(int argc, char** argv) {
   run->add_option("--all-trials", all_trials, "also write one JSON line per trial to this file");
 
   auto* repro = app.add_subcommand("repro", "replay one trial step by step and keep its artifacts");
-  repro_opts.add_to(repro, true);
-  std::uint64_t repro_seed = 0;
-  repro->add_option("--seed", repro_seed, "the trial seed from the report")->required();
+  repro_opts.add_to(repro, false);
+  std::optional<std::uint64_t> repro_seed;
+  std::string repro_bundle_path, repro_hash;
+  repro->add_option("--seed", repro_seed, "the trial seed from the report");
+  repro->add_option("--bundle", repro_bundle_path, "replay a bundle written by `faultline shrink`");
+  repro->add_option("--expect-trace", repro_hash, "the trace hash from the report: say so if the replay differs");
+
+  Common shrink_opts;
+  auto* shrink = app.add_subcommand("shrink", "minimise a failing trial and write a replayable bundle");
+  shrink_opts.add_to(shrink, true);
+  std::uint64_t shrink_seed = 0;
+  std::string shrink_out;
+  shrink->add_option("--seed", shrink_seed, "the failing trial's seed")->required();
+  shrink->add_option("--output,-o", shrink_out, "bundle file (default faultline-bundle-<scenario>-<seed>.json)");
 
   auto* list = app.add_subcommand("scenarios", "list the scenarios");
   list_opts.add_to(list, false);
@@ -207,7 +248,11 @@ int main(int argc, char** argv) {
     if (list->parsed()) return cmd_scenarios(list_opts);
     if (repro->parsed()) {
       repro_opts.apply_log_format();
-      return repro_command(repro_opts, repro_seed, repro_opts.work_dir);
+      return repro_command(repro_opts, repro_seed, repro_bundle_path, repro_opts.work_dir, repro_hash);
+    }
+    if (shrink->parsed()) {
+      shrink_opts.apply_log_format();
+      return shrink_command(shrink_opts, shrink_seed, shrink_out);
     }
     run_opts.apply_log_format();
     CampaignConfig config;

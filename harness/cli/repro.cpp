@@ -12,9 +12,9 @@ namespace faultline::cli {
 
 namespace fs = std::filesystem;
 
-struct Common;
 int repro_trial(const scenarios::Scenario& scenario, const scenarios::EngineProfile& profile, std::uint64_t seed,
-                const fs::path& shim, const fs::path& bindir, const fs::path& work_dir) {
+                const fs::path& shim, const fs::path& bindir, const fs::path& work_dir,
+                const harness::TrialOverrides& overrides, const std::string& expected_hash) {
   harness::TrialConfig t;
   t.scenario = scenario;
   t.profile = profile;
@@ -22,6 +22,7 @@ int repro_trial(const scenarios::Scenario& scenario, const scenarios::EngineProf
   t.work_dir = fs::absolute(work_dir);
   t.shim = shim;
   t.bindir = bindir;
+  t.overrides = overrides;
   t.narrate = [](const std::string& line) { std::cout << line << '\n' << std::flush; };
   if (fs::exists(t.work_dir)) fs::remove_all(t.work_dir);
   std::cout << fmt::format("faultline repro: scenario {} seed {} engine \"{}\"\n", scenario.name, seed, profile.command);
@@ -37,6 +38,10 @@ int repro_trial(const scenarios::Scenario& scenario, const scenarios::EngineProf
   for (const auto& v : result.violations) std::cout << fmt::format("\n  {}: {}", v.name, v.detail);
   if (!result.error.empty()) std::cout << "\n  error: " << result.error;
   std::cout << fmt::format("\ntrace hash: {}\nartifacts: {}\n", result.trace_hash, t.work_dir.string());
+  if (!expected_hash.empty() && expected_hash != result.trace_hash)
+    std::cout << fmt::format("note: the trace hash differs from the recorded one ({}): the engine binary, the shim or the "
+                             "scenario changed since it was recorded, so the replay is not byte for byte\n",
+                             expected_hash);
   switch (result.verdict) {
     case harness::Verdict::kPass: return 0;
     case harness::Verdict::kFail: return 1;

@@ -71,7 +71,8 @@ nlohmann::ordered_json failure_entry(const CampaignConfig& config, std::size_t i
   f["artifacts"] = t.artifacts.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(t.artifacts.string());
   f["trace_hash"] = t.trace_hash;
   f["seconds"] = t.seconds;
-  const auto argv = repro_argv(config, t.scenario, t.seed);
+  auto argv = repro_argv(config, t.scenario, t.seed);
+  argv.insert(argv.end(), {"--expect-trace", t.trace_hash});
   f["repro"] = {{"argv", argv}, {"command", shell_join(argv)}};
   return f;
 }

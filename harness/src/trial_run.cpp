@@ -32,7 +32,8 @@ void TrialRun::execute() {
   Rng workload(derive_seed(config_.seed, "workload"));
   const auto& spec = config_.scenario.workload;
   for (std::uint32_t cycle = 0; cycle < config_.scenario.crashes; ++cycle) {
-    const auto ops = generate_ops(spec, spec.operations, next_value_index_, workload);
+    auto ops = generate_ops(spec, spec.operations, next_value_index_, workload);
+    if (cycle == 0 && config_.overrides.ops) ops = *config_.overrides.ops;
     next_value_index_ += spec.operations;
     if (!run_cycle(cycle, ops)) return;
   }
@@ -81,7 +82,13 @@ Placement TrialRun::place(const std::vector<Record>& records, Rng& rng) const {
   p.record_off = rec.off;
   p.record_len = rec.len;
   p.op = rec.op;
-  if (fault_.aim != Aim::kUniform) {
+  const auto& ov = config_.overrides;
+  if (ov.record_from_end || ov.offset_in_record) {
+    // A bundle's explicit placement: the same record counted from the end, the same byte inside it.
+    if (ov.record_from_end) p.record = count - 1 - std::min<std::uint64_t>(*ov.record_from_end, count - 1);
+    const Record& r = records[p.record];
+    p.offset = r.off + std::min<std::uint64_t>(ov.offset_in_record.value_or(0), r.len - 1);
+  } else if (fault_.aim != Aim::kUniform) {
     const auto& frame = config_.profile.frame;
     std::uint64_t lo = 0, hi = rec.len;  // [lo, hi) inside the record
     if (frame && rec.len > frame->header_bytes + frame->trailer_bytes) {
@@ -163,7 +170,9 @@ bool TrialRun::run_cycle(std::uint32_t cycle, const std::vector<Op>& ops) {
                           record->records.size(), p.record_off + p.record_len, p.file, p.offset, p.record,
                           p.record_off, p.record_len, p.field));
   result_.coverage = {{"kind", fault_.kind}, {"aim", to_string(fault_.aim)}, {"field", p.field},
-                      {"offset", p.offset}, {"record", p.record}, {"records", record->records.size()}};
+                      {"offset", p.offset}, {"record", p.record}, {"records", record->records.size()},
+                      {"record_from_end", record->records.size() - 1 - p.record},
+                      {"offset_in_record", p.offset - p.record_off}, {"operations", ops.size()}};
 
   auto run = runner_.run(data_, fmt::format("fault{}", cycle), faults_now, ops, Runner::Ending::kKill);
   runner_.say(fmt::format("  fault run: {} of {} operations acknowledged; engine {}", 

@@ -25,8 +25,9 @@ const char* to_string(TornTailPolicy policy) {
   return "?";
 }
 
-EngineProfile load_profile(const std::filesystem::path& file) {
-  const nlohmann::json doc = detail::parse_json_file(file);
+EngineProfile load_profile(const std::filesystem::path& file) { return parse_profile(detail::parse_json_file(file), file); }
+
+EngineProfile parse_profile(const nlohmann::json& doc, const std::filesystem::path& file) {
   if (!doc.is_object()) throw ConfigError(fmt::format("{}: expected a JSON object at the top level", file.string()));
   Fields f(doc, file);
   f.only({"format_version", "name", "command", "data_files", "corrupt_exit_code", "sync", "record_per_write",
@@ -34,6 +35,7 @@ EngineProfile load_profile(const std::filesystem::path& file) {
   if (f.uint("format_version", 0, 1, 1) != 1) f.fail("format_version", "1 (the field is required)");
   EngineProfile p;
   p.source = file;
+  p.document = doc;
   p.name = f.str("name", "", true);
   p.command = f.str("command", "", true);
   if (p.command.find("{dir}") == std::string::npos)
@@ -74,6 +76,7 @@ EngineProfile command_profile(const std::string& command) {
   p.name = "custom";
   p.command = command;
   p.torn_tail = TornTailPolicy::kEither;
+  p.document = {{"format_version", 1}, {"name", p.name}, {"command", command}, {"torn_tail", "either"}};
   return p;
 }
 

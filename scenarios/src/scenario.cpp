@@ -109,14 +109,18 @@ FaultSpec parse_fault(const Fields& f) {
 
 }  // namespace
 
-Scenario load_scenario(const std::filesystem::path& file) {
-  const nlohmann::json doc = detail::parse_json_file(file);
+nlohmann::json read_json_file(const std::filesystem::path& file) { return detail::parse_json_file(file); }
+
+Scenario load_scenario(const std::filesystem::path& file) { return parse_scenario(detail::parse_json_file(file), file); }
+
+Scenario parse_scenario(const nlohmann::json& doc, const std::filesystem::path& file) {
   if (!doc.is_object()) throw ConfigError(fmt::format("{}: expected a JSON object at the top level", file.string()));
   Fields f(doc, file);
   f.only({"format_version", "name", "summary", "description", "workload", "fault", "crashes", "after"});
   if (f.uint("format_version", 0, 1, 1) != 1) f.fail("format_version", "1 (the field is required)");
   Scenario s;
   s.source = file;
+  s.document = doc;
   s.name = f.str("name", "", true);
   if (s.name.empty() || s.name.find_first_of(" ,/") != std::string::npos)
     f.fail("name", "a non-empty name without spaces, commas or slashes");

@@ -4,15 +4,25 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "faultline/harness/oracle.h"
+#include "faultline/harness/workload.h"
 #include "faultline/scenarios/scenario.h"
 
 namespace faultline::harness {
+
+// Explicit choices that replace the seed's, so a shrunk trial can be replayed anywhere from a bundle.
+struct TrialOverrides {
+  std::optional<std::vector<Op>> ops;                // the first cycle's operations
+  std::optional<std::uint64_t> record_from_end;      // aim at this record, counted from the last (0 = last)
+  std::optional<std::uint64_t> offset_in_record;     // and this byte inside it (clamped to the record)
+  bool empty() const { return !ops && !record_from_end && !offset_in_record; }
+};
 
 struct TrialConfig {
   scenarios::Scenario scenario;
@@ -22,6 +32,7 @@ struct TrialConfig {
   std::filesystem::path shim;       // libfaultfs.so
   std::filesystem::path bindir;     // replaces {bindir} in the engine command
   std::function<void(const std::string&)> narrate;  // step-by-step story for `repro`; may be empty
+  TrialOverrides overrides;
 };
 
 enum class Verdict { kPass, kFail, kVoid, kError };

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace faultline::scenarios {
 
 class ConfigError : public std::runtime_error {
@@ -50,6 +52,7 @@ struct Scenario {
   std::uint32_t crashes = 1;          // fault + recovery cycles in one trial
   std::uint32_t after_operations = 4; // operations written after recovery to prove the log healthy
   std::filesystem::path source;       // file it was loaded from
+  nlohmann::json document;            // the document it was parsed from (embedded in bundles)
 };
 
 const std::vector<std::string>& fault_kinds();
@@ -57,6 +60,8 @@ const char* to_string(Aim aim);
 const char* to_string(Field field);
 
 Scenario load_scenario(const std::filesystem::path& file);
+// The same from a parsed document; `origin` names it in errors (a file, or "bundle.json: scenario").
+Scenario parse_scenario(const nlohmann::json& doc, const std::filesystem::path& origin);
 // All *.json files of a directory, sorted by name. Throws ConfigError on the first bad file.
 std::vector<Scenario> load_scenario_dir(const std::filesystem::path& dir);
 // `name` is a scenario name in `dir`, "all", a comma-separated list of names, or a path to a .json file.
@@ -84,9 +89,13 @@ struct EngineProfile {
   std::uint32_t start_timeout_ms = 10000;
   std::uint32_t request_timeout_ms = 5000;
   std::filesystem::path source;
+  nlohmann::json document;
 };
 
 EngineProfile load_profile(const std::filesystem::path& file);
+EngineProfile parse_profile(const nlohmann::json& doc, const std::filesystem::path& origin);
+// The raw document of a scenario or profile file (for embedding in bundles). Throws ConfigError.
+nlohmann::json read_json_file(const std::filesystem::path& file);
 // A profile for `--engine "CMD {dir}"` without a profile file: black-box defaults, nothing about the format assumed.
 EngineProfile command_profile(const std::string& command);
 

@@ -1,0 +1,47 @@
+// Shrinking a failing trial, and bundles: a trial written down explicitly (scenario, engine profile, operations,
+// fault placement) so it replays anywhere without the seed's random choices.
+//
+// Method: keep the first violation's name as the property to preserve. Then, in rounds until nothing changes:
+// delta debugging over the first cycle's operations (remove halves, quarters, ... single operations), shorter
+// values, fewer crash cycles, the fault moved to the nearest record and to the simplest byte of its record (the
+// boundary, then each field's first byte). Each candidate is a whole trial, run exactly as a campaign would.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "faultline/harness/trial.h"
+
+namespace faultline::harness {
+
+struct Bundle {
+  TrialConfig config;            // scenario, profile, seed and overrides (work_dir/shim/bindir filled by the caller)
+  std::string violation;         // what it is expected to show
+  std::string trace_hash;        // of the shrunk trial when written
+};
+
+nlohmann::ordered_json bundle_to_json(const TrialConfig& config, const std::string& violation,
+                                      const std::string& trace_hash, const nlohmann::ordered_json& original);
+// Throws scenarios::ConfigError naming the file and field.
+Bundle load_bundle(const std::filesystem::path& file);
+
+struct ShrinkResult {
+  bool reproduced = false;       // the original trial failed
+  std::string violation;
+  TrialConfig shrunk;
+  TrialResult last;              // the shrunk trial's result
+  std::size_t original_ops = 0, shrunk_ops = 0;
+  std::size_t original_bytes = 0, shrunk_bytes = 0;  // bytes of all requests of the first cycle
+  std::uint32_t original_crashes = 0, shrunk_crashes = 0;
+  std::size_t trials_run = 0;
+};
+
+ShrinkResult shrink(const TrialConfig& config, const std::function<void(const std::string&)>& progress);
+
+// The first cycle's operations as the seed generates them.
+std::vector<Op> seeded_ops(const TrialConfig& config);
+
+}  // namespace faultline::harness
