@@ -153,6 +153,7 @@ int repro_trial(const scenarios::Scenario& scenario, const scenarios::EngineProf
 int repro_bundle(const fs::path& file, const std::optional<scenarios::EngineProfile>& engine, const fs::path& shim,
                  const fs::path& bindir, const fs::path& work_dir);
 int shrink_trial(harness::TrialConfig config, const fs::path& bundle_path);
+int selftest(harness::CampaignConfig base, const fs::path& report_dir, const std::atomic<bool>& interrupted);
 
 int repro_command(const Common& common, std::optional<std::uint64_t> seed, const std::string& bundle,
                   const std::string& work_dir, const std::string& expected_hash) {
@@ -230,6 +231,16 @@ int main(int argc, char** argv) {
   shrink->add_option("--seed", shrink_seed, "the failing trial's seed")->required();
   shrink->add_option("--output,-o", shrink_out, "bundle file (default faultline-bundle-<scenario>-<seed>.json)");
 
+  Common self_opts;
+  auto* self = app.add_subcommand("selftest", "run the default campaign against walkv and every planted-bug variant");
+  self_opts.add_to(self, false);
+  std::uint64_t self_trials = 140, self_seed = 1;
+  std::string self_dir_out = "faultline-selftest";
+  self->add_option("--trials", self_trials, "trials per engine")->capture_default_str();
+  self->add_option("--seed", self_seed, "campaign seed")->capture_default_str();
+  self->add_option("--jobs,-j", jobs, "trials in parallel");
+  self->add_option("--output", self_dir_out, "directory for the table and profiles")->capture_default_str();
+
   auto* list = app.add_subcommand("scenarios", "list the scenarios");
   list_opts.add_to(list, false);
 
@@ -249,6 +260,27 @@ int main(int argc, char** argv) {
     if (repro->parsed()) {
       repro_opts.apply_log_format();
       return repro_command(repro_opts, repro_seed, repro_bundle_path, repro_opts.work_dir, repro_hash);
+    }
+    if (self->parsed()) {
+      self_opts.apply_log_format();
+      CampaignConfig config;
+      config.scenarios = scenarios::resolve_scenarios(self_opts.scenario, self_opts.scenarios_path());
+      config.profile = self_opts.load_profile();
+      config.shim = self_opts.shim_path();
+      config.bindir = self_dir();
+      config.seed = self_seed;
+      config.trials = self_trials;
+      config.jobs = jobs;
+      config.keep_failed_max = 0;
+      config.work_root = default_work_root(self_opts.work_dir, "selftest");
+      config.argv_prefix = {"faultline"};
+      struct sigaction sa {};
+      sa.sa_handler = on_sigint;
+      ::sigaction(SIGINT, &sa, nullptr);
+      const int code = selftest(config, self_dir_out, g_interrupted);
+      std::error_code ec;
+      fs::remove_all(config.work_root, ec);
+      return code;
     }
     if (shrink->parsed()) {
       shrink_opts.apply_log_format();

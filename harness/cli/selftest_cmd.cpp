@@ -1,0 +1,98 @@
+// `faultline selftest`: the harness is worth the bugs it finds. Runs the default campaign against the correct walkv
+// and against every planted-bug variant of it (walkv-planted --planted-bug NAME), and prints which were caught, by
+// which violation, after how many trials. The correct engine must pass; every variant must be caught.
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "faultline/harness/campaign.h"
+#include "faultline/reports/report.h"
+
+namespace faultline::cli {
+
+namespace fs = std::filesystem;
+
+struct PlantedBug {
+  const char* name;
+  const char* mistake;
+};
+
+// Each is a mistake real engines have made (docs/selftest.md says where).
+const std::vector<PlantedBug>& planted_bugs() {
+  static const std::vector<PlantedBug> bugs{
+      {"no-truncate", "stops at a torn tail but never cuts it, then appends after the garbage"},
+      {"drop-last-record", "cuts the last complete record together with the torn tail"},
+      {"no-checksum", "never verifies checksums"},
+      {"skip-corrupt", "skips a damaged record and keeps going"},
+      {"midlog-as-tail", "treats any damage as a torn tail, even with valid records after it"},
+      {"trust-length", "trusts a length that runs past the end of the file"},
+      {"ack-before-fsync", "acknowledges before fsync while claiming sync always"},
+      {"ignore-short-write", "acknowledges after a short write without writing the rest"},
+      {"retry-fsync", "retries a failed fsync and carries on acknowledging"},
+      {"no-dir-fsync", "never fsyncs the directory after creating the log"},
+      {"accept-zero-record", "checksum does not cover the length: an all-zero record is valid"},
+      {"modify-evidence", "truncates the log before refusing to start on mid-log corruption"},
+      {"hang-on-torn-tail", "waits forever when it finds a torn tail"},
+      {"crash-on-torn-tail", "abort()s when it finds a torn tail"},
+      {"garbled-reply", "answers the fifth PUT with \"OK!\""},
+      {"stdio-writer", "writes its log with stdio, bypassing the shim"},
+  };
+  return bugs;
+}
+
+int selftest(harness::CampaignConfig base, const fs::path& report_dir, const std::atomic<bool>& interrupted) {
+  struct Row {
+    std::string engine, caught, violations, first;
+    double seconds = 0;
+    bool ok = false;
+  };
+  std::vector<Row> rows;
+  fs::create_directories(report_dir);
+  auto run_one = [&](const std::string& name, const std::string& command, bool must_pass) {
+    auto config = base;
+    config.profile.command = command;
+    config.profile.name = name;
+    config.profile.document["command"] = command;
+    config.profile.document["name"] = name;
+    config.work_root = base.work_root / name;
+    config.repro_extra = {"--profile", (report_dir / (name + ".profile.json")).string()};
+    reports::write_atomic(report_dir / (name + ".profile.json"), config.profile.document.dump(2) + "\n");
+    const auto result = harness::run_campaign(config, interrupted);
+    Row row{name, "", "", "-", result.seconds, false};
+    std::map<std::string, std::size_t> v = result.per_violation;
+    v.erase("fault-not-fired");
+    for (const auto& [k, n] : v) row.violations += fmt::format("{}{} ({})", row.violations.empty() ? "" : ", ", k, n);
+    if (result.errors > 0) row.violations += fmt::format("{}harness error ({})", row.violations.empty() ? "" : ", ",
+                                                         result.errors);
+    std::optional<std::size_t> first;
+    for (const auto& [index, trial] : result.failures)
+      if (trial.verdict == harness::Verdict::kFail || trial.verdict == harness::Verdict::kError)
+        first = first ? std::min(*first, index) : index;
+    if (first) row.first = std::to_string(*first + 1);
+    const bool detected = result.failed > 0 || result.errors > 0;
+    row.ok = must_pass ? !detected : detected;
+    row.caught = must_pass ? (detected ? "FALSE ALARM" : "passes") : (detected ? "caught" : "MISSED");
+    std::cout << fmt::format("  {:<22} {:<12} {}\n", name, row.caught, row.violations) << std::flush;
+    rows.push_back(row);
+  };
+  std::cout << fmt::format("selftest: {} trials per engine over {} scenarios, seed {}\n", base.trials.value_or(0),
+                           base.scenarios.size(), base.seed);
+  run_one("walkv", "{bindir}/walkv serve --dir {dir}", true);
+  for (const auto& bug : planted_bugs())
+    run_one(bug.name, fmt::format("{{bindir}}/walkv-planted serve --dir {{dir}} --planted-bug {}", bug.name), false);
+
+  std::string table = "| engine | result | violations reported (trials) | first failing trial | seconds |\n"
+                      "|---|---|---|---|---|\n";
+  bool all_ok = true;
+  for (const auto& r : rows) {
+    table += fmt::format("| {} | {} | {} | {} | {:.1f} |\n", r.engine, r.caught, r.violations.empty() ? "-" : r.violations,
+                         r.first, r.seconds);
+    all_ok = all_ok && r.ok;
+  }
+  reports::write_atomic(report_dir / "selftest.md", table);
+  std::cout << '\n' << table << fmt::format("\nselftest {}; table written to {}\n", all_ok ? "passed" : "FAILED",
+                                            (report_dir / "selftest.md").string());
+  return interrupted.load() ? 130 : all_ok ? 0 : 1;
+}
+
+}  // namespace faultline::cli
