@@ -41,7 +41,18 @@ struct FileHistory {
   std::vector<std::pair<std::uint64_t, std::uint64_t>> writes;  // (off, ret) of each successful write, in order
   std::vector<std::pair<std::uint64_t, std::uint64_t>> lost;    // [from, to) lost by fsync errors
   bool untracked = false;          // the shim saw a call it cannot follow (mmap for writing, stdio)
+  // Added after v1 of this header:
+  bool exists = true;              // false after an unlink, or after it was renamed away
+  std::vector<std::string> untracked_calls;  // "fopen: stdio writes (fwrite, fprintf) bypass the shim", ...
+  std::vector<std::string> anomalies;        // sizes the shim observed that the journal's writes cannot explain
 };
+//
+// Rules (docs/faults.md, "Reading the journal"): a file first seen opened without being created existed before the
+// journal and counts as durable as found; `created` resets its history. Writes grow `size` (a fault event changes
+// what the following write event of the same pid and fd did to the file: lost, misdirected, partial); a successful
+// fsync/fdatasync (not sync_file_range, which promises nothing) sets `synced_size`; truncates shrink both; an fsync
+// error adds its [lost_from, lost_to) to `lost`, and later writes of those bytes remove them again; a dirsync of the
+// file's directory sets `dir_synced_after_create`; rename moves a history, unlink clears `exists`.
 std::map<std::string, FileHistory> summarize(const std::vector<Event>& events);
 
 // Faults that fired, in journal order.
