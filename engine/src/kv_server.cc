@@ -1,0 +1,187 @@
+#include "walkv/kv_server.h"
+
+#include <algorithm>
+
+#include "walkv/data_dir.h"
+#include "walkv/env.h"
+#include "walkv/planted.h"
+#include "walkv/slog.h"
+
+namespace walkv {
+namespace {
+
+constexpr size_t kReadChunkBytes = 64 * 1024;
+constexpr size_t kMaxLineBytes = 4096;
+// A group commit covers at most this much input, so one batch cannot hold replies back for long.
+constexpr size_t kMaxBatchBytes = 1 << 20;
+constexpr size_t kMaxTokenBytes = 64;
+
+// Keys and values: 1 to 64 characters of [A-Za-z0-9_.-] (engine protocol v1).
+bool ValidToken(std::string_view token) {
+  if (token.empty() || token.size() > kMaxTokenBytes) return false;
+  return std::all_of(token.begin(), token.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+           c == '-';
+  });
+}
+
+// Splits on single spaces; an empty word (two spaces, leading or trailing space) makes the request malformed.
+std::vector<std::string_view> SplitWords(std::string_view line) {
+  std::vector<std::string_view> words;
+  size_t start = 0;
+  for (size_t space; (space = line.find(' ', start)) != std::string_view::npos; start = space + 1) {
+    words.push_back(line.substr(start, space - start));
+  }
+  words.push_back(line.substr(start));
+  return words;
+}
+
+}  // namespace
+
+std::optional<SyncMode> ParseSyncMode(std::string_view name) {
+  if (name == "always") return SyncMode::kAlways;
+  if (name == "batch") return SyncMode::kBatch;
+  if (name == "none") return SyncMode::kNone;
+  return std::nullopt;
+}
+
+std::string_view SyncModeName(SyncMode mode) {
+  switch (mode) {
+    case SyncMode::kAlways: return "always";
+    case SyncMode::kBatch: return "batch";
+    case SyncMode::kNone: return "none";
+  }
+  return "unknown";
+}
+
+void ApplyRecord(const wal::RecordView& record, KvMap* map) {
+  const auto it = map->find(record.key);
+  if (record.op == wal::Op::kDel) {
+    if (it != map->end()) map->erase(it);
+  } else if (it != map->end()) {
+    it->second.assign(record.value);
+  } else {
+    map->emplace(record.key, record.value);
+  }
+}
+
+KvServer::KvServer(wal::WalWriter* writer, KvMap* map, SyncMode sync) : writer_(writer), map_(map), sync_(sync) {}
+
+int KvServer::Serve(int in_fd, int out_fd) {
+  std::string input;
+  std::vector<char> chunk(kReadChunkBytes);
+  bool eof = false;
+  bool discarding = false;  // inside a line that was too long; skip to its newline
+  while (!quit_ && !failed_ && !eof) {
+    // Group commit: after one blocking read, take everything else already buffered (batch mode) before the fsync.
+    do {
+      size_t got = 0;
+      Status s = io::ReadSome(in_fd, chunk.data(), chunk.size(), &got);
+      if (!s.ok()) {
+        slog::Error("cannot read requests", {{"error", s.ToString()}});
+        return kExitIOError;
+      }
+      eof = got == 0;
+      input.append(chunk.data(), got);
+    } while (sync_ == SyncMode::kBatch && !eof && input.size() < kMaxBatchBytes && io::InputPending(in_fd));
+
+    size_t start = 0;
+    for (size_t nl; !quit_ && !failed_ && (nl = input.find('\n', start)) != std::string::npos; start = nl + 1) {
+      if (!discarding) HandleLine(std::string_view(input).substr(start, nl - start));
+      discarding = false;
+    }
+    input.erase(0, start);
+    if (eof && !input.empty() && !discarding && !quit_ && !failed_) HandleLine(input);  // last line, no newline
+    if (!discarding && input.size() > kMaxLineBytes) {
+      replies_.push_back({"ERR line longer than " + std::to_string(kMaxLineBytes) + " bytes", false});
+      discarding = true;
+    }
+    if (discarding) input.clear();
+    if (!failed_) SyncBatch();
+    if (!Flush(out_fd)) return kExitIOError;
+  }
+  return failed_ ? kExitIOError : kExitOk;
+}
+
+void KvServer::HandleLine(std::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  const std::vector<std::string_view> words = SplitWords(line);
+  const std::string_view command = words[0];
+  const auto malformed = [&](std::string_view why) { replies_.push_back({"ERR " + std::string(why), false}); };
+  if (command == "PUT" || command == "DEL" || command == "GET") {
+    const size_t want = command == "PUT" ? 3 : 2;
+    if (words.size() != want) {
+      return malformed(std::string(command) + " takes " + std::to_string(want - 1) + " argument(s)");
+    }
+    if (!ValidToken(words[1])) return malformed("key must be 1 to 64 characters of [A-Za-z0-9_.-]");
+    if (want == 3 && !ValidToken(words[2])) return malformed("value must be 1 to 64 characters of [A-Za-z0-9_.-]");
+  } else if ((command == "DUMP" || command == "QUIT") && words.size() != 1) {
+    return malformed(std::string(command) + " takes no argument");
+  }
+  if (command == "PUT") {
+    HandleWrite(wal::Op::kPut, words[1], words[2]);
+  } else if (command == "DEL") {
+    HandleWrite(wal::Op::kDel, words[1], {});
+  } else if (command == "GET") {
+    const auto it = map_->find(words[1]);
+    replies_.push_back({it == map_->end() ? "NOTFOUND" : "VALUE " + it->second, false});
+  } else if (command == "DUMP") {
+    for (const auto& [key, value] : *map_) replies_.push_back({"ENTRY " + key + " " + value, false});
+    replies_.push_back({"END", false});
+  } else if (command == "QUIT") {
+    quit_ = true;
+  } else {
+    malformed("unknown request");
+  }
+}
+
+void KvServer::HandleWrite(wal::Op op, std::string_view key, std::string_view value) {
+  Status s = writer_->Add(op, key, value);
+  if (s.ok() && sync_ == SyncMode::kAlways && !planted(Bug::kAckBeforeFsync)) s = writer_->Sync();
+  if (!s.ok()) {
+    replies_.push_back({"ERR " + s.ToString(), false});
+    FailStop(s);
+    return;
+  }
+  ApplyRecord(wal::RecordView{writer_->last_sequence(), op, key, value}, map_);
+  std::string ok = "OK";
+  if (op == wal::Op::kPut && ++puts_ == 5 && planted(Bug::kGarbledReply)) ok = "OK!";
+  replies_.push_back({std::move(ok), sync_ == SyncMode::kBatch});
+}
+
+bool KvServer::SyncBatch() {
+  const bool pending = std::any_of(replies_.begin(), replies_.end(), [](const Reply& r) { return r.awaits_sync; });
+  if (!pending) return true;
+  Status s = writer_->Sync();
+  if (!s.ok()) {
+    FailStop(s);
+    return false;
+  }
+  for (Reply& r : replies_) r.awaits_sync = false;
+  return true;
+}
+
+void KvServer::FailStop(const Status& error) {
+  failed_ = true;
+  // Written but not covered by a successful fsync: these must never be acknowledged (NOTES §1.7).
+  for (Reply& r : replies_) {
+    if (r.awaits_sync) r = Reply{"ERR " + error.ToString(), false};
+  }
+  slog::Error("write failed: no further writes are acknowledged; exiting",
+              {{"error", error.ToString()}, {"exit_code", kExitIOError}});
+}
+
+bool KvServer::Flush(int out_fd) {
+  if (replies_.empty()) return true;
+  std::string out;
+  for (const Reply& r : replies_) {
+    out += r.text;
+    out += '\n';
+  }
+  replies_.clear();
+  Status s = io::WriteAll(out_fd, out);
+  if (!s.ok()) slog::Error("cannot write replies", {{"error", s.ToString()}});
+  return s.ok();
+}
+
+}  // namespace walkv

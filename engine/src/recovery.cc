@@ -1,0 +1,138 @@
+// Recovery policy. The clauses, numbered as in docs/recovery.md:
+//   R1 classify read-only first; R2 a torn tail is an incomplete frame or zeros to EOF with nothing valid after it;
+//   R3 valid frames after the damage make it mid-log damage, whatever its shape; R4 a refused log is not modified;
+//   R5 back up, truncate, fsync before any append; R6 an intact frame that does not decode is refused in every mode.
+#include "walkv/recovery.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <memory>
+
+#include "walkv/backup.h"
+#include "walkv/data_dir.h"
+#include "walkv/planted.h"
+
+namespace walkv {
+namespace {
+
+std::string Describe(const wal::Damage& d) {
+  std::string text = std::string(wal::DamageKindName(d.kind)) + " at offset " + std::to_string(d.offset);
+  if (d.next_valid_offset) text += ", next valid record at offset " + std::to_string(*d.next_valid_offset);
+  return text;
+}
+
+// The damage is accepted: save what follows the cut, truncate, fsync (R5).
+Status CutAtDamage(Env* env, const std::string& dir, wal::WalReader* reader, RecoveryResult* result) {
+  const wal::Damage& d = *result->damage;
+  if (d.IsTornTail()) {
+    if (planted(Bug::kHangOnTornTail)) {
+      for (;;) ::pause();
+    }
+    if (planted(Bug::kCrashOnTornTail)) std::abort();
+  }
+  if (planted(Bug::kNoTruncate)) return Status::Ok();  // the mistake: the writer appends after the garbage
+  uint64_t cut_at = d.offset;
+  if (planted(Bug::kDropLastRecord) && result->records > 0) {
+    cut_at = reader->last_record_offset();  // the mistake: an off-by-one-record cut
+    --result->records;
+    --result->last_sequence;
+  }
+  if (d.IsMidLog()) {
+    Status s = ForEachRecordAfterDamage(reader, [&](const wal::WalReader&) { ++result->dropped_records; });
+    if (!s.ok()) return s;
+  }
+  Status s = CutTail(env, LogPath(dir), cut_at, CutBackupPath(dir, d, cut_at), &result->backup_path);
+  if (!s.ok()) return s;
+  result->cut = true;
+  result->dropped_bytes = d.file_bytes - cut_at;
+  result->log_bytes = cut_at;
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::optional<RecoveryMode> ParseRecoveryMode(std::string_view name) {
+  if (name == "strict") return RecoveryMode::kStrict;
+  if (name == "torn-tail") return RecoveryMode::kTornTail;
+  if (name == "point-in-time") return RecoveryMode::kPointInTime;
+  if (name == "salvage") return RecoveryMode::kSalvage;
+  return std::nullopt;
+}
+
+std::string_view RecoveryModeName(RecoveryMode mode) {
+  switch (mode) {
+    case RecoveryMode::kStrict: return "strict";
+    case RecoveryMode::kTornTail: return "torn-tail";
+    case RecoveryMode::kPointInTime: return "point-in-time";
+    case RecoveryMode::kSalvage: return "salvage";
+  }
+  return "unknown";
+}
+
+bool ModeAcceptsDamage(RecoveryMode mode, const wal::Damage& damage) {
+  if (damage.kind == wal::DamageKind::kFormatError) return false;  // R6
+  switch (mode) {
+    case RecoveryMode::kStrict: return false;
+    case RecoveryMode::kTornTail: return damage.IsTornTail() || planted(Bug::kMidlogAsTail);  // R2, R3
+    case RecoveryMode::kPointInTime: return true;
+    case RecoveryMode::kSalvage: return false;  // only offline, where every damaged span is shown to the operator
+  }
+  return false;
+}
+
+std::string CutBackupPath(const std::string& dir, const wal::Damage& damage, uint64_t offset) {
+  return LogPath(dir) + (damage.IsTornTail() ? ".torn-" : ".damaged-") + std::to_string(offset);
+}
+
+Status ForEachRecordAfterDamage(wal::WalReader* reader, const std::function<void(const wal::WalReader&)>& fn) {
+  wal::WalReader::Event event = wal::WalReader::Event::kDamage;
+  while (event != wal::WalReader::Event::kEnd) {
+    if (event == wal::WalReader::Event::kDamage && !reader->ResumeAfterDamage()) break;
+    Status s = reader->Next(&event);
+    if (!s.ok()) return s;
+    if (event == wal::WalReader::Event::kRecord) fn(*reader);
+  }
+  return Status::Ok();
+}
+
+Status Recover(Env* env, const std::string& dir, RecoveryMode mode, const ApplyFn& apply, RecoveryResult* result) {
+  *result = RecoveryResult{};
+  if (mode == RecoveryMode::kSalvage) {
+    return Status::InvalidArgument("salvage is offline only: run walkv repair --dir " + dir + " --mode salvage");
+  }
+  std::unique_ptr<ReadableFile> file;
+  Status s = env->NewReadableFile(LogPath(dir), &file);  // R1: read-only until the verdict is in
+  if (s.IsNotFound()) return Status::Ok();                 // a new data directory
+  if (!s.ok()) return s;
+
+  wal::WalReader reader(file.get());
+  wal::WalReader::Event event;
+  for (;;) {
+    s = reader.Next(&event);
+    if (!s.ok()) return s;  // EIO is never end-of-log
+    if (event == wal::WalReader::Event::kRecord) {
+      apply(reader.record());
+      continue;
+    }
+    // The mistake (planted skip-corrupt): jump over the damaged record as if it had never been acknowledged.
+    if (event == wal::WalReader::Event::kDamage && planted(Bug::kSkipCorrupt) && reader.ResumeAfterDamage()) continue;
+    break;
+  }
+  result->records = reader.records();
+  result->last_sequence = reader.last_sequence();
+  result->log_bytes = reader.position();
+  if (event == wal::WalReader::Event::kEnd) return Status::Ok();
+
+  result->damage = reader.damage();
+  const wal::Damage& d = *result->damage;
+  if (d.kind == wal::DamageKind::kFormatError) return Status::FormatError(Describe(d));
+  if (!ModeAcceptsDamage(mode, d)) {
+    // R4: the evidence stays as it is; the planted modify-evidence bug destroys it.
+    if (planted(Bug::kModifyEvidence) && d.IsMidLog()) (void)env->TruncateFile(LogPath(dir), d.offset);
+    return Status::Corruption(Describe(d));
+  }
+  return CutAtDamage(env, dir, &reader, result);
+}
+
+}  // namespace walkv
