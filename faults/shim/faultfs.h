@@ -141,6 +141,9 @@ void fd_clear(int fd);  // also drops the file reference
 int journal_fd();
 void move_journal_fd_away(int fd);  // when the program dup2()s onto the journal fd
 
+// The process id for journal lines, cached (refreshed in the child after fork) to save a system call per event.
+int current_pid();
+
 // A tiny test-and-set lock around the bookkeeping (never held across a system call).
 void lock();
 void unlock();

@@ -52,7 +52,7 @@ Line::Line(const char* ev) {
   raw("{\"ev\":\"", 7);
   raw(ev, strlen(ev));
   raw("\"", 1);
-  num("pid", static_cast<int64_t>(getpid()));
+  num("pid", static_cast<int64_t>(current_pid()));
 }
 
 void Line::raw(const char* s, size_t n) {

@@ -22,6 +22,7 @@ namespace {
 uint64_t g_fds[kMaxFd];
 int g_lock = 0;
 int g_init_state = 0;  // 0: not started, 1: running, 2: done
+int g_pid = 0;
 __thread int t_busy __attribute__((tls_model("initial-exec"))) = 0;
 __thread int t_initializing __attribute__((tls_model("initial-exec"))) = 0;
 
@@ -69,7 +70,11 @@ void exe_path(char* out) {
 }
 
 void atfork_prepare() { lock(); }
-void atfork_release() { unlock(); }
+void atfork_parent() { unlock(); }
+void atfork_child() {
+  __atomic_store_n(&g_pid, static_cast<int>(getpid()), __ATOMIC_RELAXED);
+  unlock();
+}
 
 void init_once() {
   const char* plan = getenv("FAULTFS_PLAN");
@@ -77,7 +82,8 @@ void init_once() {
   load_plan(plan);  // exits 87 on a bad plan
   normalize_target_dir();
   if (g_plan.exec_drop) drop_from_environment();
-  pthread_atfork(atfork_prepare, atfork_release, atfork_release);
+  __atomic_store_n(&g_pid, static_cast<int>(getpid()), __ATOMIC_RELAXED);
+  pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
   for (int i = 0; i < kCallCount; ++i) real_fn(static_cast<Call>(i));  // resolve now, outside any signal handler
   char exe[kPathMax];
   exe_path(exe);
@@ -94,6 +100,11 @@ void init_once() {
 __attribute__((constructor)) void faultfs_constructor() { ensure_init(); }
 
 }  // namespace
+
+int current_pid() {
+  const int pid = __atomic_load_n(&g_pid, __ATOMIC_RELAXED);
+  return pid != 0 ? pid : static_cast<int>(getpid());
+}
 
 bool ensure_init() {
   int state = __atomic_load_n(&g_init_state, __ATOMIC_ACQUIRE);
