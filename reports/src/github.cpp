@@ -1,0 +1,230 @@
+// GitHub Actions outputs (NOTES §4): Markdown for $GITHUB_STEP_SUMMARY, capped at 1 MiB per step, and workflow
+// commands, of which GitHub shows at most 10 error annotations per step. Engine output is untrusted text: it is
+// cleaned, escaped in prose, and fenced with a fence longer than any backtick run inside it.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "faultline/reports/ci.h"
+#include "text.h"
+
+namespace faultline::reports {
+
+namespace {
+
+using nlohmann::ordered_json;
+using namespace detail;
+
+constexpr std::size_t kFailuresShown = 20;
+constexpr std::size_t kProseMaxBytes = 2000;
+constexpr std::size_t kBlockMaxBytes = 6000;
+constexpr std::size_t kAnnotationMaxBytes = 4000;
+constexpr std::size_t kTailReserveBytes = 1000;
+
+// Inline Markdown: one line, with the characters that start emphasis, code, links, HTML, tables or headings escaped.
+std::string md(std::string_view text, std::size_t max_bytes = kProseMaxBytes) {
+  const std::string clean = shorten(one_line(clean_text(text)), max_bytes);
+  std::string out;
+  for (char c : clean) {
+    if (c == '&') {
+      out += "&amp;";
+      continue;
+    }
+    if (std::string_view("\\`*_[]<>|~#!").find(c) != std::string_view::npos) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+std::string fenced(std::string_view text, const char* lang) {
+  const std::string clean = shorten(clean_text(text), kBlockMaxBytes);
+  std::size_t longest = 0, run = 0;
+  for (char c : clean) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  const std::string fence(std::max<std::size_t>(3, longest + 1), '`');
+  std::string out = fence + lang + "\n" + clean;
+  if (!clean.empty() && clean.back() != '\n') out += '\n';
+  return out + fence + "\n";
+}
+
+const char* status_heading(const std::string& status) {
+  return status == "pass" ? "✅ Faultline: PASS" : status == "fail" ? "❌ Faultline: FAIL" : "⚠️ Faultline: ERROR";
+}
+
+std::string overview(const ordered_json& report) {
+  const auto& s = member(report, "summary");
+  const auto& config = member(report, "configuration");
+  const auto& run = member(report, "run");
+  const auto& shard = member(config, "shard");
+  std::string out = fmt::format("## {}\n\n", status_heading(text_of(report, "status")));
+  out += fmt::format("**{} trials**: {} passed, {} failed, {} void, {} errors in {:.1f} s\n\n", count_of(s, "total"),
+                     count_of(s, "passed"), count_of(s, "failed"), count_of(s, "void"), count_of(s, "errors"),
+                     seconds_of(run, "duration_s"));
+  std::string where = fmt::format("engine {} · campaign seed {}", md(text_of(member(config, "engine"), "name")),
+                                  md(text_of(config, "seed")));
+  const auto& merged = member(run, "merged_from");
+  if (merged.is_array() && !merged.empty())
+    where += fmt::format(" · merged from {} shards", merged.size());
+  else if (count_of(shard, "count") > 1)
+    where += fmt::format(" · shard {}/{}", count_of(shard, "index"), count_of(shard, "count"));
+  out += where + "\n\n";
+  if (member(run, "incomplete").is_boolean() && member(run, "incomplete").get<bool>())
+    out += fmt::format("> ⚠️ **Incomplete**: {}\n\n", md(text_of(run, "incomplete_reason")));
+  return out;
+}
+
+std::string scenario_table(const ordered_json& report) {
+  const auto& per_scenario = member(member(report, "summary"), "per_scenario");
+  if (!per_scenario.is_object() || per_scenario.empty()) return "";
+  std::string out = "| scenario | | pass | fail | void | error |\n|---|---|--:|--:|--:|--:|\n";
+  for (const auto& [name, c] : per_scenario.items()) {
+    const bool bad = count_of(c, "fail") + count_of(c, "error") > 0;
+    out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", md(name), bad ? "❌" : "✅", count_of(c, "pass"),
+                       count_of(c, "fail"), count_of(c, "void"), count_of(c, "error"));
+  }
+  return out + "\n";
+}
+
+std::string violation_table(const ordered_json& report) {
+  const auto& per_violation = member(member(report, "summary"), "per_violation");
+  if (!per_violation.is_object() || per_violation.empty()) return "";
+  std::string out = "### Violations\n\n| violation | trials |\n|---|--:|\n";
+  for (const auto& [name, n] : per_violation.items())
+    out += fmt::format("| {} | {} |\n", md(name), n.is_number() ? n.dump() : md(n.dump()));
+  return out + "\nWhat each name means: docs/violations.md\n\n";
+}
+
+std::string determinism_block(const ordered_json& report) {
+  const auto& mismatches = member(member(report, "determinism"), "mismatches");
+  if (!mismatches.is_array() || mismatches.empty()) return "";
+  std::string out = fmt::format("### ⚠️ {} trials are not deterministic\n\n", mismatches.size());
+  for (const auto& m : mismatches)
+    out += fmt::format("- {} seed {}: trace {} ({}) then {} ({})\n", md(text_of(m, "scenario")), md(text_of(m, "seed")),
+                       md(text_of(m, "first")), md(text_of(m, "first_verdict")), md(text_of(m, "second")),
+                       md(text_of(m, "second_verdict")));
+  return out + "\n";
+}
+
+std::string failure_block(const ordered_json& f) {
+  std::string out = fmt::format("#### {} {} seed {}\n\n", text_of(f, "verdict") == "fail" ? "❌" : "⚠️",
+                                md(text_of(f, "scenario")), md(text_of(f, "seed")));
+  const auto& violations = member(f, "violations");
+  if (violations.is_array())
+    for (const auto& v : violations) out += fmt::format("- **{}**: {}\n", md(text_of(v, "name")), md(text_of(v, "detail")));
+  if (!text_of(f, "error").empty()) out += fmt::format("- **harness error**: {}\n", md(text_of(f, "error")));
+  out += "\nReproduce:\n\n" + fenced(repro_command(f), "sh") + "\n";
+  std::string more;
+  for (const char* key : {"expected", "observed", "faults"}) {
+    const auto& v = member(f, key);
+    if (!v.is_null() && !v.empty())
+      more += fmt::format("{}:\n\n{}\n", key, fenced(v.dump(2, ' ', false, nlohmann::json::error_handler_t::replace), "json"));
+  }
+  const auto& log = member(f, "engine_log");
+  if (log.is_array() && !log.empty()) {
+    std::string lines;
+    for (const auto& l : log) lines += (l.is_string() ? l.get<std::string>() : l.dump()) + "\n";
+    more += "engine log:\n\n" + fenced(lines, "text") + "\n";
+  }
+  if (!text_of(f, "hexdump").empty()) more += "hexdump before recovery:\n\n" + fenced(text_of(f, "hexdump"), "text") + "\n";
+  if (!more.empty()) out += "<details><summary>details</summary>\n\n" + more + "</details>\n\n";
+  return out;
+}
+
+// Failing and erroring trials in report order (void trials are counted, not shown).
+std::vector<const ordered_json*> shown_failures(const ordered_json& report) {
+  std::vector<const ordered_json*> out;
+  const auto& failures = member(report, "failures");
+  if (!failures.is_array()) return out;
+  for (const char* verdict : {"fail", "error"})
+    for (const auto& f : failures)
+      if (text_of(f, "verdict") == verdict) out.push_back(&f);
+  return out;
+}
+
+std::string command_property(std::string_view text) {
+  std::string out;
+  for (char c : clean_text(text)) {
+    switch (c) {
+      case '%': out += "%25"; break;
+      case '\r': out += "%0D"; break;
+      case '\n': out += "%0A"; break;
+      case ':': out += "%3A"; break;
+      case ',': out += "%2C"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string command_data(std::string_view text) {
+  std::string out;
+  for (char c : clean_text(text)) {
+    switch (c) {
+      case '%': out += "%25"; break;
+      case '\r': out += "%0D"; break;
+      case '\n': out += "%0A"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string render_github_summary(const ordered_json& report) {
+  const std::size_t budget = kGithubSummaryMaxBytes - kTailReserveBytes;
+  std::string out;
+  for (const auto& part : {overview(report), scenario_table(report), violation_table(report), determinism_block(report)}) {
+    if (out.size() + part.size() > budget) break;
+    out += part;
+  }
+  const auto failures = shown_failures(report);
+  std::size_t shown = 0;
+  if (!failures.empty() && out.size() + 40 < budget) {
+    out += "### Failures\n\n";
+    for (const auto* f : failures) {
+      if (shown == kFailuresShown) break;
+      const auto block = failure_block(*f);
+      if (out.size() + block.size() > budget) break;
+      out += block;
+      ++shown;
+    }
+  }
+  if (shown < failures.size())
+    out += fmt::format("_… and {} more failing trials: see the JSON report (each entry has its repro command)._\n",
+                       failures.size() - shown);
+  const auto voided = count_of(member(report, "summary"), "void");
+  if (voided > 0)
+    out += fmt::format("\n_{} void trials: their fault never fired, so they prove nothing either way._\n", voided);
+  return out;
+}
+
+std::vector<std::string> github_annotations(const ordered_json& report) {
+  std::vector<std::string> out;
+  for (const auto* f : shown_failures(report)) {
+    if (out.size() == kGithubMaxAnnotations) break;
+    const std::string title = fmt::format("faultline: {} seed {} {}", text_of(*f, "scenario"), text_of(*f, "seed"),
+                                          text_of(*f, "verdict") == "fail" ? "failed" : "harness error");
+    const std::string message = fmt::format("{}\nreproduce: {}", shorten(failure_headline(*f), kAnnotationMaxBytes),
+                                            repro_command(*f));
+    out.push_back(fmt::format("::error title={}::{}", command_property(title), command_data(message)));
+  }
+  const auto& mismatches = member(member(report, "determinism"), "mismatches");
+  if (mismatches.is_array() && !mismatches.empty() && out.size() < kGithubMaxAnnotations)
+    out.push_back(fmt::format("::error title={}::{}", command_property("faultline: non-deterministic trials"),
+                              command_data(fmt::format("{} trials gave different trace hashes when rerun (first: {} seed {}); "
+                                               "see the job summary", mismatches.size(),
+                                               text_of(mismatches[0], "scenario"), text_of(mismatches[0], "seed")))));
+  const auto& run = member(report, "run");
+  if (member(run, "incomplete").is_boolean() && member(run, "incomplete").get<bool>())
+    out.push_back(fmt::format("::warning title={}::{}", command_property("faultline: incomplete campaign"),
+                              command_data(text_of(run, "incomplete_reason"))));
+  if (const auto voided = count_of(member(report, "summary"), "void"); voided > 0)
+    out.push_back(fmt::format("::warning title={}::{}", command_property("faultline: void trials"),
+                              command_data(fmt::format("{} trials were void: their fault never fired", voided))));
+  return out;
+}
+
+}  // namespace faultline::reports

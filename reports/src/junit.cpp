@@ -1,0 +1,278 @@
+// JUnit XML as GitLab and Jenkins read it (NOTES §4): GitLab reads testsuite@name,time and
+// testcase@classname,name,time with <failure>/<error>/<skipped>/<system-out>; Jenkins requires testsuite@name,tests.
+// Every piece of text goes through clean_text: XML 1.0 has no escape for most control characters.
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "faultline/reports/ci.h"
+#include "text.h"
+
+namespace faultline::reports {
+
+namespace {
+
+using nlohmann::ordered_json;
+using namespace detail;
+
+constexpr std::size_t kMessageMaxBytes = 1024;
+constexpr std::size_t kScenarioSeedsListed = 20;
+
+std::string xml(std::string_view text, bool attribute) {
+  const std::string clean = clean_text(text);
+  std::string out;
+  out.reserve(clean.size() + clean.size() / 8);
+  for (char c : clean) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;  // also keeps "]]>" out of character data
+      case '"': out += attribute ? "&quot;" : "\""; break;
+      case '\'': out += attribute ? "&apos;" : "'"; break;
+      case '\n': out += attribute ? "&#10;" : "\n"; break;  // attribute values would be normalised to spaces
+      case '\t': out += attribute ? "&#9;" : "\t"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string attr(std::string_view text) { return xml(text, true); }
+std::string body(std::string_view text) { return xml(text, false); }
+
+struct Case {
+  std::string name;
+  std::string time;     // empty: no time attribute
+  std::string outcome;  // "", "failure", "error", "skipped"
+  std::string message, type, details;
+  std::string system_out;
+};
+
+std::string json_text(const ordered_json& j) { return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace); }
+
+std::string failure_details(const ordered_json& f) {
+  std::string out = fmt::format("{} seed {} (trial #{}): {}\n", text_of(f, "scenario"), text_of(f, "seed"),
+                                text_of(f, "index"), text_of(f, "verdict"));
+  const auto& violations = member(f, "violations");
+  if (violations.is_array() && !violations.empty()) {
+    out += "violations:\n";
+    for (const auto& v : violations) out += fmt::format("  - {}: {}\n", text_of(v, "name"), text_of(v, "detail"));
+  }
+  if (!text_of(f, "error").empty()) out += fmt::format("harness error: {}\n", text_of(f, "error"));
+  out += fmt::format("reproduce:\n  {}\n", repro_command(f));
+  for (const char* key : {"expected", "observed", "faults", "coverage"}) {
+    const auto& v = member(f, key);
+    if (!v.is_null() && !v.empty()) out += fmt::format("{}: {}\n", key, json_text(v));
+  }
+  if (!text_of(f, "trace_hash").empty()) out += fmt::format("trace hash: {}\n", text_of(f, "trace_hash"));
+  if (!text_of(f, "artifacts").empty()) out += fmt::format("artifacts: {}\n", text_of(f, "artifacts"));
+  if (!text_of(f, "hexdump").empty()) out += fmt::format("hexdump before recovery:\n{}\n", text_of(f, "hexdump"));
+  return out;
+}
+
+std::string engine_log(const ordered_json& f) {
+  std::string out;
+  const auto& log = member(f, "engine_log");
+  if (!log.is_array()) return out;
+  for (const auto& line : log) out += (line.is_string() ? line.get<std::string>() : line.dump()) + "\n";
+  return out;
+}
+
+Case trial_case(const ordered_json& f) {
+  Case c;
+  c.time = fmt::format("{:.3f}", seconds_of(f, "seconds"));
+  const std::string verdict = text_of(f, "verdict");
+  c.message = shorten(one_line(failure_headline(f)), kMessageMaxBytes);
+  if (verdict == "void") {
+    c.outcome = "skipped";
+  } else if (verdict == "fail") {
+    c.outcome = "failure";
+    const auto& violations = member(f, "violations");
+    c.type = violations.is_array() && !violations.empty() ? text_of(violations[0], "name") : "fail";
+  } else {
+    c.outcome = "error";
+    c.type = "harness-error";
+  }
+  if (c.outcome != "skipped") c.details = failure_details(f);
+  c.system_out = engine_log(f);
+  return c;
+}
+
+std::string seed_list(const ordered_json& failures, const std::string& scenario, const std::string& verdict) {
+  std::string out;
+  std::size_t listed = 0, more = 0;
+  for (const auto& f : failures) {
+    if (text_of(f, "scenario") != scenario || text_of(f, "verdict") != verdict) continue;
+    if (listed == kScenarioSeedsListed) {
+      ++more;
+      continue;
+    }
+    ++listed;
+    out += fmt::format("seed {}: {}\n  reproduce: {}\n", text_of(f, "seed"), failure_headline(f), repro_command(f));
+  }
+  if (more) out += fmt::format("… and {} more in the JSON report\n", more);
+  return out;
+}
+
+std::string violation_counts(const ordered_json& failures, const std::string& scenario) {
+  std::map<std::string, std::size_t> counts;
+  for (const auto& f : failures) {
+    if (text_of(f, "scenario") != scenario) continue;
+    const auto& violations = member(f, "violations");
+    if (!violations.is_array()) continue;
+    for (const auto& v : violations)
+      if (text_of(v, "name") != "fault-not-fired") ++counts[text_of(v, "name")];
+  }
+  std::string out;
+  for (const auto& [name, n] : counts) out += fmt::format("{}{} ×{}", out.empty() ? "" : ", ", name, n);
+  return out;
+}
+
+Case scenario_case(const std::string& name, const ordered_json& counts, const ordered_json& failures) {
+  Case c;
+  c.name = name;
+  const auto pass = count_of(counts, "pass"), fail = count_of(counts, "fail"), void_ = count_of(counts, "void"),
+             error = count_of(counts, "error");
+  const auto total = pass + fail + void_ + error;
+  if (total == 0) {
+    c.outcome = "skipped";
+    c.message = "no trial of this scenario ran (sharding, time budget or interruption)";
+  } else if (fail > 0) {
+    c.outcome = "failure";
+    c.type = "faultline.scenario";
+    c.message = fmt::format("{} of {} trials failed: {}", fail, total, violation_counts(failures, name));
+    c.details = seed_list(failures, name, "fail");
+  } else if (error > 0) {
+    c.outcome = "error";
+    c.type = "harness-error";
+    c.message = fmt::format("{} of {} trials could not be judged (harness error)", error, total);
+    c.details = seed_list(failures, name, "error");
+  } else if (pass == 0) {
+    c.outcome = "skipped";
+    c.message = fmt::format("all {} trials were void: the fault never fired", void_);
+  }
+  if (c.outcome.empty() || c.outcome == "failure" || c.outcome == "error") {
+    c.system_out = fmt::format("{} trials: {} passed, {} failed, {} void, {} errors\n", total, pass, fail, void_, error);
+  }
+  return c;
+}
+
+Case determinism_case(const ordered_json& determinism) {
+  Case c;
+  c.name = "determinism";
+  const auto& mismatches = member(determinism, "mismatches");
+  if (mismatches.is_array() && !mismatches.empty()) {
+    c.outcome = "error";
+    c.type = "nondeterministic-trial";
+    c.message = fmt::format("{} of {} rerun trials gave a different trace hash", mismatches.size(),
+                            count_of(determinism, "checked"));
+    for (const auto& m : mismatches)
+      c.details += fmt::format("{} seed {}: {} ({}) then {} ({})\n", text_of(m, "scenario"), text_of(m, "seed"),
+                               text_of(m, "first"), text_of(m, "first_verdict"), text_of(m, "second"),
+                               text_of(m, "second_verdict"));
+  }
+  return c;
+}
+
+std::vector<Case> all_cases(const ordered_json& report) {
+  std::vector<Case> cases;
+  std::set<std::string> names;
+  const auto& per_scenario = member(member(report, "summary"), "per_scenario");
+  const auto& failures = member(report, "failures");
+  std::vector<std::string> scenarios;
+  const auto& configured = member(member(report, "configuration"), "scenarios");
+  if (configured.is_array())
+    for (const auto& s : configured) scenarios.push_back(s.is_string() ? s.get<std::string>() : s.dump());
+  if (per_scenario.is_object())
+    for (const auto& [name, counts] : per_scenario.items())
+      if (std::find(scenarios.begin(), scenarios.end(), name) == scenarios.end()) scenarios.push_back(name);
+  for (const auto& s : scenarios) {
+    if (!names.insert(s).second) continue;
+    cases.push_back(scenario_case(s, member(per_scenario, s.c_str()), failures));
+  }
+  if (failures.is_array()) {
+    for (const auto& f : failures) {
+      Case c = trial_case(f);
+      c.name = fmt::format("{} seed {}", text_of(f, "scenario"), text_of(f, "seed"));
+      if (names.count(c.name)) c.name += fmt::format(" (trial #{})", text_of(f, "index"));
+      for (int n = 2; names.count(c.name); ++n) c.name = fmt::format("{} seed {} ({})", text_of(f, "scenario"),
+                                                                     text_of(f, "seed"), n);
+      names.insert(c.name);
+      cases.push_back(std::move(c));
+    }
+  }
+  const auto& determinism = member(report, "determinism");
+  if (count_of(determinism, "checked") > 0 || !member(determinism, "mismatches").empty()) {
+    Case c = determinism_case(determinism);
+    if (names.insert(c.name).second) cases.push_back(std::move(c));
+  }
+  return cases;
+}
+
+std::string render_case(const std::string& classname, const Case& c) {
+  std::string out = fmt::format("    <testcase classname=\"{}\" name=\"{}\"", attr(classname), attr(c.name));
+  if (!c.time.empty()) out += fmt::format(" time=\"{}\"", c.time);
+  if (c.outcome.empty() && c.system_out.empty()) return out + "/>\n";
+  out += ">\n";
+  if (c.outcome == "skipped") {
+    out += fmt::format("      <skipped message=\"{}\"/>\n", attr(c.message));
+  } else if (!c.outcome.empty()) {
+    out += fmt::format("      <{0} message=\"{1}\" type=\"{2}\">{3}</{0}>\n", c.outcome, attr(c.message), attr(c.type),
+                       body(c.details));
+  }
+  if (!c.system_out.empty()) out += fmt::format("      <system-out>{}</system-out>\n", body(c.system_out));
+  return out + "    </testcase>\n";
+}
+
+std::string property(const char* name, const std::string& value) {
+  return fmt::format("      <property name=\"{}\" value=\"{}\"/>\n", name, attr(value));
+}
+
+}  // namespace
+
+std::string render_junit(const ordered_json& report) {
+  const auto cases = all_cases(report);
+  std::size_t failures = 0, errors = 0, skipped = 0;
+  for (const auto& c : cases) {
+    failures += c.outcome == "failure";
+    errors += c.outcome == "error";
+    skipped += c.outcome == "skipped";
+  }
+  const auto& config = member(report, "configuration");
+  const auto& run = member(report, "run");
+  const std::string engine = text_of(member(config, "engine"), "name");
+  const std::string suite = "faultline." + (engine.empty() ? std::string("engine") : engine);
+  const std::string time = fmt::format("{:.3f}", seconds_of(run, "duration_s"));
+  std::string timestamp = text_of(run, "started_at");
+  if (!timestamp.empty() && timestamp.back() == 'Z') timestamp.pop_back();  // Ant's format: UTC without a zone
+
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += fmt::format("<testsuites name=\"faultline\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" "
+                     "time=\"{}\">\n", cases.size(), failures, errors, skipped, time);
+  out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\"",
+                     attr(suite), cases.size(), failures, errors, skipped, time);
+  if (!timestamp.empty()) out += fmt::format(" timestamp=\"{}\"", attr(timestamp));
+  if (!text_of(run, "host").empty()) out += fmt::format(" hostname=\"{}\"", attr(text_of(run, "host")));
+  out += ">\n    <properties>\n";
+  out += property("status", text_of(report, "status"));
+  out += property("format_version", text_of(report, "format_version"));
+  out += property("seed", text_of(config, "seed"));
+  out += property("engine", text_of(member(config, "engine"), "command"));
+  const auto& shard = member(config, "shard");
+  out += property("shard", fmt::format("{}/{}", count_of(shard, "index"), std::max<std::size_t>(1, count_of(shard, "count"))));
+  out += property("faultline", fmt::format("{} ({})", text_of(member(report, "tool"), "version"),
+                                           text_of(member(report, "tool"), "git_revision")));
+  const bool incomplete = member(run, "incomplete").is_boolean() && member(run, "incomplete").get<bool>();
+  if (incomplete) out += property("incomplete", text_of(run, "incomplete_reason"));
+  out += "    </properties>\n";
+  for (const auto& c : cases) out += render_case(suite, c);
+  if (incomplete)
+    out += fmt::format("    <system-out>campaign incomplete: {}</system-out>\n", body(text_of(run, "incomplete_reason")));
+  out += "  </testsuite>\n</testsuites>\n";
+  return out;
+}
+
+}  // namespace faultline::reports

@@ -1,0 +1,37 @@
+// Text helpers shared by the CI renderers. Engine output ends up in JUnit XML, Markdown and workflow commands; it can
+// hold anything a process writes to stderr: colour codes, progress-bar carriage returns, NUL bytes, invalid UTF-8.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace faultline::reports::detail {
+
+// Removes ANSI escape sequences (CSI, OSC and other ESC sequences), C0 controls other than tab and newline, DEL, C1
+// controls and U+FFFE/U+FFFF; replaces invalid UTF-8 with U+FFFD. What is left is valid UTF-8 and valid XML 1.0
+// character data.
+std::string clean_text(std::string_view text);
+
+// The longest prefix of `text` of at most `max_bytes` bytes that does not split a UTF-8 sequence.
+std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes);
+
+// `text` cut to `max_bytes` (on a character boundary) with a marker saying how much was left out.
+std::string shorten(std::string_view text, std::size_t max_bytes);
+
+// Newlines and tabs become spaces: for one-line messages.
+std::string one_line(std::string_view text);
+
+// A field as text whatever its JSON type (seeds are strings, older hand-made reports may hold numbers); "" if absent.
+std::string text_of(const nlohmann::ordered_json& object, const char* key);
+std::size_t count_of(const nlohmann::ordered_json& object, const char* key);
+double seconds_of(const nlohmann::ordered_json& object, const char* key);
+const nlohmann::ordered_json& member(const nlohmann::ordered_json& object, const char* key);  // null if absent
+
+// One failure entry in words: "lost-acked-write: detail" (first violation), the harness error, or the verdict.
+std::string failure_headline(const nlohmann::ordered_json& failure);
+std::string repro_command(const nlohmann::ordered_json& failure);
+
+}  // namespace faultline::reports::detail
