@@ -12,11 +12,15 @@
  *   fwrite PATH N C     fopen(PATH, "a"), fwrite N bytes, fclose: stdio writes bypass the shim
  *   mmapw PATH N        opens PATH, maps N bytes shared and writable, stores 'm's, unmaps
  *   env NAME            prints the variable                           spawn OP;OP;...  runs this program again
+ *   fork OP;OP;...      runs the operations in a forked child (no exec), waits for it
+ *   threads N K         N threads, each appends K 16-byte records to tI.log and fsyncs after each
  * Output: one line per operation: "<op> ret=<r> errno=<NAME>" (plus " data=<hex>" for reads, " fd=<n>" for opens).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +83,33 @@ static void fill_iov(struct iovec* v, const size_t* len, int n, int c) {
     v[i].iov_base = malloc(len[i] + 1);
     v[i].iov_len = len[i];
     memset(v[i].iov_base, c, len[i]);
+  }
+}
+
+static long g_records;
+
+static void* thread_main(void* arg) {
+  char name[32];
+  snprintf(name, sizeof name, "t%ld.log", (long)(intptr_t)arg);
+  const int fd = open(name, O_WRONLY | O_CREAT | O_APPEND, 0644);
+  char rec[16];
+  memset(rec, 'r', sizeof rec);
+  for (long i = 0; i < g_records; ++i) {
+    if (write(fd, rec, sizeof rec) != (ssize_t)sizeof rec || fsync(fd) != 0) return (void*)1;
+  }
+  close(fd);
+  return NULL;
+}
+
+static void run(char* w[], int n, const char* self, const char* dir);
+
+static void run_list(char* list, const char* self, const char* dir) {
+  char* save = NULL;
+  for (char* t = strtok_r(list, ";", &save); t != NULL; t = strtok_r(NULL, ";", &save)) {
+    char* words[16];
+    int n = 0;
+    for (char* s2 = NULL, *u = strtok_r(t, " ", &s2); u != NULL && n < 16; u = strtok_r(NULL, " ", &s2)) words[n++] = u;
+    if (n > 0) run(words, n, self, dir);
   }
 }
 
@@ -207,6 +238,29 @@ static void run(char* w[], int n, const char* self, const char* dir) {
     int status = 0;
     waitpid(pid, &status, 0);
     printf("spawn ret=%d errno=0\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  } else if (strcmp(op, "fork") == 0) {
+    fflush(stdout);
+    const pid_t pid = fork();
+    if (pid == 0) {
+      run_list(w[1], self, dir);
+      fflush(stdout);
+      _exit(0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    printf("fork ret=%d errno=0\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  } else if (strcmp(op, "threads") == 0) {
+    const long threads = strtol(w[1], NULL, 10);
+    g_records = strtol(w[2], NULL, 10);
+    pthread_t tid[64];
+    long failed = 0;
+    for (long i = 0; i < threads && i < 64; ++i) pthread_create(&tid[i], NULL, thread_main, (void*)(intptr_t)i);
+    for (long i = 0; i < threads && i < 64; ++i) {
+      void* res = NULL;
+      pthread_join(tid[i], &res);
+      failed += res != NULL;
+    }
+    report(op, failed, 0);
   } else {
     printf("%s unknown-op\n", op);
     exit(2);
@@ -231,9 +285,10 @@ int main(int argc, char** argv) {
     char* words[16];
     int n = 0;
     /* spawn keeps the rest of its argument as one word */
-    if (strncmp(argv[i], "spawn ", 6) == 0) {
-      words[n++] = "spawn";
-      words[n++] = argv[i] + 6;
+    if (strncmp(argv[i], "spawn ", 6) == 0 || strncmp(argv[i], "fork ", 5) == 0) {
+      const int spawn = argv[i][0] == 's';
+      words[n++] = spawn ? "spawn" : "fork";
+      words[n++] = argv[i] + (spawn ? 6 : 5);
     } else {
       for (char* save = NULL, *t = strtok_r(argv[i], " ", &save); t != NULL && n < 16; t = strtok_r(NULL, " ", &save)) {
         words[n++] = t;

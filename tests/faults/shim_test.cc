@@ -376,6 +376,32 @@ TEST_F(ShimTest, WithoutAPlanTheShimPassesEverythingThrough) {
   EXPECT_FALSE(std::filesystem::exists(journal_path()));
 }
 
+TEST_F(ShimTest, ConcurrentWritersAreAllJournaledExactlyOnce) {
+  const auto r = run(plan(), {"threads 8 500"});
+  EXPECT_EQ(r.lines(), (std::vector<std::string>{"threads ret=0 errno=0"}));
+  const auto files = summarize(events());
+  ASSERT_EQ(files.size(), 8u);
+  for (const auto& [name, h] : files) {
+    EXPECT_EQ(h.write_calls, 500u) << name;
+    EXPECT_EQ(h.size, 8000u) << name;
+    EXPECT_EQ(h.synced_size, 8000u) << name;
+    EXPECT_EQ(std::filesystem::file_size(data() / name), 8000u);
+  }
+  EXPECT_TRUE(detect_bypass(data(), files, {}).empty());
+}
+
+TEST_F(ShimTest, AForkedChildJournalsUnderItsOwnPid) {
+  const auto r = run(plan(), {"open wal.log wc", "write 2 p", "fork write 3 c", "write 1 p"});
+  EXPECT_EQ(r.lines()[2], "write ret=3 errno=0");  // the child's line
+  const auto writes = events_of("write");
+  ASSERT_EQ(writes.size(), 3u);
+  EXPECT_NE(writes[1].pid, writes[0].pid);
+  EXPECT_EQ(writes[2].pid, writes[0].pid);
+  EXPECT_EQ(writes[1].off, 2);
+  EXPECT_EQ(writes[2].off, 5);  // the descriptor's position is shared with the child
+  EXPECT_EQ(file("wal.log"), "ppcccp");
+}
+
 // ---- exec ----------------------------------------------------------------------------------------------------------
 
 TEST_F(ShimTest, ExecInheritKeepsTheShimInChildren) {
