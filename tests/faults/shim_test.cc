@@ -402,6 +402,22 @@ TEST_F(ShimTest, AForkedChildJournalsUnderItsOwnPid) {
   EXPECT_EQ(file("wal.log"), "ppcccp");
 }
 
+TEST_F(ShimTest, CallsFromAnotherLibrarysConstructorAreFollowed) {
+  auto f = at_nth("short_write", 1);
+  f.keep = 2;
+  write_plan(plan({f}), plan_path());
+  const auto r = testing::run_process({FAULTFS_EARLY_PROBE_PATH},
+                                      {{"LD_PRELOAD", kLib},
+                                       {"FAULTFS_PLAN", plan_path().string()},
+                                       {"FAULTFS_EARLY_FILE", (data() / "early.log").string()}},
+                                      tmp_.path());
+  EXPECT_EQ(r.exit_code(), 0) << r.err;
+  EXPECT_EQ(file("early.log"), "ea");
+  std::vector<std::string> kinds;
+  for (const Event& e : events()) kinds.push_back(e.ev);
+  EXPECT_EQ(kinds, (std::vector<std::string>{"start", "open", "fault", "write", "close"}));
+}
+
 // ---- exec ----------------------------------------------------------------------------------------------------------
 
 TEST_F(ShimTest, ExecInheritKeepsTheShimInChildren) {
