@@ -120,3 +120,21 @@ RecoverOutcome RecoverDir(const std::string& dir, RecoveryMode mode, Env* env) {
 }
 
 }  // namespace walkv::test
+
+namespace walkv::test {
+
+Status FakeLogFile::Append(std::string_view data) {
+  if (++log_->appends == log_->fail_append_at) {
+    log_->bytes.append(data.substr(0, data.size() / 2));
+    return Status::IOError("write: No space left on device (injected)");
+  }
+  log_->bytes.append(data);
+  return Status::Ok();
+}
+
+Status FakeLogFile::Sync() {
+  if (++log_->syncs == log_->fail_sync_at) return Status::IOError("fsync: Input/output error (injected)");
+  return Status::Ok();
+}
+
+}  // namespace walkv::test

@@ -61,3 +61,27 @@ struct RecoverOutcome {
 RecoverOutcome RecoverDir(const std::string& dir, RecoveryMode mode, Env* env = Env::Default());
 
 }  // namespace walkv::test
+
+namespace walkv::test {
+
+// An in-memory WritableFile that records what the writer does and fails on request.
+struct FakeLog {
+  std::string bytes;
+  int appends = 0;
+  int syncs = 0;
+  int fail_append_at = 0;  // 1-based Append that fails (after writing half of it); 0 never
+  int fail_sync_at = 0;    // 1-based Sync that fails; 0 never
+};
+
+class FakeLogFile final : public WritableFile {
+ public:
+  explicit FakeLogFile(FakeLog* log) : log_(log) {}
+  Status Append(std::string_view data) override;
+  Status Sync() override;
+  Status Close() override { return Status::Ok(); }
+
+ private:
+  FakeLog* log_;
+};
+
+}  // namespace walkv::test
