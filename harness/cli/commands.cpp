@@ -154,6 +154,11 @@ int repro_bundle(const fs::path& file, const std::optional<scenarios::EngineProf
                  const fs::path& bindir, const fs::path& work_dir);
 int shrink_trial(harness::TrialConfig config, const fs::path& bundle_path);
 int selftest(harness::CampaignConfig base, const fs::path& report_dir, const std::atomic<bool>& interrupted);
+// report_cmd.cpp: `faultline report show|merge|corpus` and `run --junit/--github`.
+void add_ci_options(CLI::App* run);
+void write_ci_outputs(const nlohmann::ordered_json& report);
+CLI::App* add_report_command(CLI::App& app);
+int report_command();
 
 int repro_command(const Common& common, std::optional<std::uint64_t> seed, const std::string& bundle,
                   const std::string& work_dir, const std::string& expected_hash) {
@@ -214,6 +219,7 @@ int main(int argc, char** argv) {
   run->add_option("--check-determinism", determinism, "rerun N sampled trials and compare trace hashes");
   run->add_option("--corpus", corpus, "file of \"<scenario> <seed>\" lines to run first (known failures)");
   run->add_option("--all-trials", all_trials, "also write one JSON line per trial to this file");
+  add_ci_options(run);
 
   auto* repro = app.add_subcommand("repro", "replay one trial step by step and keep its artifacts");
   repro_opts.add_to(repro, false);
@@ -243,6 +249,7 @@ int main(int argc, char** argv) {
 
   auto* list = app.add_subcommand("scenarios", "list the scenarios");
   list_opts.add_to(list, false);
+  auto* report_cmd = add_report_command(app);
 
   try {
     app.parse(argc, argv);
@@ -257,6 +264,7 @@ int main(int argc, char** argv) {
 
   try {
     if (list->parsed()) return cmd_scenarios(list_opts);
+    if (report_cmd->parsed()) return report_command();
     if (repro->parsed()) {
       repro_opts.apply_log_format();
       return repro_command(repro_opts, repro_seed, repro_bundle_path, repro_opts.work_dir, repro_hash);
@@ -349,6 +357,7 @@ int run_command(CampaignConfig config, const std::string& report_path, bool quie
   std::error_code ec;
   if (fs::is_empty(config.work_root, ec)) fs::remove(config.work_root, ec);
   if (!quiet) std::cout << reports::render_summary(doc, ::isatty(1) && !std::getenv("NO_COLOR"));
+  write_ci_outputs(doc);
   harness::log::info("report written", {{"path", fs::absolute(report_path).string()}, {"status", doc["status"]}});
   if (result.voided > 0)
     harness::log::warn("some trials were void: their fault never fired", {{"void", result.voided}});

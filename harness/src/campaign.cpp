@@ -105,9 +105,10 @@ class Aggregator {
     const auto& c = trial.coverage;
     if (!c.contains("kind")) return;
     auto& kind = cov[c["kind"].get<std::string>()];
-    kind["trials"] = kind.value("trials", 0) + 1;
-    const bool fired = trial.verdict != Verdict::kVoid;
-    kind["fired"] = kind.value("fired", 0) + (fired ? 1 : 0);
+    if (kind.is_null()) kind = {{"trials", 0}, {"fired", 0}, {"fields", nlohmann::ordered_json::object()},
+                                {"record_position", nlohmann::ordered_json::object()}};
+    kind["trials"] = kind["trials"].get<int>() + 1;
+    kind["fired"] = kind["fired"].get<int>() + (trial.verdict != Verdict::kVoid ? 1 : 0);
     auto& field = kind["fields"][c["field"].get<std::string>()];
     field = field.is_null() ? 1 : field.get<int>() + 1;
     // Offsets bucketed by position in the write stream: which eighth of the log the fault landed in.
@@ -165,7 +166,18 @@ CampaignResult run_campaign(const CampaignConfig& config, const std::atomic<bool
       }
       const auto i = next.fetch_add(1);
       if (i >= refs.size()) return;
-      aggregate.add(refs[i], run_trial(trial_config(config, refs[i])));
+      // run_trial reports engine and harness problems in its result; anything escaping it is still one trial's
+      // error, never the end of the campaign.
+      TrialResult trial;
+      try {
+        trial = run_trial(trial_config(config, refs[i]));
+      } catch (const std::exception& e) {
+        trial.scenario = config.scenarios[refs[i].scenario].name;
+        trial.seed = refs[i].seed;
+        trial.verdict = Verdict::kError;
+        trial.error = fmt::format("harness error: {}", e.what());
+      }
+      aggregate.add(refs[i], std::move(trial));
     }
   };
   std::vector<std::thread> threads;

@@ -54,8 +54,14 @@ ChildProcess::ChildProcess(const SpawnOptions& options) {
   for (const auto& name : options.env_unset) env.erase(name);
   for (const auto& [name, value] : options.env_set) env[name] = value;
 
-  bp::pipe in_pipe;
-  bp::pipe out_pipe;
+  // Pipes are created close-on-exec, so a child spawned concurrently by another thread never inherits them (its stdin
+  // would then see EOF late); dup2 in the child clears the flag on fds 0 and 1 only. This replaces bp::limit_handles,
+  // which in Boost 1.74 closes the child's redirected stdout when stderr goes to a file.
+  int in_fds[2], out_fds[2];
+  if (::pipe2(in_fds, O_CLOEXEC) != 0 || ::pipe2(out_fds, O_CLOEXEC) != 0)
+    throw std::runtime_error(fmt::format("pipe2 failed: {}", std::strerror(errno)));
+  bp::pipe in_pipe(in_fds[0], in_fds[1]);
+  bp::pipe out_pipe(out_fds[0], out_fds[1]);
   std::error_code ec;
   const std::string exe = options.argv[0].find('/') == std::string::npos
                               ? bp::search_path(options.argv[0]).string()
@@ -64,7 +70,7 @@ ChildProcess::ChildProcess(const SpawnOptions& options) {
     throw std::runtime_error(fmt::format("cannot run '{}': not found or not executable", options.argv[0]));
   std::vector<std::string> args(options.argv.begin() + 1, options.argv.end());
   bp::child child(bp::exe = exe, bp::args = args, bp::std_in < in_pipe, bp::std_out > out_pipe,
-                  bp::std_err > boost::filesystem::path(options.stderr_path.string()), env, bp::limit_handles,
+                  bp::std_err > boost::filesystem::path(options.stderr_path.string()), env,
                   NewProcessGroup{}, ec);
   if (ec) throw std::runtime_error(fmt::format("cannot start '{}': {}", exe, ec.message()));
   pid_ = child.id();
@@ -74,8 +80,17 @@ ChildProcess::ChildProcess(const SpawnOptions& options) {
     ::kill(-pid_, SIGKILL);
     throw std::runtime_error(fmt::format("pidfd_open({}) failed: {}", pid_, std::strerror(errno)));
   }
-  stdin_fd_ = ::fcntl(in_pipe.native_sink(), F_DUPFD_CLOEXEC, 3);
-  stdout_fd_ = ::fcntl(out_pipe.native_source(), F_DUPFD_CLOEXEC, 3);
+  // Boost closed the child's ends (stdin's source, stdout's sink) in on_success but the pipe objects still hold those
+  // numbers and would close them again on destruction, by then possibly another thread's fds: take ownership of our
+  // ends and leave the pipe objects empty.
+  stdin_fd_ = in_pipe.native_sink();
+  stdout_fd_ = out_pipe.native_source();
+  in_pipe.assign_sink(-1);
+  in_pipe.assign_source(-1);
+  out_pipe.assign_sink(-1);
+  out_pipe.assign_source(-1);
+  ::fcntl(stdin_fd_, F_SETFD, FD_CLOEXEC);
+  ::fcntl(stdout_fd_, F_SETFD, FD_CLOEXEC);
   ::fcntl(stdout_fd_, F_SETFL, ::fcntl(stdout_fd_, F_GETFL) | O_NONBLOCK);
 }
 

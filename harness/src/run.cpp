@@ -97,13 +97,17 @@ RunResult Runner::run(const fs::path& data_dir, const std::string& label, std::v
       if (!reply) break;
     }
     r.hung = session->hung();
-    if (auto status = session->wait(milliseconds(0)); status) {
+    // stdout reaches EOF before the process can be reaped: after a missing reply, give it the request timeout to end.
+    const bool no_reply = !r.issued.empty() && r.issued.back().reply.empty() && r.issued.back().ack == Ack::kNoReply;
+    const auto grace = no_reply && !r.hung ? milliseconds(config_.profile.request_timeout_ms) : milliseconds(0);
+    if (r.hung) {
+      r.status = session->kill();
+    } else if (auto status = session->wait(grace); status) {
       r.died = true;
       r.status = *status;
-    } else if (r.issued.size() < ops.size() || r.hung) {
-      r.died = !r.hung;  // stopped answering but still alive: a hang, killed below
+    } else if (no_reply) {
+      r.hung = true;  // closed stdout but would not die
       r.status = session->kill();
-      if (!r.hung) r.status = *session->wait(milliseconds(0));
     } else if (ending == Ending::kQuit) {
       const auto quit_status = session->quit();
       if (!quit_status) r.hung = true;

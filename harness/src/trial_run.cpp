@@ -149,6 +149,16 @@ bool TrialRun::run_cycle(std::uint32_t cycle, const std::vector<Op>& ops) {
   cycle_ = cycle;
   runner_.say(fmt::format("cycle {}: {} operations, fault {} (aim {}, field {})", cycle + 1, ops.size(), fault_.kind,
                           to_string(fault_.aim), to_string(fault_.field)));
+  if (live_) {
+    // The engine recovered by the previous cycle stops cleanly before the next cycle starts on the same directory.
+    const auto status = live_->quit();
+    live_.reset();
+    if (!status || !status->exited || status->code != 0) {
+      violate("unhealthy-after-recovery",
+              fmt::format("QUIT after recovery ended with {}", status ? status->describe() : "no exit (hang)"));
+      return false;
+    }
+  }
   auto record = record_run(cycle, ops);
   if (!record) return false;
   Rng rng(derive_seed(config_.seed, fmt::format("fault-{}", cycle)));
@@ -166,8 +176,10 @@ bool TrialRun::run_cycle(std::uint32_t cycle, const std::vector<Op>& ops) {
     }
     faults_now.front().nth = nth == 0 ? syncs + 1 : nth;
   }
+  std::uint64_t stream_bytes = 0;
+  for (const auto& r : record->records) stream_bytes += r.len;
   runner_.say(fmt::format("  record run: {} records, {} bytes; aimed at {} offset {} (record {} at {}+{}, {})",
-                          record->records.size(), p.record_off + p.record_len, p.file, p.offset, p.record,
+                          record->records.size(), stream_bytes, p.file, p.offset, p.record,
                           p.record_off, p.record_len, p.field));
   result_.coverage = {{"kind", fault_.kind}, {"aim", to_string(fault_.aim)}, {"field", p.field},
                       {"offset", p.offset}, {"record", p.record}, {"records", record->records.size()},
@@ -179,7 +191,7 @@ bool TrialRun::run_cycle(std::uint32_t cycle, const std::vector<Op>& ops) {
                           std::count_if(run.issued.begin(), run.issued.end(), [](auto& i) { return i.ack == Ack::kOk; }),
                           ops.size(), run.status.describe()));
   if (!check_fault_run(run, p)) return false;
-  apply_storage_faults(run, p, rng);
+  if (!apply_storage_faults(run, p, rng)) return false;
   const Expectation e = expect(run, p);
   result_.expected = e.to_json();
   runner_.say(fmt::format("  expected: {} ({})", e.outcome(), e.reason));

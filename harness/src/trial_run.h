@@ -33,7 +33,7 @@ class TrialRun {
   Placement place(const std::vector<Record>& records, Rng& rng) const;
   std::vector<faults::FaultSpec> shim_faults(const Placement& p, Rng& rng, bool recovery_run) const;
   bool check_fault_run(const RunResult& run, const Placement& p);
-  void apply_storage_faults(const RunResult& run, const Placement& p, Rng& rng);
+  bool apply_storage_faults(const RunResult& run, const Placement& p, Rng& rng);
   Expectation expect(const RunResult& run, const Placement& p) const;
   bool judge(Runner::Recovery& recovery, const Expectation& e, const RunResult& run, const Placement& p);
   bool restart_after_refusal(const Expectation& e, const RunResult& run);
@@ -52,7 +52,7 @@ class TrialRun {
   std::uint32_t next_value_index_ = 0;
   std::uint32_t cycle_ = 0;
   std::unique_ptr<EngineSession> live_;   // the engine after the last successful recovery
-  std::vector<std::string> storage_faults_applied_;
+  std::vector<faults::PowerLossAction> power_loss_actions_;
 };
 
 }  // namespace faultline::harness::detail
