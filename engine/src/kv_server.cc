@@ -91,12 +91,12 @@ int KvServer::Serve(int in_fd, int out_fd) {
       discarding = false;
     }
     input.erase(0, start);
-    if (eof && !input.empty() && !discarding && !quit_ && !failed_) HandleLine(input);  // last line, no newline
     if (!discarding && input.size() > kMaxLineBytes) {
       replies_.push_back({"ERR line longer than " + std::to_string(kMaxLineBytes) + " bytes", false});
       discarding = true;
     }
     if (discarding) input.clear();
+    if (eof && !input.empty() && !quit_ && !failed_) HandleLine(input);  // a last line without its newline
     if (!failed_) SyncBatch();
     if (!Flush(out_fd)) return kExitIOError;
   }

@@ -73,6 +73,14 @@ TEST(KvServer, OverlongLineGetsOneErrAndTheNextLineIsServed) {
   EXPECT_EQ(s.replies[1], "NOTFOUND");
 }
 
+TEST(KvServer, OverlongLastLineWithoutNewlineGetsExactlyOneErr) {
+  FakeLog log;
+  KvMap map;
+  const Served s = Serve("GET a\nPUT a " + std::string(10000, 'v'), SyncMode::kAlways, &log, &map);
+  ASSERT_EQ(s.replies.size(), 2u);
+  EXPECT_EQ(s.replies[1].rfind("ERR ", 0), 0u);
+}
+
 TEST(KvServer, SyncAlwaysFsyncsEachWriteBeforeItsOk) {
   FakeLog log;
   KvMap map;
