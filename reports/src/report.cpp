@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "text.h"
+
 namespace faultline::reports {
 
 namespace fs = std::filesystem;
@@ -116,8 +118,10 @@ std::string render_summary(const nlohmann::ordered_json& report, bool color, std
       std::string what = f.value("error", "");
       if (f.contains("violations") && !f["violations"].empty())
         what = fmt::format("{}: {}", f["violations"][0].value("name", ""), f["violations"][0].value("detail", ""));
+      // Details can quote engine output: no escape sequence of it reaches the terminal.
       out += fmt::format("{} {} seed {}: {}\n  reproduce: {}\n", paint(color, "31", "✗"), f.value("scenario", ""),
-                         f.value("seed", ""), what, f.contains("repro") ? f["repro"].value("command", "") : "");
+                         detail::text_of(f, "seed"), detail::one_line(detail::clean_text(what)),
+                         f.contains("repro") ? f["repro"].value("command", "") : "");
     }
   }
   return out;

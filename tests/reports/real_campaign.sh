@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# A real campaign's reports, end to end: `faultline run` against walkv-planted (a bug that loses the last record, so
+# there are failures to report), whole and in 3 shards. Checks that every report matches reports/report.schema.json,
+# that the JUnit XML is valid, that `report merge` of the shards gives the unsharded campaign's summary, failures and
+# coverage, and that `report show` exits as `run` did.
+# usage: real_campaign.sh FAULTLINE SCHEMA VALIDATOR JUNIT_XSD SCENARIO_DIR
+set -euo pipefail
+faultline=$1 schema=$2 validator=$3 xsd=$4 scenario_dir=$5
+python3 -c 'import jsonschema' 2>/dev/null || { echo "python3-jsonschema is not installed: skipping"; exit 77; }
+planted="$(dirname "$faultline")/walkv-planted"
+[ -x "$planted" ] || { echo "walkv-planted is not built: skipping"; exit 77; }
+
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+cd "$dir"
+python3 - "$scenario_dir/profiles/walkv.json" "$planted" <<'PY'
+import json, sys
+profile = json.load(open(sys.argv[1]))
+profile["name"] = "walkv-drop-last-record"
+profile["command"] = sys.argv[2] + " serve --dir {dir} --planted-bug drop-last-record"
+json.dump(profile, open("planted.json", "w"), indent=2)
+PY
+
+run() {  # exit code of faultline, without stopping the script
+  set +e
+  "$faultline" "$@"
+  local code=$?
+  set -e
+  echo "$code"
+}
+common=(--profile planted.json --scenario torn-tail,zero-tail,bitflip-last-record --trials 30 --seed 4242 --jobs 2
+        --work-dir "$dir/work" --quiet)
+
+whole=$(run run "${common[@]}" --report whole.json --junit whole.xml)
+[ "$whole" -le 1 ] || { echo "faultline run exited $whole"; exit 1; }
+for k in 0 1 2; do
+  code=$(run run "${common[@]}" --shard "$k/3" --report "shard-$k.json" --junit "shard-$k.xml")
+  [ "$code" -le 1 ] || { echo "faultline run --shard $k/3 exited $code"; exit 1; }
+done
+"$faultline" report merge shard-2.json shard-0.json shard-1.json -o merged.json
+
+python3 "$validator" "$schema" whole.json shard-0.json shard-1.json shard-2.json merged.json
+if command -v xmllint >/dev/null; then
+  xmllint --noout --schema "$xsd" whole.xml shard-0.xml shard-1.xml shard-2.xml
+fi
+
+python3 - <<'PY'
+import json, sys
+whole, merged = json.load(open("whole.json")), json.load(open("merged.json"))
+def trials(report):
+    return [(f["index"], f["scenario"], f["seed"], f["verdict"], [v["name"] for v in f["violations"]], f["trace_hash"])
+            for f in report["failures"]]
+problems = []
+for key in ("status", "summary", "coverage", "configuration"):
+    if whole[key] != merged[key]:
+        problems.append(f"{key}: whole {json.dumps(whole[key])}\n  merged {json.dumps(merged[key])}")
+if trials(whole) != trials(merged):
+    problems.append(f"failures: whole {trials(whole)}\n  merged {trials(merged)}")
+if whole["summary"]["failed"] == 0:
+    problems.append("the planted bug was not caught: nothing to compare in failures")
+for p in problems:
+    print("merged shards differ from the whole campaign in", p, file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY
+
+shown=$(run report show merged.json)
+[ "$shown" = "$whole" ] || { echo "report show exited $shown, run exited $whole"; exit 1; }
+echo "reports valid; 3 shards merge into the whole campaign (status exit code $whole)"
