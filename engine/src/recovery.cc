@@ -25,15 +25,9 @@ std::string Describe(const wal::Damage& d) {
 // The damage is accepted: save what follows the cut, truncate, fsync (R5).
 Status CutAtDamage(Env* env, const std::string& dir, wal::WalReader* reader, RecoveryResult* result) {
   const wal::Damage& d = *result->damage;
-  if (d.IsTornTail()) {
-    if (planted(Bug::kHangOnTornTail)) {
-      for (;;) ::pause();
-    }
-    if (planted(Bug::kCrashOnTornTail)) std::abort();
-  }
   if (planted(Bug::kNoTruncate)) return Status::Ok();  // the mistake: the writer appends after the garbage
   uint64_t cut_at = d.offset;
-  if (planted(Bug::kDropLastRecord) && result->records > 0) {
+  if (planted(Bug::kDropLastRecord) && d.IsTornTail() && result->records > 0) {
     cut_at = reader->last_record_offset();  // the mistake: an off-by-one-record cut
     --result->records;
     --result->last_sequence;
@@ -126,6 +120,10 @@ Status Recover(Env* env, const std::string& dir, RecoveryMode mode, const ApplyF
 
   result->damage = reader.damage();
   const wal::Damage& d = *result->damage;
+  if (d.IsTornTail() && planted(Bug::kHangOnTornTail)) {
+    for (;;) ::pause();
+  }
+  if (d.IsTornTail() && planted(Bug::kCrashOnTornTail)) std::abort();
   if (d.kind == wal::DamageKind::kFormatError) return Status::FormatError(Describe(d));
   if (!ModeAcceptsDamage(mode, d)) {
     // R4: the evidence stays as it is; the planted modify-evidence bug destroys it.
