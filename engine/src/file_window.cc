@@ -35,4 +35,15 @@ Status FileWindow::FetchSlow(uint64_t offset, size_t n, std::string_view* view) 
   return Status::Ok();
 }
 
+Status FileWindow::FindEof(uint64_t offset, uint64_t* eof) {
+  while (!eof_.has_value()) {
+    std::string_view view;
+    Status s = Fetch(offset, capacity_, &view);
+    if (!s.ok()) return s;
+    offset += view.size();
+  }
+  *eof = *eof_;
+  return Status::Ok();
+}
+
 }  // namespace walkv::wal

@@ -35,6 +35,8 @@ class FileWindow {
 
   // Where the file ends, once a read has reached it.
   std::optional<uint64_t> eof() const { return eof_; }
+  // Reads on from offset until a read reaches the end (if none has yet) and returns where the file ends.
+  Status FindEof(uint64_t offset, uint64_t* eof);
   size_t capacity() const { return capacity_; }
 
  private:

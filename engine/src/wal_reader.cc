@@ -114,8 +114,8 @@ Status WalReader::Fail(DamageKind kind, uint32_t length, Event* event) {
   damage_.length = length;
   Status s = ScanForward(position_);
   if (s.ok()) s = CheckZeroToEof(position_);
+  if (s.ok()) s = window_->FindEof(position_, &damage_.file_bytes);  // the scans may have stopped early
   if (!s.ok()) return s;
-  damage_.file_bytes = *window_->eof();  // both scans read to EOF
   damaged_ = true;
   *event = Event::kDamage;
   return Status::Ok();

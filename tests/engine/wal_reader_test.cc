@@ -240,6 +240,26 @@ TEST_F(WalReader, DamageStaysReportedUntilResumed) {
   EXPECT_FALSE(reader.ResumeAfterDamage());  // nothing valid follows
 }
 
+TEST_F(WalReader, DamageEarlyInALargeLogReportsWhereTheFileEnds) {
+  // Bigger than the reader's buffer, so neither scan after the damage has to reach EOF by itself.
+  WriteRecords(dir_.path(), 60000, 5);
+  FlipBit(dir_.log(), offsets_[1] + 20);
+  const ReadOutcome out = Read();
+  ASSERT_TRUE(out.damage);
+  EXPECT_EQ(out.damage->next_valid_offset, offsets_[2]);
+  EXPECT_EQ(out.damage->file_bytes, end());
+  EXPECT_GT(end(), 2u << 20);
+}
+
+TEST_F(WalReader, ZeroTailLargerThanTheBufferIsATornTail) {
+  AppendToFile(dir_.log(), std::string(3 << 20, '\0'));
+  const ReadOutcome out = Read();
+  ASSERT_TRUE(out.damage);
+  EXPECT_TRUE(out.damage->zero_to_eof);
+  EXPECT_TRUE(out.damage->IsTornTail());
+  EXPECT_EQ(out.damage->file_bytes, end());
+}
+
 // A file whose reads fail with EIO from a given offset on.
 class FailingFile final : public ReadableFile {
  public:
