@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include <set>
-#include <vector>
 
 #include "walkv/backup.h"
 #include "walkv/data_dir.h"
@@ -27,7 +26,6 @@ struct Plan {
   uint64_t lost_bytes = 0;
   uint64_t damaged_spans = 0;
   std::set<std::string> lost_keys;  // keys whose dropped records were readable
-  std::vector<std::string> kept_frames;  // salvage: the records to keep, already re-encoded
 };
 
 // One salvage walk over the whole log, collecting what each mode keeps and loses.
@@ -35,7 +33,6 @@ Status MakePlan(ReadableFile* file, RepairMode mode, Plan* plan, bool* clean) {
   wal::WalReader reader(file);
   wal::WalReader::Event event;
   bool past_damage = false;
-  uint64_t sequence = 0;
   for (;;) {
     Status s = reader.Next(&event);
     if (!s.ok()) return s;
@@ -56,12 +53,6 @@ Status MakePlan(ReadableFile* file, RepairMode mode, Plan* plan, bool* clean) {
       continue;
     }
     ++plan->kept_records;
-    if (mode == RepairMode::kSalvage) {
-      std::string frame;
-      Status encoded = wal::AppendFrame(wal::RecordView{++sequence, r.op, r.key, r.value}, &frame);
-      if (!encoded.ok()) return encoded;
-      plan->kept_frames.push_back(std::move(frame));
-    }
   }
   *clean = !past_damage;
   if (mode == RepairMode::kTruncate && past_damage) {
@@ -85,8 +76,32 @@ std::string FreeName(Env* env, const std::string& base) {
   return name;
 }
 
+// Every valid record of a salvage walk, renumbered from 1, appended to out in batches (this is a new file, not the
+// engine's log, so records need not be one write each).
+Status CopyValidRecords(ReadableFile* file, WritableFile* out) {
+  constexpr size_t kBatchBytes = 1 << 20;
+  wal::WalReader reader(file);
+  wal::WalReader::Event event;
+  std::string batch;
+  uint64_t sequence = 0;
+  for (;;) {
+    Status s = reader.Next(&event);
+    if (s.ok() && event == wal::WalReader::Event::kRecord) {
+      const wal::RecordView& r = reader.record();
+      s = wal::AppendFrame(wal::RecordView{++sequence, r.op, r.key, r.value}, &batch);
+    }
+    if (s.ok() && (batch.size() >= kBatchBytes || event != wal::WalReader::Event::kRecord)) {
+      s = out->Append(batch);
+      batch.clear();
+    }
+    if (!s.ok()) return s;
+    if (event == wal::WalReader::Event::kEnd) return Status::Ok();
+    if (event == wal::WalReader::Event::kDamage && !reader.ResumeAfterDamage()) return Status::Ok();
+  }
+}
+
 // Salvage: hard-link the original as the backup, write the kept records to a new file, fsync, rename over the log.
-Status WriteSalvagedLog(Env* env, const std::string& dir, const Plan& plan, std::string* backup) {
+Status WriteSalvagedLog(Env* env, const std::string& dir, ReadableFile* original, std::string* backup) {
   const std::string log = LogPath(dir);
   *backup = FreeName(env, log + ".before-salvage");
   Status s = env->LinkFile(log, *backup);
@@ -94,7 +109,7 @@ Status WriteSalvagedLog(Env* env, const std::string& dir, const Plan& plan, std:
   const std::string tmp = log + ".salvage.tmp";
   std::unique_ptr<WritableFile> out;
   if (s.ok()) s = env->NewWritableFile(tmp, &out);
-  for (size_t i = 0; s.ok() && i < plan.kept_frames.size(); ++i) s = out->Append(plan.kept_frames[i]);
+  if (s.ok()) s = CopyValidRecords(original, out.get());
   if (s.ok()) s = out->Sync();
   if (s.ok()) s = out->Close();
   if (s.ok()) s = env->RenameFile(tmp, log);
@@ -140,7 +155,7 @@ int RunRepair(Env* env, const RepairOptions& options, int in_fd, int out_fd) {
     return kExitDamaged;
   }
   std::string backup;
-  s = salvage ? WriteSalvagedLog(env, options.dir, plan, &backup)
+  s = salvage ? WriteSalvagedLog(env, options.dir, file.get(), &backup)
               : CutTail(env, LogPath(options.dir), d.offset, CutBackupPath(options.dir, d, d.offset), &backup);
   if (!s.ok()) return fail(s);
 

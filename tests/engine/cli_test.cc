@@ -224,5 +224,20 @@ TEST_F(Walkv, RepairSalvageKeepsTheValidRecordsAfterTheDamage) {
   EXPECT_EQ(after.OutLines(), (Lines{"READY", "VALUE v1", "NOTFOUND", "VALUE v5"}));
 }
 
+TEST_F(Walkv, RepairSalvageSkipsEveryDamagedSpanAndATornTail) {
+  FiveRecords();
+  FlipBit(dir_.log(), kFrame + 20);
+  FlipBit(dir_.log(), 3 * kFrame + 20);
+  AppendToFile(dir_.log(), std::string("\x1b\x00", 2));  // the start of a sixth frame
+  const RunResult r = Tool("repair", {"--mode", "salvage", "--yes"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Json j = Json::parse(r.out);
+  EXPECT_EQ(j["kept_records"], 3);
+  EXPECT_EQ(j["damaged_spans"], 3);
+  EXPECT_EQ(j["lost_bytes"], 2 * kFrame + 2);
+  EXPECT_EQ(Tool("dump").OutLines().size(), 3u);
+  EXPECT_EQ(Serve("DUMP\n").OutLines().size(), 5u);  // READY, 3 entries, END
+}
+
 }  // namespace
 }  // namespace walkv::test
