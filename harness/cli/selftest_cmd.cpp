@@ -52,6 +52,11 @@ int selftest(harness::CampaignConfig base, const fs::path& report_dir, const std
     auto config = base;
     config.profile.command = command;
     config.profile.name = name;
+    // A hang is a hang after 2 s as well as after 10: keep the hanging variants from dominating the run.
+    config.profile.start_timeout_ms = std::min<std::uint32_t>(config.profile.start_timeout_ms, 2000);
+    config.profile.request_timeout_ms = std::min<std::uint32_t>(config.profile.request_timeout_ms, 2000);
+    config.profile.document["start_timeout_ms"] = config.profile.start_timeout_ms;
+    config.profile.document["request_timeout_ms"] = config.profile.request_timeout_ms;
     config.profile.document["command"] = command;
     config.profile.document["name"] = name;
     config.work_root = base.work_root / name;

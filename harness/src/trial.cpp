@@ -1,6 +1,7 @@
 #include "faultline/harness/trial.h"
 
 #include <chrono>
+#include <regex>
 
 #include <fmt/format.h>
 
@@ -159,21 +160,28 @@ std::uint64_t fnv1a(std::uint64_t h, std::string_view s) {
   return h;
 }
 
-// The trace hash covers what must be identical when a trial is replayed: plans, journals (without process ids and
-// paths), the ledger and the verdict.
-std::string trace_hash(const TrialResult& r, const detail::Runner& runner) {
+// The trace hash covers what must be identical when a trial is replayed: plans, journals, the fault ledger and the
+// verdict. What legitimately differs between replays is removed first: process ids, the executable's path, and the
+// trial's own directory (campaigns, repro and shrink put trials in different places).
+std::string normalise(std::string text, const std::string& work_dir) {
+  static const std::regex pid(R"("pid":\d+,?)");
+  text = std::regex_replace(text, pid, "");
+  for (std::size_t at; !work_dir.empty() && (at = text.find(work_dir)) != std::string::npos;)
+    text.replace(at, work_dir.size(), "{trial}");
+  return text;
+}
+
+std::string trace_hash(const TrialResult& r, const detail::Runner& runner, const std::string& work_dir) {
   std::uint64_t h = 0xCBF29CE484222325ULL;
   h = fnv1a(h, r.scenario);
   h = fnv1a(h, std::to_string(r.seed));
   for (const auto& journal : runner.journals()) {
     for (auto e : faults::read_journal(journal)) {
-      e.raw.erase("pid");
       e.raw.erase("exe");
-      e.raw.erase("path");
-      h = fnv1a(h, e.raw.dump());
+      h = fnv1a(h, normalise(e.raw.dump(), work_dir));
     }
   }
-  h = fnv1a(h, r.faults.dump());
+  h = fnv1a(h, normalise(r.faults.dump(), work_dir));
   h = fnv1a(h, to_string(r.verdict));
   for (const auto& v : r.violations) h = fnv1a(h, v.name);
   return fmt::format("{:016x}", h);
@@ -203,7 +211,7 @@ TrialResult run_trial(const TrialConfig& config) {
                                        [](const Violation& v) { return v.name == "fault-not-fired"; });
     result.verdict = only_void ? Verdict::kVoid : Verdict::kFail;
   }
-  result.trace_hash = trace_hash(result, run.runner());
+  result.trace_hash = trace_hash(result, run.runner(), fs::absolute(config.work_dir).string());
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;
 }
