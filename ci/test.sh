@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: install what is missing, then
 #   1. release build with warnings as errors, every test (unit, integration, crash);
-#   2. AddressSanitizer + UndefinedBehaviorSanitizer build, every test, plus the bounded fuzz run of the WAL reader.
-# Set FAULTLINE_SKIP_ASAN=1 to run only the first part.
+#   2. AddressSanitizer + UndefinedBehaviorSanitizer build, every test;
+#   3. a bounded (30 s) libFuzzer run of the WAL reader, built with clang.
+# FAULTLINE_SKIP_ASAN=1 / FAULTLINE_SKIP_FUZZ=1 skip the second / third part.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ci/install-deps.sh
@@ -19,5 +20,12 @@ if [ "${FAULTLINE_SKIP_ASAN:-0}" != 1 ]; then
   # FAULTLINE_PRELOAD_FIRST ahead of the shim in LD_PRELOAD.
   FAULTLINE_PRELOAD_FIRST="$(gcc -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0 \
     ctest --preset asan-ubsan -j "$jobs"
+fi
+if [ "${FAULTLINE_SKIP_FUZZ:-0}" != 1 ]; then
+  echo "== bounded fuzz run of the WAL reader (clang, libFuzzer + ASan/UBSan)"
+  CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DFAULTLINE_FUZZ=ON -DFAULTLINE_BENCHMARKS=OFF \
+    -DFAULTLINE_WERROR=ON >/dev/null
+  cmake --build build/fuzz --target walkv_reader_fuzz -j "$jobs"
+  ctest --test-dir build/fuzz -L fuzz --output-on-failure
 fi
 echo "== all tests passed"

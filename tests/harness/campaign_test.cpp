@@ -47,6 +47,8 @@ class Campaign : public ::testing::Test {
     json p = json::parse(in);
     p["name"] = "walkv-" + bug;
     p["command"] = fmt::format("{} serve --dir {{dir}} --planted-bug {}", WALKV_PLANTED_BIN, bug);
+    p["start_timeout_ms"] = 1500;  // the hanging variants cost seconds, not minutes
+    p["request_timeout_ms"] = 1500;
     const auto path = dir_ / (bug + ".json");
     std::ofstream(path) << p.dump(2);
     return path.string();
@@ -105,6 +107,45 @@ TEST_F(Campaign, EngineThatDropsTheLastCompleteRecordIsCaughtAndReproFailsTheSam
   EXPECT_NE(repro.out.find(failure["violations"][0]["name"].get<std::string>()), std::string::npos) << repro.out;
   EXPECT_NE(repro.out.find(failure["trace_hash"].get<std::string>()), std::string::npos)
       << "repro must replay the trial byte for byte (same trace hash)\n" << repro.out;
+}
+
+TEST_F(Campaign, ShrinkingAPlantedBugEndsAtAHandfulOfOperationsWithTheSameViolation) {
+  const auto profile = planted_profile("drop-last-record");
+  ASSERT_EQ(faultline(fmt::format("run --profile {} --scenario torn-tail --trials 20 --seed 5 --report report.json",
+                                  profile)).code, 1);
+  const auto failure = report()["failures"][0];
+  const auto violation = failure["violations"][0]["name"].get<std::string>();
+  const auto shrunk = faultline(fmt::format("shrink --profile {} --scenario torn-tail --seed {} -o bundle.json", profile,
+                                            failure["seed"].get<std::string>()));
+  ASSERT_EQ(shrunk.code, 0) << shrunk.out;
+  std::ifstream in(dir_ / "bundle.json");
+  const auto bundle = json::parse(in);
+  EXPECT_EQ(bundle["expected_violation"], violation);
+  EXPECT_LE(bundle["operations"].size(), 4u) << "documented bound: a handful of operations\n" << shrunk.out;
+  EXPECT_LT(bundle["operations"].size(), bundle["original"]["operations"].get<std::size_t>());
+  // The bundle replays anywhere: same violation, same trace hash, against the recorded engine...
+  const auto replay = faultline("repro --bundle bundle.json");
+  EXPECT_EQ(replay.code, 1) << replay.out;
+  EXPECT_NE(replay.out.find(violation + ":"), std::string::npos) << replay.out;
+  EXPECT_NE(replay.out.find(bundle["trace_hash"].get<std::string>()), std::string::npos) << replay.out;
+  // ...and passes against the correct engine.
+  const auto fixed = faultline(fmt::format("repro --bundle bundle.json --profile {}/profiles/walkv.json",
+                                           FAULTLINE_SCENARIO_DIR));
+  EXPECT_EQ(fixed.code, 0) << fixed.out;
+}
+
+TEST_F(Campaign, EveryViolationOfThePlantedSuiteReplaysWithTheSameVerdictAndTrace) {
+  for (const char* bug : {"no-checksum", "midlog-as-tail", "modify-evidence", "hang-on-torn-tail", "garbled-reply"}) {
+    const auto profile = planted_profile(bug);
+    const auto r = faultline(fmt::format("run --profile {} --scenario all --trials 56 --seed 2 --jobs 2 "
+                                         "--report {}.json", profile, bug));
+    ASSERT_EQ(r.code, 1) << bug << "\n" << r.out;
+    const auto failure = report(std::string(bug) + ".json")["failures"][0];
+    const auto replay = faultline(failure["repro"]["command"].get<std::string>().substr(std::string("faultline ").size()));
+    EXPECT_EQ(replay.code, 1) << bug << "\n" << replay.out;
+    EXPECT_NE(replay.out.find(failure["violations"][0]["name"].get<std::string>() + ":"), std::string::npos) << replay.out;
+    EXPECT_EQ(replay.out.find("trace hash differs"), std::string::npos) << bug << "\n" << replay.out;
+  }
 }
 
 TEST_F(Campaign, ResultsAreTheSameForAnyNumberOfJobs) {

@@ -1,0 +1,16 @@
+# Replays BUNDLE with its recorded engine and requires exit 1 with the bundle's expected violation in the output.
+file(READ ${BUNDLE} doc)
+string(JSON violation GET "${doc}" expected_violation)
+execute_process(COMMAND ${FAULTLINE} repro --bundle ${BUNDLE} --work-dir ${WORK}
+                RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT code EQUAL 1)
+  message(FATAL_ERROR "expected exit 1 (the trial fails), got ${code}\n${out}\n${err}")
+endif()
+string(FIND "${out}" "${violation}:" at)
+if(at EQUAL -1)
+  message(FATAL_ERROR "expected violation ${violation} in the replay\n${out}")
+endif()
+string(FIND "${out}" "trace hash differs" drift)
+if(NOT drift EQUAL -1)
+  message(FATAL_ERROR "the replay is not byte for byte the recorded trial\n${out}")
+endif()
