@@ -147,6 +147,7 @@ int cmd_scenarios(const Common& common) {
 }  // namespace
 
 int run_command(CampaignConfig config, const std::string& report_path, bool quiet);
+bool color_stdout();
 int repro_trial(const scenarios::Scenario& scenario, const scenarios::EngineProfile& profile, std::uint64_t seed,
                 const fs::path& shim, const fs::path& bindir, const fs::path& work_dir,
                 const harness::TrialOverrides& overrides, const std::string& expected_hash);
@@ -356,7 +357,7 @@ int run_command(CampaignConfig config, const std::string& report_path, bool quie
   reports::write_atomic(report_path, reports::dump(doc));
   std::error_code ec;
   if (fs::is_empty(config.work_root, ec)) fs::remove(config.work_root, ec);
-  if (!quiet) std::cout << reports::render_summary(doc, ::isatty(1) && !std::getenv("NO_COLOR"));
+  if (!quiet) std::cout << reports::render_summary(doc, color_stdout());
   write_ci_outputs(doc);
   harness::log::info("report written", {{"path", fs::absolute(report_path).string()}, {"status", doc["status"]}});
   if (result.voided > 0)

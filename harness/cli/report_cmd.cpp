@@ -57,7 +57,7 @@ void add_ci_flags(CLI::App* app, CiOutputs& ci) {
                 "under GitHub Actions: append a Markdown summary to $GITHUB_STEP_SUMMARY and print error annotations");
 }
 
-bool color_stdout() {
+bool stdout_wants_color() {
   const char* no_color = std::getenv("NO_COLOR");  // no-color.org: set and not empty
   return ::isatty(1) && !(no_color && *no_color);
 }
@@ -113,7 +113,7 @@ int status_exit_code(const ordered_json& doc) {
 
 int show() {
   const auto doc = load(g_report.show_file);
-  std::cout << reports::render_summary(doc, color_stdout());
+  std::cout << reports::render_summary(doc, stdout_wants_color());
   write_outputs(doc, g_report.show_ci);
   return status_exit_code(doc);
 }
@@ -190,6 +190,9 @@ int corpus() {
 }
 
 }  // namespace
+
+// Colour only on a terminal, and never with NO_COLOR set and not empty (no-color.org).
+bool color_stdout() { return stdout_wants_color(); }
 
 void add_ci_options(CLI::App* run) { add_ci_flags(run, g_run_ci); }
 

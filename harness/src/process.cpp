@@ -37,6 +37,18 @@ struct NewProcessGroup : bp::extend::handler {
   }
 };
 
+// Runs in the child after the redirections: closes every other inherited fd, so a child never holds another
+// thread's files or pipes (that would delay EOFs and shift the engine's fd numbers, which the trace hash records).
+// It must come last among the spawn properties. It also closes Boost's exec-error pipe, so exec failures are
+// detected before spawning (access(X_OK)) instead.
+struct CloseInheritedFds : bp::extend::handler {
+  template <typename Executor>
+  void on_exec_setup(Executor&) const {
+    if (::syscall(SYS_close_range, 3u, ~0u, 0u) != 0)
+      for (int fd = 3; fd < 4096; ++fd) ::close(fd);
+  }
+};
+
 }  // namespace
 
 std::string ExitStatus::describe() const {
@@ -71,7 +83,7 @@ ChildProcess::ChildProcess(const SpawnOptions& options) {
   std::vector<std::string> args(options.argv.begin() + 1, options.argv.end());
   bp::child child(bp::exe = exe, bp::args = args, bp::std_in < in_pipe, bp::std_out > out_pipe,
                   bp::std_err > boost::filesystem::path(options.stderr_path.string()), env,
-                  NewProcessGroup{}, ec);
+                  NewProcessGroup{}, CloseInheritedFds{}, ec);
   if (ec) throw std::runtime_error(fmt::format("cannot start '{}': {}", exe, ec.message()));
   pid_ = child.id();
   child.detach();  // from here on the pidfd owns waiting and killing

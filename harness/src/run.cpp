@@ -18,17 +18,6 @@ bool matches_any(const std::string& file, const std::vector<std::string>& globs)
   return false;
 }
 
-std::size_t count_lines(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::size_t n = 0;
-  char buf[65536];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    for (std::streamsize i = 0; i < in.gcount(); ++i) n += buf[i] == '\n';
-    if (!in) break;
-  }
-  return n;
-}
-
 Runner::Runner(const TrialConfig& config) : config_(config) {
   std::string command = config.profile.command;
   for (std::size_t at; (at = command.find("{bindir}")) != std::string::npos;)
@@ -54,6 +43,7 @@ std::unique_ptr<EngineSession> Runner::make_session(const fs::path& data_dir, co
   faults::write_plan(plan, plan_path);
   plans_.push_back(faults::render_plan(plan));
   journals_.push_back(plan.journal);
+  marks_.push_back(std::make_shared<std::size_t>(SIZE_MAX));
   journal = plan.journal;
   stderr_path = config_.work_dir / fmt::format("{:02}-{}.stderr.log", n, label);
 
@@ -68,8 +58,10 @@ std::unique_ptr<EngineSession> Runner::make_session(const fs::path& data_dir, co
   options.env_set["LD_PRELOAD"] = (first && *first ? std::string(first) + ":" : std::string()) + config_.shim.string();
   options.env_set["FAULTFS_PLAN"] = plan_path.string();
   options.stderr_path = stderr_path;
-  return std::make_unique<EngineSession>(options, milliseconds(config_.profile.start_timeout_ms),
-                                         milliseconds(config_.profile.request_timeout_ms));
+  auto session = std::make_unique<EngineSession>(options, milliseconds(config_.profile.start_timeout_ms),
+                                                 milliseconds(config_.profile.request_timeout_ms));
+  session->track_journal(plan.journal, marks_.back());
+  return session;
 }
 
 RunResult Runner::run(const fs::path& data_dir, const std::string& label, std::vector<faults::FaultSpec> faults,
@@ -99,7 +91,12 @@ RunResult Runner::run(const fs::path& data_dir, const std::string& label, std::v
     r.hung = session->hung();
     // stdout reaches EOF before the process can be reaped: after a missing reply, give it the request timeout to end.
     const bool no_reply = !r.issued.empty() && r.issued.back().reply.empty() && r.issued.back().ack == Ack::kNoReply;
-    const auto grace = no_reply && !r.hung ? milliseconds(config_.profile.request_timeout_ms) : milliseconds(0);
+    // After ERR a fail-stop engine exits by itself; let it, so what it journals on the way out is not cut short by a
+    // racing SIGKILL (the trial must be the same every time).
+    const bool last_err = !r.issued.empty() && r.issued.back().ack == Ack::kErr;
+    const auto grace = no_reply && !r.hung ? milliseconds(config_.profile.request_timeout_ms)
+                     : last_err && !r.hung ? milliseconds(std::min<std::uint32_t>(config_.profile.request_timeout_ms, 1000))
+                                           : milliseconds(0);
     if (r.hung) {
       r.status = session->kill();
     } else if (auto status = session->wait(grace); status) {

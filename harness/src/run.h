@@ -58,6 +58,8 @@ class Runner {
 
   const std::vector<std::string>& plans() const { return plans_; }
   const std::vector<std::filesystem::path>& journals() const { return journals_; }
+  // Per journal: how many of its lines are free of races with the harness (EngineSession::track_journal).
+  std::size_t stable_lines(std::size_t journal) const { return *marks_.at(journal); }
   void say(const std::string& line) const;
 
  private:
@@ -68,12 +70,12 @@ class Runner {
   std::vector<std::string> command_;
   std::vector<std::string> plans_;
   std::vector<std::filesystem::path> journals_;
+  std::vector<std::shared_ptr<std::size_t>> marks_;
   std::uint64_t plan_counter_ = 0;
 };
 
 std::vector<Record> records_of(const std::vector<faults::Event>& events, const std::vector<Issued>& issued,
                                const std::vector<std::string>& data_globs);
-std::size_t count_lines(const std::filesystem::path& file);
 bool matches_any(const std::string& file, const std::vector<std::string>& globs);
 
 // A hex dump of `file` around `offset`, record fields labelled when the frame is known.

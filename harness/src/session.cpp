@@ -11,13 +11,40 @@ EngineSession::EngineSession(SpawnOptions options, std::chrono::milliseconds sta
                              std::chrono::milliseconds request_timeout)
     : options_(std::move(options)), start_timeout_(start_timeout), request_timeout_(request_timeout) {}
 
+void EngineSession::track_journal(std::filesystem::path journal, std::shared_ptr<std::size_t> mark) {
+  journal_ = std::move(journal);
+  mark_ = std::move(mark);
+}
+
+void EngineSession::exchanged() {
+  if (mark_) *mark_ = count_lines(journal_);
+}
+
+void EngineSession::ended_by_itself() {
+  if (mark_) *mark_ = SIZE_MAX;
+}
+
+std::size_t count_lines(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::size_t n = 0;
+  char buf[65536];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    for (std::streamsize i = 0; i < in.gcount(); ++i) n += buf[i] == '\n';
+    if (!in) break;
+  }
+  return n;
+}
+
 StartOutcome EngineSession::start() {
   process_ = std::make_unique<ChildProcess>(options_);
   std::string line;
   StartOutcome out;
   switch (process_->read_line(line, start_timeout_)) {
     case ReadResult::kLine:
-      if (line == "READY") return out;
+      if (line == "READY") {
+        exchanged();
+        return out;
+      }
       out.kind = StartOutcome::Kind::kProtocolError;
       out.detail = fmt::format("expected READY as the first line on stdout, got \"{}\"", line.substr(0, 200));
       process_->kill();
@@ -49,9 +76,9 @@ std::optional<std::string> EngineSession::request(const std::string& line) {
   if (!process_->send_line(line)) return std::nullopt;
   std::string reply;
   switch (process_->read_line(reply, request_timeout_)) {
-    case ReadResult::kLine: return reply;
+    case ReadResult::kLine: exchanged(); return reply;
     case ReadResult::kTimeout: hung_ = true; return std::nullopt;
-    case ReadResult::kEof: return std::nullopt;
+    case ReadResult::kEof: ended_by_itself(); return std::nullopt;
   }
   return std::nullopt;
 }
@@ -74,7 +101,10 @@ DumpResult EngineSession::dump() {
       result.error = "DUMP: the engine closed stdout before END";
       return result;
     }
-    if (line == "END") break;
+    if (line == "END") {
+      exchanged();
+      break;
+    }
     // ENTRY <key> <value>: both are single words of the protocol alphabet.
     const auto first = line.find(' ');
     const auto second = first == std::string::npos ? first : line.find(' ', first + 1);
@@ -101,6 +131,8 @@ std::optional<ExitStatus> EngineSession::quit() {
   if (!status) {
     hung_ = true;
     process_->kill();
+  } else {
+    ended_by_itself();
   }
   return status;
 }

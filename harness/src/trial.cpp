@@ -175,10 +175,13 @@ std::string trace_hash(const TrialResult& r, const detail::Runner& runner, const
   std::uint64_t h = 0xCBF29CE484222325ULL;
   h = fnv1a(h, r.scenario);
   h = fnv1a(h, std::to_string(r.seed));
-  for (const auto& journal : runner.journals()) {
-    for (auto e : faults::read_journal(journal)) {
-      e.raw.erase("exe");
-      h = fnv1a(h, normalise(e.raw.dump(), work_dir));
+  for (std::size_t j = 0; j < runner.journals().size(); ++j) {
+    const auto events = faults::read_journal(runner.journals()[j]);
+    const auto stable = std::min(events.size(), runner.stable_lines(j));
+    for (std::size_t i = 0; i < stable; ++i) {
+      auto raw = events[i].raw;
+      raw.erase("exe");
+      h = fnv1a(h, normalise(raw.dump(), work_dir));
     }
   }
   h = fnv1a(h, normalise(r.faults.dump(), work_dir));
@@ -195,6 +198,10 @@ TrialResult run_trial(const TrialConfig& config) {
   result.seed = config.seed;
   result.artifacts = config.work_dir;
   const auto started = std::chrono::steady_clock::now();
+  // A trial starts from nothing: a directory left by an earlier run (kept artifacts, a crash of the harness) must not
+  // leak files into this one.
+  std::error_code ec;
+  fs::remove_all(config.work_dir, ec);
   fs::create_directories(config.work_dir);
   TrialRun run(config, result);
   try {

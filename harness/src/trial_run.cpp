@@ -77,17 +77,17 @@ Placement TrialRun::place(const std::vector<Record>& records, Rng& rng) const {
              : fault_.aim == Aim::kMidLog     ? rng.below(count > 1 ? count - 1 : 1)
                                               : rng.below(count);
   }
+  // A bundle's explicit placement replaces the seed's: the same record counted from the end, the same byte inside it.
+  const auto& ov = config_.overrides;
+  const bool explicit_placement = ov.record_from_end || ov.offset_in_record;
+  if (ov.record_from_end) p.record = count - 1 - std::min<std::uint64_t>(*ov.record_from_end, count - 1);
   const Record& rec = records[p.record];
   p.file = rec.file;
   p.record_off = rec.off;
   p.record_len = rec.len;
   p.op = rec.op;
-  const auto& ov = config_.overrides;
-  if (ov.record_from_end || ov.offset_in_record) {
-    // A bundle's explicit placement: the same record counted from the end, the same byte inside it.
-    if (ov.record_from_end) p.record = count - 1 - std::min<std::uint64_t>(*ov.record_from_end, count - 1);
-    const Record& r = records[p.record];
-    p.offset = r.off + std::min<std::uint64_t>(ov.offset_in_record.value_or(0), r.len - 1);
+  if (explicit_placement) {
+    p.offset = rec.off + std::min<std::uint64_t>(ov.offset_in_record.value_or(0), rec.len - 1);
   } else if (fault_.aim != Aim::kUniform) {
     const auto& frame = config_.profile.frame;
     std::uint64_t lo = 0, hi = rec.len;  // [lo, hi) inside the record

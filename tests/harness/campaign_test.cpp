@@ -138,9 +138,9 @@ TEST_F(Campaign, EveryViolationOfThePlantedSuiteReplaysWithTheSameVerdictAndTrac
   for (const char* bug : {"no-checksum", "midlog-as-tail", "modify-evidence", "hang-on-torn-tail", "garbled-reply"}) {
     const auto profile = planted_profile(bug);
     const auto r = faultline(fmt::format("run --profile {} --scenario all --trials 56 --seed 2 --jobs 2 "
-                                         "--report {}.json", profile, bug));
+                                         "--report {}-report.json", profile, bug));
     ASSERT_EQ(r.code, 1) << bug << "\n" << r.out;
-    const auto failure = report(std::string(bug) + ".json")["failures"][0];
+    const auto failure = report(std::string(bug) + "-report.json")["failures"][0];
     const auto replay = faultline(failure["repro"]["command"].get<std::string>().substr(std::string("faultline ").size()));
     EXPECT_EQ(replay.code, 1) << bug << "\n" << replay.out;
     EXPECT_NE(replay.out.find(failure["violations"][0]["name"].get<std::string>() + ":"), std::string::npos) << replay.out;

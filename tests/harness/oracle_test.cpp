@@ -45,9 +45,9 @@ TEST(OracleState, ValueNeverWrittenIsPhantom) {
 }
 
 TEST(OracleState, SkippedMiddleOperationIsNotAPrefix) {
-  // a=1, b=2, a=3: a state with b missing but a=3 applied skipped the middle operation.
-  const std::vector<Issued> issued{put("a", "1"), put("b", "2"), put("a", "3", Ack::kNoReply)};
-  const auto c = check_state({}, issued, 1, {{"a", "3"}});
+  // a=1 acknowledged; b=2 and c=3 in flight: a state with c but not b skipped the middle operation.
+  const std::vector<Issued> issued{put("a", "1"), put("b", "2", Ack::kNoReply), put("c", "3", Ack::kNoReply)};
+  const auto c = check_state({}, issued, 1, {{"a", "1"}, {"c", "3"}});
   EXPECT_EQ(names(c), std::vector<std::string>{"not-a-prefix"});
 }
 

@@ -37,8 +37,17 @@ class EngineSession {
   // QUIT, then wait for exit 0. Returns the exit status, or nullopt if the engine did not exit in time.
   std::optional<ExitStatus> quit();
   ExitStatus kill() { return process_->kill(); }
-  std::optional<ExitStatus> wait(std::chrono::milliseconds timeout) { return process_->wait(timeout); }
+  std::optional<ExitStatus> wait(std::chrono::milliseconds timeout) {
+    auto status = process_->wait(timeout);
+    if (status) ended_by_itself();
+    return status;
+  }
   bool hung() const { return hung_; }
+
+  // The trace hash may only cover journal events that cannot race with the harness's SIGKILL: those written before
+  // the last completed exchange (READY, a reply, DUMP's END), or all of them when the engine ended by itself.
+  // `mark` receives that journal line count (SIZE_MAX = all) as the session goes.
+  void track_journal(std::filesystem::path journal, std::shared_ptr<std::size_t> mark);
   int pid() const { return process_ ? process_->pid() : -1; }
 
  private:
@@ -47,7 +56,14 @@ class EngineSession {
   std::chrono::milliseconds request_timeout_;
   std::unique_ptr<ChildProcess> process_;
   bool hung_ = false;
+  std::filesystem::path journal_;
+  std::shared_ptr<std::size_t> mark_;
+  void exchanged();
+  void ended_by_itself();
 };
+
+// Lines in a file (0 if it does not exist).
+std::size_t count_lines(const std::filesystem::path& file);
 
 // The last `max_lines` lines of a file (the engine's stderr), for evidence in reports.
 std::vector<std::string> tail_lines(const std::filesystem::path& file, std::size_t max_lines);
