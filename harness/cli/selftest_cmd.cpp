@@ -15,27 +15,28 @@ namespace fs = std::filesystem;
 struct PlantedBug {
   const char* name;
   const char* mistake;
+  const char* expected;  // the violation that must be among those reported ("harness-error": the shim was bypassed)
 };
 
 // Each is a mistake real engines have made (docs/selftest.md says where).
 const std::vector<PlantedBug>& planted_bugs() {
   static const std::vector<PlantedBug> bugs{
-      {"no-truncate", "stops at a torn tail but never cuts it, then appends after the garbage"},
-      {"drop-last-record", "cuts the last complete record together with the torn tail"},
-      {"no-checksum", "never verifies checksums"},
-      {"skip-corrupt", "skips a damaged record and keeps going"},
-      {"midlog-as-tail", "treats any damage as a torn tail, even with valid records after it"},
-      {"trust-length", "trusts a length that runs past the end of the file"},
-      {"ack-before-fsync", "acknowledges before fsync while claiming sync always"},
-      {"ignore-short-write", "acknowledges after a short write without writing the rest"},
-      {"retry-fsync", "retries a failed fsync and carries on acknowledging"},
-      {"no-dir-fsync", "never fsyncs the directory after creating the log"},
-      {"accept-zero-record", "checksum does not cover the length: an all-zero record is valid"},
-      {"modify-evidence", "truncates the log before refusing to start on mid-log corruption"},
-      {"hang-on-torn-tail", "waits forever when it finds a torn tail"},
-      {"crash-on-torn-tail", "abort()s when it finds a torn tail"},
-      {"garbled-reply", "answers the fifth PUT with \"OK!\""},
-      {"stdio-writer", "writes its log with stdio, bypassing the shim"},
+      {"no-truncate", "stops at a torn tail but never cuts it, then appends after the garbage", "wrong-truncation-offset"},
+      {"drop-last-record", "cuts the last complete record together with the torn tail", "wrong-truncation-offset"},
+      {"no-checksum", "never verifies checksums", "missed-corruption"},
+      {"skip-corrupt", "skips a damaged record and keeps going", "missed-corruption"},
+      {"midlog-as-tail", "treats any damage as a torn tail, even with valid records after it", "missed-corruption"},
+      {"trust-length", "trusts a length that runs past the end of the file", "phantom-value"},
+      {"ack-before-fsync", "acknowledges before fsync while claiming sync always", "lost-acked-write"},
+      {"ignore-short-write", "acknowledges after a short write without writing the rest", "false-abort"},
+      {"retry-fsync", "retries a failed fsync and carries on acknowledging", "acked-failed-write"},
+      {"no-dir-fsync", "never fsyncs the directory after creating the log", "lost-acked-write"},
+      {"accept-zero-record", "checksum does not cover the length: an all-zero record is valid", "missed-corruption"},
+      {"modify-evidence", "truncates the log before refusing to start on mid-log corruption", "evidence-modified"},
+      {"hang-on-torn-tail", "waits forever when it finds a torn tail", "hang"},
+      {"crash-on-torn-tail", "abort()s when it finds a torn tail", "engine-crash"},
+      {"garbled-reply", "answers the fifth PUT with \"OK!\"", "protocol-error"},
+      {"stdio-writer", "writes its log with stdio, bypassing the shim", "harness-error"},
   };
   return bugs;
 }
@@ -48,7 +49,7 @@ int selftest(harness::CampaignConfig base, const fs::path& report_dir, const std
   };
   std::vector<Row> rows;
   fs::create_directories(report_dir);
-  auto run_one = [&](const std::string& name, const std::string& command, bool must_pass) {
+  auto run_one = [&](const std::string& name, const std::string& command, bool must_pass, const std::string& expected) {
     auto config = base;
     config.profile.command = command;
     config.profile.name = name;
@@ -75,23 +76,29 @@ int selftest(harness::CampaignConfig base, const fs::path& report_dir, const std
         first = first ? std::min(*first, index) : index;
     if (first) row.first = std::to_string(*first + 1);
     const bool detected = result.failed > 0 || result.errors > 0;
-    row.ok = must_pass ? !detected : detected;
-    row.caught = must_pass ? (detected ? "FALSE ALARM" : "passes") : (detected ? "caught" : "MISSED");
+    const bool as_expected = expected == "harness-error" ? result.errors > 0 : v.count(expected) > 0;
+    row.ok = must_pass ? !detected : detected && as_expected;
+    row.caught = must_pass ? (detected ? "FALSE ALARM" : "passes")
+               : !detected ? "MISSED" : as_expected ? "caught" : "caught, but not as " + expected;
     std::cout << fmt::format("  {:<22} {:<12} {}\n", name, row.caught, row.violations) << std::flush;
     rows.push_back(row);
   };
   std::cout << fmt::format("selftest: {} trials per engine over {} scenarios, seed {}\n", base.trials.value_or(0),
                            base.scenarios.size(), base.seed);
-  run_one("walkv", "{bindir}/walkv serve --dir {dir}", true);
+  run_one("walkv", "{bindir}/walkv serve --dir {dir}", true, "");
   for (const auto& bug : planted_bugs())
-    run_one(bug.name, fmt::format("{{bindir}}/walkv-planted serve --dir {{dir}} --planted-bug {}", bug.name), false);
+    run_one(bug.name, fmt::format("{{bindir}}/walkv-planted serve --dir {{dir}} --planted-bug {}", bug.name), false,
+            bug.expected);
 
-  std::string table = "| engine | result | violations reported (trials) | first failing trial | seconds |\n"
-                      "|---|---|---|---|---|\n";
+  std::string table = "| engine | planted mistake | expected | result | violations reported (trials) | first failing trial | seconds |\n"
+                      "|---|---|---|---|---|---|---|\n";
   bool all_ok = true;
-  for (const auto& r : rows) {
-    table += fmt::format("| {} | {} | {} | {} | {:.1f} |\n", r.engine, r.caught, r.violations.empty() ? "-" : r.violations,
-                         r.first, r.seconds);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    const std::string mistake = i == 0 ? "none (the correct engine)" : planted_bugs()[i - 1].mistake;
+    const std::string expected = i == 0 ? "pass" : planted_bugs()[i - 1].expected;
+    table += fmt::format("| {} | {} | {} | {} | {} | {} | {:.1f} |\n", r.engine, mistake, expected, r.caught,
+                         r.violations.empty() ? "-" : r.violations, r.first, r.seconds);
     all_ok = all_ok && r.ok;
   }
   reports::write_atomic(report_dir / "selftest.md", table);
