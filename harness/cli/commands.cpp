@@ -46,6 +46,13 @@ fs::path default_scenario_dir() {
   return fs::path(FAULTLINE_SOURCE_DIR) / "scenarios";
 }
 
+fs::path default_work_root(const std::string& requested, const std::string& what) {
+  if (!requested.empty()) return fs::absolute(requested);
+  const fs::path base = (fs::is_directory("/dev/shm") && ::access("/dev/shm", W_OK) == 0) ? fs::path("/dev/shm")
+                                                                                         : fs::temp_directory_path();
+  return base / fmt::format("faultline-{}-{}", what, ::getpid());
+}
+
 struct Common {
   std::string scenario = "all";
   std::string engine;
@@ -84,17 +91,24 @@ struct Common {
     return fs::absolute(p);
   }
 
+  // What every campaign-running command shares: scenarios, engine, shim, where the programs are.
+  CampaignConfig campaign_base(const std::string& what) const {
+    apply_log_format();
+    CampaignConfig config;
+    config.scenarios = scenarios::resolve_scenarios(scenario, scenarios_path());
+    config.profile = load_profile();
+    config.shim = shim_path();
+    config.bindir = self_dir();
+    config.work_root = default_work_root(work_dir, what);
+    config.argv_prefix = {"faultline"};
+    return config;
+  }
+
   void apply_log_format() const {
     harness::log::set_format(log_format == "json" ? harness::log::Format::kJson : harness::log::Format::kText);
   }
 };
 
-fs::path default_work_root(const std::string& requested, const std::string& what) {
-  if (!requested.empty()) return fs::absolute(requested);
-  const fs::path base = (fs::is_directory("/dev/shm") && ::access("/dev/shm", W_OK) == 0) ? fs::path("/dev/shm")
-                                                                                         : fs::temp_directory_path();
-  return base / fmt::format("faultline-{}-{}", what, ::getpid());
-}
 
 std::pair<std::uint32_t, std::uint32_t> parse_shard(const std::string& text) {
   std::smatch m;
@@ -271,18 +285,11 @@ int main(int argc, char** argv) {
       return repro_command(repro_opts, repro_seed, repro_bundle_path, repro_opts.work_dir, repro_hash);
     }
     if (self->parsed()) {
-      self_opts.apply_log_format();
-      CampaignConfig config;
-      config.scenarios = scenarios::resolve_scenarios(self_opts.scenario, self_opts.scenarios_path());
-      config.profile = self_opts.load_profile();
-      config.shim = self_opts.shim_path();
-      config.bindir = self_dir();
+      CampaignConfig config = self_opts.campaign_base("selftest");
       config.seed = self_seed;
       config.trials = self_trials;
       config.jobs = jobs;
       config.keep_failed_max = 0;
-      config.work_root = default_work_root(self_opts.work_dir, "selftest");
-      config.argv_prefix = {"faultline"};
       struct sigaction sa {};
       sa.sa_handler = on_sigint;
       ::sigaction(SIGINT, &sa, nullptr);
@@ -295,12 +302,7 @@ int main(int argc, char** argv) {
       shrink_opts.apply_log_format();
       return shrink_command(shrink_opts, shrink_seed, shrink_out);
     }
-    run_opts.apply_log_format();
-    CampaignConfig config;
-    config.scenarios = scenarios::resolve_scenarios(run_opts.scenario, run_opts.scenarios_path());
-    config.profile = run_opts.load_profile();
-    config.shim = run_opts.shim_path();
-    config.bindir = self_dir();
+    CampaignConfig config = run_opts.campaign_base("run");
     config.seed = seed ? *seed : std::random_device{}() * 0x100000000ULL + std::random_device{}();
     if (!seeds.empty() && trials) throw UsageError("--trials and --seeds exclude each other: give one");
     if (!seeds.empty()) config.seed_range = parse_seed_range(seeds);
@@ -316,9 +318,7 @@ int main(int argc, char** argv) {
     config.determinism_sample = determinism;
     if (!corpus.empty()) config.corpus = load_corpus(corpus);
     config.all_trials_jsonl = all_trials;
-    config.work_root = default_work_root(run_opts.work_dir, "run");
     config.progress = !quiet && ::isatty(2) && !std::getenv("CI");
-    config.argv_prefix = {"faultline"};
     if (!run_opts.engine.empty()) config.repro_extra = {"--engine", run_opts.engine};
     if (!run_opts.profile.empty()) config.repro_extra = {"--profile", run_opts.profile};
     if (!run_opts.scenario_dir.empty())
