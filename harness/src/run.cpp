@@ -3,7 +3,9 @@
 #include <fnmatch.h>
 
 #include <cstdlib>
+#include <algorithm>
 #include <fstream>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -72,9 +74,10 @@ RunResult Runner::run(const fs::path& data_dir, const std::string& label, std::v
   r.start = session->start();
   if (r.start.kind == StartOutcome::Kind::kReady) {
     for (const auto& op : ops) {
-      Issued issued{op, Ack::kNoReply, "", count_lines(journal), 0};
+      // Journal positions are taken as byte sizes (a stat) and turned into event indices once, after the run.
+      Issued issued{op, Ack::kNoReply, "", file_bytes(journal), 0};
       const auto reply = session->request(op.request());
-      issued.journal_events_after = count_lines(journal);
+      issued.journal_events_after = file_bytes(journal);
       if (reply) {
         issued.reply = *reply;
         if (*reply == "OK") {
@@ -118,6 +121,7 @@ RunResult Runner::run(const fs::path& data_dir, const std::string& label, std::v
     r.hung = r.start.kind == StartOutcome::Kind::kHang;
   }
   r.events = faults::read_journal(journal);
+  bytes_to_event_indices(journal, r.issued);
   r.records = records_of(r.events, r.issued, config_.profile.data_files);
   return r;
 }
@@ -131,6 +135,20 @@ Runner::Recovery Runner::recover(const fs::path& data_dir, const std::string& la
   if (rec.start.kind == StartOutcome::Kind::kReady) rec.dump = rec.session->dump();
   rec.events = faults::read_journal(journal);
   return rec;
+}
+
+void bytes_to_event_indices(const fs::path& journal, std::vector<Issued>& issued) {
+  std::ifstream in(journal, std::ios::binary);
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  // newline_before[b] would be large; walk the sorted offsets instead.
+  auto lines_in = [&](std::size_t bytes) {
+    return static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(
+                                                   std::min(bytes, text.size())), '\n'));
+  };
+  for (auto& i : issued) {
+    i.journal_events_before = lines_in(i.journal_events_before);
+    i.journal_events_after = lines_in(i.journal_events_after);
+  }
 }
 
 std::vector<Record> records_of(const std::vector<faults::Event>& events, const std::vector<Issued>& issued,

@@ -1,5 +1,6 @@
 #include "faultline/harness/session.h"
 
+#include <algorithm>
 #include <deque>
 #include <fstream>
 
@@ -17,11 +18,26 @@ void EngineSession::track_journal(std::filesystem::path journal, std::shared_ptr
 }
 
 void EngineSession::exchanged() {
-  if (mark_) *mark_ = count_lines(journal_);
+  if (mark_) *mark_ = file_bytes(journal_);
 }
 
 void EngineSession::ended_by_itself() {
   if (mark_) *mark_ = SIZE_MAX;
+}
+
+std::size_t file_bytes(const std::filesystem::path& file) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  return ec ? 0 : static_cast<std::size_t>(size);
+}
+
+std::size_t lines_before(const std::filesystem::path& file, std::size_t bytes) {
+  if (bytes == SIZE_MAX) return SIZE_MAX;
+  std::ifstream in(file, std::ios::binary);
+  std::string head(bytes, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(bytes));
+  head.resize(static_cast<std::size_t>(in.gcount()));
+  return static_cast<std::size_t>(std::count(head.begin(), head.end(), '\n'));
 }
 
 std::size_t count_lines(const std::filesystem::path& file) {

@@ -188,9 +188,12 @@ Expectation TrialRun::expect(const RunResult& run, const Placement& p) const {
       e.allow_abort = true;
     }
     for (const auto& a : power_loss_actions_) {
-      // Torn sectors may hold garbage after the synced prefix: like a garbage tail, cutting it and refusing are both
-      // defensible; what must never happen is starting without a covered write.
-      if (a.file == p.file && a.action == "torn" && a.detail.find("garbage") != std::string::npos) e.allow_abort = true;
+      // Torn sectors after the synced prefix that are not a clean prefix of what was written (garbage, or zeros before
+      // newer data: out-of-order writeback) cannot be told from corruption by the engine: like a garbage tail, cutting
+      // them and refusing are both defensible (NOTES §1.9-10). What must never happen is starting without a covered
+      // write. A clean prefix (drop-unsynced, random-prefix) leaves no such excuse.
+      const bool unclean = a.detail.find("garbage") != std::string::npos || a.detail.find("zeros") != std::string::npos;
+      if (a.file == p.file && a.action == "torn" && unclean) e.allow_abort = true;
     }
     e.reason = fmt::format("power loss after a crash at {}: {} bytes of {} were synced; every write the promise "
                            "(sync {}) covers must survive", p.offset, synced, p.file,

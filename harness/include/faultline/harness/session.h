@@ -46,7 +46,7 @@ class EngineSession {
 
   // The trace hash may only cover journal events that cannot race with the harness's SIGKILL: those written before
   // the last completed exchange (READY, a reply, DUMP's END), or all of them when the engine ended by itself.
-  // `mark` receives that journal line count (SIZE_MAX = all) as the session goes.
+  // `mark` receives that journal size in bytes (SIZE_MAX = all) as the session goes: a stat per exchange, no reading.
   void track_journal(std::filesystem::path journal, std::shared_ptr<std::size_t> mark);
   int pid() const { return process_ ? process_->pid() : -1; }
 
@@ -62,8 +62,10 @@ class EngineSession {
   void ended_by_itself();
 };
 
-// Lines in a file (0 if it does not exist).
+// Lines in a file (0 if it does not exist); its size in bytes (0 if missing); lines within its first `bytes` bytes.
 std::size_t count_lines(const std::filesystem::path& file);
+std::size_t file_bytes(const std::filesystem::path& file);
+std::size_t lines_before(const std::filesystem::path& file, std::size_t bytes);
 
 // The last `max_lines` lines of a file (the engine's stderr), for evidence in reports.
 std::vector<std::string> tail_lines(const std::filesystem::path& file, std::size_t max_lines);

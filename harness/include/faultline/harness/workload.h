@@ -35,8 +35,8 @@ struct Issued {
   Op op;
   Ack ack = Ack::kNoReply;
   std::string reply;
-  std::size_t journal_events_before = 0;  // journal length when the request was sent
-  std::size_t journal_events_after = 0;   // journal length when the reply arrived
+  std::size_t journal_events_before = 0;  // journal events written before the request was sent
+  std::size_t journal_events_after = 0;   // journal events written when the reply arrived
 };
 
 }  // namespace faultline::harness
