@@ -67,14 +67,21 @@ large=$(scale_run "$scale")
   echo
   echo "## Trial rate (\`bench_trials\`): campaign against walkv next to the floor of a crash trial, same run"
   echo '```'; echo "$trials_torn"; echo; echo "$trials_all"; echo '```'
-  echo "A trial starts the engine four times (record run, fault run, recovery, restart after more writes); the bare loop"
-  echo "starts it twice, so a ratio near 0.5 means process creation dominates."
+  echo "Reading: the goal of 0.5 is not met. A trial starts the engine four times (a fault-free record run that tells where"
+  echo "every record lands, the fault run, recovery plus the writes after it, a clean restart) against the bare loop's two,"
+  echo "so 0.5 is the ceiling with a free harness; the rest is the shim journaling every write and sync of the log and the"
+  echo "harness reading journals. Reaching it means dropping the record run (aiming from a previous trial's layout), which"
+  echo "would make aiming depend on engine determinism across trials. Scaling to 2 jobs is near linear."
   echo
   echo "## Shim overhead"
   echo "Fault-free \`walkv\` workload, alternating runs without and with \`libfaultfs.so\` (wal.log a target: every write and"
   echo "fsync journaled), medians of 5:"
   echo "- on disk: $shim_disk"
   echo "- on /dev/shm (fsync nearly free, so the journal's own write shows): $shim_shm"
+  echo
+  echo "Reading: for files the shim does not target the cost is within the 3 % goal (micro-benchmark below). For the target"
+  echo "log every call costs one fstat/lseek and one journal write() (~2.3 µs): hidden by a real fsync on disk (about the"
+  echo "goal), visible on tmpfs where fsync is free. A shared-memory journal would remove the write(); not done yet."
   echo
   echo "Micro-benchmark (\`bench_shim\`, 64-byte append + fsync on /dev/shm):"
   echo '```'; echo "$shim_micro"; echo '```'
