@@ -143,33 +143,24 @@ std::vector<const ordered_json*> shown_failures(const ordered_json& report) {
   return out;
 }
 
-std::string command_property(std::string_view text) {
+// Workflow-command escaping: data escapes %, CR and LF; a property value also ':' and ','.
+std::string command_escape(std::string_view text, bool property) {
   std::string out;
   for (char c : clean_text(text)) {
     switch (c) {
       case '%': out += "%25"; break;
       case '\r': out += "%0D"; break;
       case '\n': out += "%0A"; break;
-      case ':': out += "%3A"; break;
-      case ',': out += "%2C"; break;
+      case ':': out += property ? "%3A" : ":"; break;
+      case ',': out += property ? "%2C" : ","; break;
       default: out += c;
     }
   }
   return out;
 }
 
-std::string command_data(std::string_view text) {
-  std::string out;
-  for (char c : clean_text(text)) {
-    switch (c) {
-      case '%': out += "%25"; break;
-      case '\r': out += "%0D"; break;
-      case '\n': out += "%0A"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string command_property(std::string_view text) { return command_escape(text, true); }
+std::string command_data(std::string_view text) { return command_escape(text, false); }
 
 }  // namespace
 
