@@ -192,6 +192,41 @@ int repro_command(const Common& common, std::optional<std::uint64_t> seed, const
   return repro_trial(list[0], common.load_profile(), *seed, common.shim_path(), self_dir(), dir, {}, expected_hash);
 }
 
+struct ReportedFailure {
+  std::string scenario, trace_hash, profile, command;
+  std::uint64_t seed = 0;
+};
+
+// Failure K (1-based) of a report, with the engine the campaign ran, so `repro --from-report` needs nothing else.
+ReportedFailure failure_from_report(const std::string& file, std::size_t k) {
+  nlohmann::ordered_json doc;
+  try {
+    doc = reports::load_report(file);
+  } catch (const std::runtime_error& e) {
+    throw UsageError(e.what());  // a bad input file is a usage error (exit 2), not a harness error
+  }
+  const auto& failures = doc.value("failures", nlohmann::ordered_json::array());
+  if (k == 0 || k > failures.size())
+    throw UsageError(fmt::format("{}: --failure {}: the report lists {} failures (1 to {})", file, k, failures.size(),
+                                 failures.size()));
+  const auto& f = failures[k - 1];
+  ReportedFailure out;
+  out.scenario = f.value("scenario", "");
+  out.trace_hash = f.value("trace_hash", "");
+  try {
+    out.seed = std::stoull(f.value("seed", ""));
+  } catch (const std::exception&) {
+    throw UsageError(fmt::format("{}: failures[{}].seed: expected a decimal string", file, k - 1));
+  }
+  const auto& engine = doc["configuration"]["engine"];
+  out.profile = engine.value("profile", "");
+  out.command = engine.value("command", "");
+  if (!out.profile.empty() && !fs::exists(out.profile))
+    throw UsageError(fmt::format("{}: the campaign's engine profile {} is not on this machine: pass --profile or --engine",
+                                 file, out.profile));
+  return out;
+}
+
 int shrink_command(const Common& common, std::uint64_t seed, const std::string& output) {
   const auto list = scenarios::resolve_scenarios(common.scenario, common.scenarios_path());
   if (list.size() != 1) throw UsageError("shrink works on one trial: give --scenario exactly one scenario");
@@ -243,6 +278,11 @@ int main(int argc, char** argv) {
   repro->add_option("--seed", repro_seed, "the trial seed from the report");
   repro->add_option("--bundle", repro_bundle_path, "replay a bundle written by `faultline shrink`");
   repro->add_option("--expect-trace", repro_hash, "the trace hash from the report: say so if the replay differs");
+  std::string repro_report;
+  std::size_t repro_failure = 1;
+  repro->add_option("--from-report", repro_report, "take the trial from this report's failures (with --failure)");
+  repro->add_option("--failure", repro_failure, "which failure of --from-report, 1 = the first")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 40));
 
   Common shrink_opts;
   auto* shrink = app.add_subcommand("shrink", "minimise a failing trial and write a replayable bundle");
@@ -282,6 +322,17 @@ int main(int argc, char** argv) {
     if (report_cmd->parsed()) return report_command();
     if (repro->parsed()) {
       repro_opts.apply_log_format();
+      if (!repro_report.empty()) {
+        if (repro_seed || !repro_bundle_path.empty())
+          throw UsageError("--from-report excludes --seed and --bundle: the report names the trial");
+        const auto entry = failure_from_report(repro_report, repro_failure);
+        repro_opts.scenario = entry.scenario;
+        if (repro_opts.engine.empty() && repro_opts.profile.empty()) {
+          repro_opts.profile = entry.profile;
+          repro_opts.engine = entry.profile.empty() ? entry.command : "";
+        }
+        return repro_command(repro_opts, entry.seed, "", repro_opts.work_dir, entry.trace_hash);
+      }
       return repro_command(repro_opts, repro_seed, repro_bundle_path, repro_opts.work_dir, repro_hash);
     }
     if (self->parsed()) {
