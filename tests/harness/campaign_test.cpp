@@ -107,6 +107,12 @@ TEST_F(Campaign, EngineThatDropsTheLastCompleteRecordIsCaughtAndReproFailsTheSam
   EXPECT_NE(repro.out.find(failure["violations"][0]["name"].get<std::string>()), std::string::npos) << repro.out;
   EXPECT_NE(repro.out.find(failure["trace_hash"].get<std::string>()), std::string::npos)
       << "repro must replay the trial byte for byte (same trace hash)\n" << repro.out;
+  // The same trial, named by its place in the report.
+  const auto from_report = faultline("repro --from-report report.json --failure 1");
+  EXPECT_EQ(from_report.code, 1) << from_report.out;
+  EXPECT_NE(from_report.out.find(failure["trace_hash"].get<std::string>()), std::string::npos) << from_report.out;
+  EXPECT_EQ(from_report.out.find("trace hash differs"), std::string::npos) << from_report.out;
+  EXPECT_EQ(faultline("repro --from-report report.json --failure 999").code, 2);
 }
 
 TEST_F(Campaign, ShrinkingAPlantedBugEndsAtAHandfulOfOperationsWithTheSameViolation) {
