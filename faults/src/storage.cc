@@ -122,7 +122,7 @@ struct Piece {
 
 // Returns the new size and a description of the pieces.
 std::uint64_t tear(File& f, std::uint64_t synced, std::uint64_t size, std::uint64_t sector, Rng& rng,
-                   std::string& detail) {
+                   std::string& detail, bool& clean_prefix) {
   std::vector<Piece> pieces;
   for (std::uint64_t at = synced; at < size;) {
     const std::uint64_t end = std::min(size, (at / sector + 1) * sector);
@@ -132,6 +132,13 @@ std::uint64_t tear(File& f, std::uint64_t synced, std::uint64_t size, std::uint6
   std::uint64_t new_size = synced;
   for (const Piece& p : pieces) {
     if (p.choice != 0) new_size = p.to;
+  }
+  bool gap = false;
+  clean_prefix = true;
+  for (const Piece& p : pieces) {
+    if (p.from >= new_size) break;
+    if (p.choice == 3 || (p.choice == 1 && gap)) clean_prefix = false;
+    if (p.choice != 1) gap = true;
   }
   static const char* const kNames[] = {"old", "new", "zeros", "garbage"};
   detail = fmt::format("{}-byte sectors from {}:", sector, synced);
@@ -206,7 +213,8 @@ std::vector<PowerLossAction> apply_power_loss(const fs::path& data_dir, const st
       case PowerLossModel::kSectorTear512:
       case PowerLossModel::kSectorTear4096:
         if (synced < size) {
-          new_size = tear(f, synced, size, model == PowerLossModel::kSectorTear512 ? 512 : 4096, rng, act.detail);
+          new_size = tear(f, synced, size, model == PowerLossModel::kSectorTear512 ? 512 : 4096, rng, act.detail,
+                          act.clean_prefix);
         }
         break;
     }

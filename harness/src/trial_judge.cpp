@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <sstream>
 #include <iterator>
 
 #include "trial_run.h"
@@ -27,21 +26,6 @@ std::size_t leading_acked_count(const std::vector<Issued>& issued) {
   for (std::size_t i = 0; i < issued.size(); ++i)
     if (issued[i].ack == Ack::kOk) n = i + 1;
   return n;
-}
-
-// A sector tear's detail lists each sector's fate in order ("512-byte sectors from 507: old new zeros"). The tail is a
-// clean prefix of what was written when no sector is garbage and no "new" sector follows one that is not new.
-bool unclean_tear(const std::string& detail) {
-  const auto colon = detail.find(": ");
-  if (colon == std::string::npos) return false;
-  std::istringstream words(detail.substr(colon + 2));
-  bool gap = false;
-  for (std::string w; words >> w;) {
-    if (w == "garbage") return true;
-    if (w != "new") gap = true;
-    else if (gap) return true;
-  }
-  return false;
 }
 
 std::string power_loss_name(const std::string& scenario_name) {
@@ -208,8 +192,7 @@ Expectation TrialRun::expect(const RunResult& run, const Placement& p) const {
       // newer data: out-of-order writeback) cannot be told from corruption by the engine: like a garbage tail, cutting
       // them and refusing are both defensible (NOTES §1.9-10). What must never happen is starting without a covered
       // write. A clean prefix (drop-unsynced, random-prefix) leaves no such excuse.
-      const bool unclean = unclean_tear(a.detail);
-      if (a.file == p.file && a.action == "torn" && unclean) e.allow_abort = true;
+      if (a.file == p.file && a.action == "torn" && !a.clean_prefix) e.allow_abort = true;
     }
     e.reason = fmt::format("power loss after a crash at {}: {} bytes of {} were synced; every write the promise "
                            "(sync {}) covers must survive", p.offset, synced, p.file,

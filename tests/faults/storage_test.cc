@@ -125,6 +125,13 @@ TEST_F(PowerLoss, SectorTearTreatsEachSectorOfTheUnsyncedSuffixIndependently) {
     ASSERT_EQ(read_file(dir() / "wal"), want) << "seed " << seed;
     ASSERT_EQ(actions.at(0).action, "torn");
     ASSERT_EQ(actions.at(0).size_after, end);
+    // Clean: no garbage and no new sector after one that is not new (zeros at the very end are a zero-filled tail).
+    bool clean = true, gap = false;
+    for (int i = 0; i < 3 && pieces[i].first < end; ++i) {
+      if (choice[i] == 3 || (choice[i] == 1 && gap)) clean = false;
+      if (choice[i] != 1) gap = true;
+    }
+    ASSERT_EQ(actions.at(0).clean_prefix, clean) << "seed " << seed << ": " << actions.at(0).detail;
   }
 }
 

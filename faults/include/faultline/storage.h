@@ -31,6 +31,9 @@ struct PowerLossAction {
   std::uint64_t size_after = 0;
   std::uint64_t synced_size = 0;
   std::string detail;                 // per-sector choices etc., human readable
+  // What survives past synced_size is a prefix of what was written: no garbage sector, and no sector that is not new
+  // (old, zeros) before one that is (out-of-order writeback). False only for some sector tears.
+  bool clean_prefix = true;
 };
 
 // Rewrites every file in `histories` (paths relative to `data_dir`) into a state a real disk could leave.
