@@ -1,6 +1,8 @@
 #include "walkv/kv_server.h"
 
 #include <algorithm>
+#include <memory>
+#include <span>
 
 #include "walkv/data_dir.h"
 #include "walkv/env.h"
@@ -69,7 +71,9 @@ KvServer::KvServer(wal::WalWriter* writer, KvMap* map, SyncMode sync) : writer_(
 
 int KvServer::Serve(int in_fd, int out_fd) {
   std::string input;
-  std::vector<char> chunk(kReadChunkBytes);
+  // Not zero-filled: a fresh engine would otherwise touch all 16 pages before the first request.
+  const auto chunk_buffer = std::make_unique_for_overwrite<char[]>(kReadChunkBytes);
+  const std::span<char> chunk(chunk_buffer.get(), kReadChunkBytes);
   bool eof = false;
   bool discarding = false;  // inside a line that was too long; skip to its newline
   while (!quit_ && !failed_ && !eof) {

@@ -187,9 +187,13 @@ uint64_t fault_mask_for(const char* rel) {
   return mask;
 }
 
+// Slots at and above g_files_used were never handed out. Scanning only below it keeps a process that opens a few
+// files from touching (and page-faulting in) the whole 2 MiB table: that cost ~0.25 ms per engine start.
+static int g_files_used = 0;
+
 int file_acquire(const char* rel, bool is_dir) {  // called with the lock held
   int free_slot = -1;
-  for (int i = 0; i < kMaxFiles; ++i) {
+  for (int i = 0; i < g_files_used; ++i) {
     FileRec& f = g_files[i];
     if (f.refs == 0) {
       if (free_slot < 0) free_slot = i;
@@ -200,7 +204,10 @@ int file_acquire(const char* rel, bool is_dir) {  // called with the lock held
       return i;
     }
   }
-  if (free_slot < 0) return -1;
+  if (free_slot < 0) {
+    if (g_files_used == kMaxFiles) return -1;
+    free_slot = g_files_used++;
+  }
   FileRec& f = g_files[free_slot];
   f.refs = 1;
   f.is_dir = is_dir;

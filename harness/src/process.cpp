@@ -1,3 +1,8 @@
+// Boost.Process 1.74 compiles its vfork executor only under an X/Open feature test that glibc with
+// _POSIX_C_SOURCE >= 200809 never satisfies, although glibc has vfork(). fork() copies the harness's page tables
+// and then pays copy-on-write faults in the parent on every spawn; vfork() does neither (measured in
+// docs/PERFORMANCE.md). The child only runs async-signal-safe code before execve: dup2, setpgid, close_range.
+#define BOOST_POSIX_HAS_VFORK 1
 #include "faultline/harness/process.h"
 
 #include <fcntl.h>
@@ -8,7 +13,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
+#include <string_view>
 #include <stdexcept>
 
 #include <boost/process.hpp>
@@ -49,6 +56,16 @@ struct CloseInheritedFds : bp::extend::handler {
   }
 };
 
+// Hands execve an environment built by the caller (the harness's own, minus env_unset, plus env_set): cheaper than
+// bp::environment, which copies and re-parses environ on every spawn.
+struct ChildEnvironment : bp::extend::handler {
+  char** envp;
+  template <typename Executor>
+  void on_setup(Executor& exec) const {
+    exec.env = envp;
+  }
+};
+
 }  // namespace
 
 std::string ExitStatus::describe() const {
@@ -62,9 +79,19 @@ ChildProcess::ChildProcess(const SpawnOptions& options) {
   static const bool sigpipe_ignored = [] { return ::signal(SIGPIPE, SIG_IGN) != SIG_ERR; }();
   (void)sigpipe_ignored;
 
-  bp::environment env = boost::this_process::environment();
-  for (const auto& name : options.env_unset) env.erase(name);
-  for (const auto& [name, value] : options.env_set) env[name] = value;
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const auto name = entry.substr(0, entry.find('='));
+    const bool dropped = options.env_set.count(std::string(name)) != 0 ||
+                         std::find(options.env_unset.begin(), options.env_unset.end(), name) != options.env_unset.end();
+    if (!dropped) env_strings.emplace_back(entry);
+  }
+  for (const auto& [name, value] : options.env_set) env_strings.push_back(name + "=" + value);
+  std::vector<char*> envp;
+  envp.reserve(env_strings.size() + 1);
+  for (auto& entry : env_strings) envp.push_back(entry.data());
+  envp.push_back(nullptr);
 
   // Pipes are created close-on-exec, so a child spawned concurrently by another thread never inherits them (its stdin
   // would then see EOF late); dup2 in the child clears the flag on fds 0 and 1 only. This replaces bp::limit_handles,
@@ -82,8 +109,8 @@ ChildProcess::ChildProcess(const SpawnOptions& options) {
     throw std::runtime_error(fmt::format("cannot run '{}': not found or not executable", options.argv[0]));
   std::vector<std::string> args(options.argv.begin() + 1, options.argv.end());
   bp::child child(bp::exe = exe, bp::args = args, bp::std_in < in_pipe, bp::std_out > out_pipe,
-                  bp::std_err > boost::filesystem::path(options.stderr_path.string()), env,
-                  NewProcessGroup{}, CloseInheritedFds{}, ec);
+                  bp::std_err > boost::filesystem::path(options.stderr_path.string()), ChildEnvironment{{}, envp.data()},
+                  bp::posix::use_vfork, NewProcessGroup{}, CloseInheritedFds{}, ec);
   if (ec) throw std::runtime_error(fmt::format("cannot start '{}': {}", exe, ec.message()));
   pid_ = child.id();
   child.detach();  // from here on the pidfd owns waiting and killing
