@@ -69,7 +69,7 @@ enum class Kind : uint8_t {
   kMisdirectedWrite
 };
 enum class Op : uint8_t { kWrite, kReadBefore, kReadAfter, kSync };  // when a fault kind is evaluated
-enum class Trigger : uint8_t { kOffset, kNth, kProb };
+enum class Trigger : uint8_t { kOffset, kNth, kProb, kStep };
 
 struct Fault {
   Kind kind = Kind::kCrash;
@@ -78,7 +78,11 @@ struct Fault {
   uint64_t offset = 0;
   uint64_t nth = 0;
   double prob = 0;
+  uint64_t step = 0;   // step=: fires once the plan's step counter is >= step
   uint32_t count = 1;  // 0 = unlimited
+  bool has_span = false;  // span=FROM:TO (resolved per call, see resolve_span in io.cc)
+  int64_t span_from = 0;
+  int64_t span_to = 0;
   bool has_keep = false;
   uint64_t keep = 0;
   int bit = -1;        // -1 = drawn from the seed
@@ -100,6 +104,10 @@ struct Plan {
   char targets[kMaxTargets][kGlobMax] = {};
   int n_targets = 0;
   bool exec_drop = false;
+  char step_file[kPathMax] = {};   // "" = none
+  // The step_file's u64 counter (little-endian, offset 0), mapped PROT_READ/MAP_SHARED at load; null = no step_file.
+  // Another process raises it; the shim only reads it with acquire loads (step_now).
+  const uint64_t* step_counter = nullptr;
   Fault faults[kMaxFaults];
   int n_faults = 0;
 };
@@ -108,8 +116,19 @@ extern Plan g_plan;
 Op fault_op(Kind kind);
 const char* kind_name(Kind kind);
 const char* errno_name(int err);  // "EIO", ...; "E?" for others
-// Parses the plan file into g_plan. On any error: one line on stderr, then _exit(87).
+// Parses the plan file into g_plan (and maps its step_file). On any error: one line on stderr, then _exit(87).
 void load_plan(const char* plan_path);
+// The step counter's current value (0 without a step_file). No lock, no system call: one acquire load.
+inline uint64_t step_now() {
+  const uint64_t* p = g_plan.step_counter;
+  if (p == nullptr) return 0;
+  const uint64_t v = __atomic_load_n(p, __ATOMIC_ACQUIRE);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  return __builtin_bswap64(v);  // the file holds a little-endian u64
+#else
+  return v;
+#endif
+}
 
 // ---- init (state.cc) ----------------------------------------------------------------------------------------------
 // Loads the plan once; safe to call from any wrapper at any time. Returns whether the shim is active.

@@ -3,16 +3,18 @@
 // Model: the shim sits between the program and the kernel and decides, per call, whether one fault of the plan
 // fires. Each fault watches one operation (write, read or sync) on the target files its file= glob matches, and fires
 // on the call whose byte range [pos, pos+len) contains its offset=, on its nth= call (and the count-1 calls after),
-// or with probability prob= per call, at most count= times. At most one fault fires per call: the first in plan
-// order. Every random choice (prob draws, the byte and bit of a bit flip) comes from the fault's own xoshiro256**
-// stream, seeded with derive_seed(plan seed, "fault/<index>"), so a plan and the program's call sequence fully
-// determine what happens. The fault line is journaled before its effect becomes visible (before the call returns,
-// before the SIGKILL of a crash), then the call's ordinary event records what the program saw.
+// with probability prob= per call, or on the calls made once the plan's step counter (a u64 in the mapped step_file
+// that the harness raises) reached step=, at most count= times. At most one fault fires per call: the first in plan
+// order. Every random choice (prob draws, the byte a span= picks, the byte and bit of a bit flip) comes from the
+// fault's own xoshiro256** stream, seeded with derive_seed(plan seed, "fault/<index>"), so a plan, the program's call
+// sequence and the step counter's value at each call fully determine what happens. The fault line is journaled
+// before its effect becomes visible (before the call returns, before the SIGKILL of a crash), then the call's
+// ordinary event records what the program saw.
 //
-//   crash              write the bytes before offset= (or keep=), journal, SIGKILL this process
-//   short_write        write the bytes before offset= (or keep=, default half), return that count
+//   crash              write the bytes before offset= (or keep=, or the span= byte), journal, SIGKILL this process
+//   short_write        write the bytes before offset= (or keep=, default half, or the span= byte), return that count
 //   bitflip_write      the file receives the data with one bit flipped; the call reports success
-//   write_error        write keep= bytes (default 0), fail with errno=
+//   write_error        write keep= bytes (default 0; or the bytes before the span= byte), fail with errno=
 //   lost_write         report success, write nothing; a write past the end still extends the file (with zeros)
 //   misdirected_write  report success, the data lands at pos + shift=; the intended range keeps its old bytes
 //   read_error         fail with errno=, read nothing
@@ -45,6 +47,7 @@ struct Decision {
   uint64_t keep = 0;
   int64_t shift = 0;
   int err = 0;
+  uint64_t step = 0;  // the step counter when the fault fired (journaled only with a step_file)
 };
 
 uint64_t iov_total(const struct iovec* iov, int n) {
@@ -60,6 +63,22 @@ uint64_t file_size(int fd) {
 
 bool is_pwritev2(Call c) { return c == c_pwritev2 || c == c_pwritev64v2; }
 
+// span=FROM:TO against a call of `len` bytes: [lo, hi) relative to the call's first byte. A negative FROM counts from
+// the end, TO <= 0 too (TO = 0 is the end); both are clamped into [0, len]; an empty result means the whole call.
+void resolve_span(const Fault& f, uint64_t len, uint64_t* lo, uint64_t* hi) {
+  const int64_t n = len > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(len);
+  int64_t a = f.span_from >= 0 ? f.span_from : n + f.span_from;  // span_from >= -INT64_MAX: no overflow
+  int64_t b = f.span_to > 0 ? f.span_to : n + f.span_to;
+  a = a < 0 ? 0 : a > n ? n : a;
+  b = b < 0 ? 0 : b > n ? n : b;
+  if (a >= b) {
+    a = 0;
+    b = n;
+  }
+  *lo = static_cast<uint64_t>(a);
+  *hi = static_cast<uint64_t>(b);
+}
+
 // Evaluates every armed fault of `op` that matches the file, in plan order; called with the lock held.
 Decision decide(Op op, uint64_t mask, uint64_t pos, uint64_t len) {
   Decision d;
@@ -68,6 +87,7 @@ Decision decide(Op op, uint64_t mask, uint64_t pos, uint64_t len) {
     Fault& f = g_plan.faults[i];
     if (fault_op(f.kind) != op || (f.count != 0 && f.fired >= f.count)) continue;
     bool hit = false;
+    uint64_t step = 0;
     switch (f.trigger) {
       case Trigger::kOffset:
         hit = len > 0 && f.offset >= pos && f.offset - pos < len;
@@ -79,6 +99,10 @@ Decision decide(Op op, uint64_t mask, uint64_t pos, uint64_t len) {
       case Trigger::kProb:
         hit = f.rng.chance(f.prob);
         break;
+      case Trigger::kStep:
+        step = step_now();
+        hit = step >= f.step;  // a step fault that loses to an earlier one stays armed, like an offset= fault
+        break;
     }
     if (!hit || d.index >= 0) continue;
     ++f.fired;
@@ -86,24 +110,32 @@ Decision decide(Op op, uint64_t mask, uint64_t pos, uint64_t len) {
     d.kind = f.kind;
     d.err = f.err;
     d.shift = f.shift;
+    d.step = f.trigger == Trigger::kStep ? step : step_now();
     const bool at_offset = f.trigger == Trigger::kOffset;
+    // The byte a span= picks (relative to pos), drawn after the prob draw and before the bit draw. Writes only.
+    uint64_t span_at = 0;
+    if (f.has_span) {
+      uint64_t lo = 0, hi = 0;
+      resolve_span(f, len, &lo, &hi);
+      span_at = lo + f.rng.below(hi - lo);
+    }
     switch (f.kind) {
       case Kind::kBitflipWrite:
       case Kind::kBitflipRead:
-        d.at = at_offset ? f.offset : pos + f.rng.below(len);
+        d.at = at_offset ? f.offset : pos + (f.has_span ? span_at : f.rng.below(len));
         d.bit = f.bit >= 0 ? f.bit : static_cast<int>(f.rng.below(8));
         break;
       case Kind::kCrash:
-        d.keep = at_offset ? f.offset - pos : (f.keep < len ? f.keep : len);
+        d.keep = at_offset ? f.offset - pos : f.has_span ? span_at : (f.keep < len ? f.keep : len);
         break;
       case Kind::kShortWrite: {
         const uint64_t half = len / 2 > 0 ? len / 2 : 1;
         const uint64_t keep = f.has_keep ? f.keep : half;
-        d.keep = at_offset ? f.offset - pos : (keep < len ? keep : len);
+        d.keep = at_offset ? f.offset - pos : f.has_span ? span_at : (keep < len ? keep : len);
         break;
       }
       case Kind::kWriteError:
-        d.keep = f.keep < len ? f.keep : len;
+        d.keep = f.has_span ? span_at : (f.keep < len ? f.keep : len);
         break;
       default:
         break;
@@ -117,6 +149,12 @@ Line fault_line(const Decision& d, const char* path, int fd, uint64_t off, uint6
   line.str("kind", kind_name(d.kind)).str("file", path).u64("off", off).u64("len", len).num("fd", fd);
   line.num("index", d.index);
   return line;
+}
+
+// Appends the field every fault line ends with (`step`, when the plan has a step_file) and writes the line.
+void emit_fault(Line& line, const Decision& d) {
+  if (g_plan.step_counter != nullptr) line.u64("step", d.step);
+  line.emit();
 }
 
 // Issues the call with the first `keep` bytes of its buffers.
@@ -194,30 +232,30 @@ ssize_t write_fault(const IoCall& c, const char* path, const Decision& d, uint64
   switch (d.kind) {
     case Kind::kCrash: {
       const ssize_t w = d.keep > 0 ? write_prefix(c, d.keep) : 0;
-      line.u64("wrote", w > 0 ? static_cast<uint64_t>(w) : 0).emit();
+      emit_fault(line.u64("wrote", w > 0 ? static_cast<uint64_t>(w) : 0), d);
       kill(getpid(), SIGKILL);
       for (;;) pause();
     }
     case Kind::kShortWrite:
-      line.u64("wrote", d.keep).emit();
+      emit_fault(line.u64("wrote", d.keep), d);
       return d.keep > 0 ? write_prefix(c, d.keep) : 0;
     case Kind::kBitflipWrite:
-      line.u64("at", d.at).num("bit", d.bit).emit();
+      emit_fault(line.u64("at", d.at).num("bit", d.bit), d);
       return write_flipped(c, d.at - pos, d.bit);
     case Kind::kWriteError:
-      line.u64("wrote", d.keep).str("errno", errno_name(d.err)).emit();
+      emit_fault(line.u64("wrote", d.keep).str("errno", errno_name(d.err)), d);
       if (d.keep > 0) write_prefix(c, d.keep);
       errno = d.err;
       return -1;
     case Kind::kLostWrite:
-      line.emit();
+      emit_fault(line, d);
       extend_to(c.fd, pos + len);
       if (c.off < 0) lseek(c.fd, static_cast<off_t>(pos + len), SEEK_SET);
       return static_cast<ssize_t>(len);
     case Kind::kMisdirectedWrite: {
       int64_t shift = d.shift;
       if (shift < 0 && static_cast<uint64_t>(-shift) > pos) shift = -static_cast<int64_t>(pos);
-      line.num("shift", shift).emit();
+      emit_fault(line.num("shift", shift), d);
       extend_to(c.fd, pos + len);
       const ssize_t r = write_at(c.fd, c.iov, c.iovcnt, pos + static_cast<uint64_t>(shift), append);
       if (r < 0) return r;
@@ -395,7 +433,8 @@ ssize_t io_read(const IoCall& c) {
   ssize_t ret = 0;
   int err = 0;
   if (d.index >= 0) {
-    fault_line(d, s.path, c.fd, pos, len).str("errno", errno_name(d.err)).emit();
+    Line line = fault_line(d, s.path, c.fd, pos, len);
+    emit_fault(line.str("errno", errno_name(d.err)), d);
     ret = -1;
     err = d.err;
   } else {
@@ -406,7 +445,8 @@ ssize_t io_read(const IoCall& c) {
       d = decide(Op::kReadAfter, s.mask, pos, static_cast<uint64_t>(ret));
       unlock();
       if (d.index >= 0) {
-        fault_line(d, s.path, c.fd, pos, len).u64("at", d.at).num("bit", d.bit).emit();
+        Line line = fault_line(d, s.path, c.fd, pos, len);
+        emit_fault(line.u64("at", d.at).num("bit", d.bit), d);
         uint64_t index = d.at - pos;
         for (int i = 0; i < c.iovcnt; ++i) {
           if (index < c.iov[i].iov_len) {
@@ -467,11 +507,8 @@ int do_sync(Call call, int fd, int64_t off, int64_t nbytes, unsigned flags) {
   int err = 0;
   if (d.index >= 0) {
     const uint64_t from = hi > lo ? lo : 0, to = hi > lo ? hi : 0;
-    fault_line(d, s.path, fd, from, to - from)
-        .str("errno", errno_name(d.err))
-        .u64("lost_from", from)
-        .u64("lost_to", to)
-        .emit();
+    Line line = fault_line(d, s.path, fd, from, to - from);
+    emit_fault(line.str("errno", errno_name(d.err)).u64("lost_from", from).u64("lost_to", to), d);
     r = -1;
     err = d.err;
   } else {

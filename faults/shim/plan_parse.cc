@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "faultfs.h"
@@ -19,6 +21,7 @@ namespace {
 
 constexpr size_t kPlanMax = 256 * 1024;
 char g_text[kPlanMax + 1];
+int g_fault_lines[kMaxFaults];  // the plan line of each fault, for messages given after the whole plan was read
 
 struct ErrnoName {
   const char* name;
@@ -40,17 +43,18 @@ struct KindInfo {
   bool keep;           // keep= allowed
   bool bit;            // bit= allowed
   bool shift;          // shift= allowed
+  bool span;           // span= allowed
 };
 constexpr KindInfo kKinds[] = {
-    {"crash", Kind::kCrash, Op::kWrite, nullptr, true, false, false},
-    {"short_write", Kind::kShortWrite, Op::kWrite, nullptr, true, false, false},
-    {"bitflip_write", Kind::kBitflipWrite, Op::kWrite, nullptr, false, true, false},
-    {"bitflip_read", Kind::kBitflipRead, Op::kReadAfter, nullptr, false, true, false},
-    {"write_error", Kind::kWriteError, Op::kWrite, "EIO ENOSPC EDQUOT EFBIG", true, false, false},
-    {"read_error", Kind::kReadError, Op::kReadBefore, "EIO", false, false, false},
-    {"fsync_error", Kind::kFsyncError, Op::kSync, "EIO ENOSPC EDQUOT", false, false, false},
-    {"lost_write", Kind::kLostWrite, Op::kWrite, nullptr, false, false, false},
-    {"misdirected_write", Kind::kMisdirectedWrite, Op::kWrite, nullptr, false, false, true},
+    {"crash", Kind::kCrash, Op::kWrite, nullptr, true, false, false, true},
+    {"short_write", Kind::kShortWrite, Op::kWrite, nullptr, true, false, false, true},
+    {"bitflip_write", Kind::kBitflipWrite, Op::kWrite, nullptr, false, true, false, true},
+    {"bitflip_read", Kind::kBitflipRead, Op::kReadAfter, nullptr, false, true, false, false},
+    {"write_error", Kind::kWriteError, Op::kWrite, "EIO ENOSPC EDQUOT EFBIG", true, false, false, true},
+    {"read_error", Kind::kReadError, Op::kReadBefore, "EIO", false, false, false, false},
+    {"fsync_error", Kind::kFsyncError, Op::kSync, "EIO ENOSPC EDQUOT", false, false, false, false},
+    {"lost_write", Kind::kLostWrite, Op::kWrite, nullptr, false, false, false, false},
+    {"misdirected_write", Kind::kMisdirectedWrite, Op::kWrite, nullptr, false, false, true, false},
 };
 
 const KindInfo& info_of(Kind kind) { return kKinds[static_cast<int>(kind)]; }
@@ -92,6 +96,16 @@ bool parse_i64(const char* s, int64_t* out) {
   if (v > static_cast<uint64_t>(INT64_MAX)) return false;
   *out = negative ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
   return true;
+}
+
+// FROM:TO, two signed decimals.
+bool parse_span(char* s, int64_t* from, int64_t* to) {
+  char* colon = strchr(s, ':');
+  if (colon == nullptr) return false;
+  *colon = '\0';
+  const bool ok = parse_i64(s, from) && parse_i64(colon + 1, to);
+  *colon = ':';
+  return ok;
 }
 
 bool parse_prob(const char* s, double* out) {
@@ -162,6 +176,19 @@ void parse_fault(int line, char** words, int n) {
       }
       f.trigger = Trigger::kProb;
       ++triggers;
+    } else if (strcmp(key, "step") == 0) {
+      if (!parse_u64(value, &f.step) || f.step == 0) bad(line, key, "expected a step counter value >= 1, got '%s'",
+                                                         value);
+      f.trigger = Trigger::kStep;
+      ++triggers;
+    } else if (strcmp(key, "span") == 0) {
+      if (!info->span) {
+        bad(line, key, "not allowed for %s (only crash, short_write, bitflip_write, write_error)", info->name);
+      }
+      if (!parse_span(value, &f.span_from, &f.span_to)) {
+        bad(line, key, "expected FROM:TO, two signed decimal byte positions, got '%s'", value);
+      }
+      f.has_span = true;
     } else if (strcmp(key, "count") == 0) {
       uint64_t c = 0;
       if (!parse_u64(value, &c) || c > UINT32_MAX) bad(line, key, "expected a count (0 = unlimited), got '%s'", value);
@@ -189,15 +216,22 @@ void parse_fault(int line, char** words, int n) {
       if (!parse_i64(value, &f.shift) || f.shift == 0) bad(line, key, "expected a nonzero byte shift, got '%s'",
                                                            value);
     } else {
-      bad(line, key, "unknown key (expected file, offset, nth, prob, count, keep, bit, errno or shift)");
+      bad(line, key, "unknown key (expected file, offset, nth, prob, step, count, span, keep, bit, errno or shift)");
     }
   }
   if (triggers != 1) {
-    bad(line, "trigger", "expected exactly one of offset=, nth=, prob= (got %d)", triggers);
+    bad(line, "trigger", "expected exactly one of offset=, nth=, prob=, step= (got %d)", triggers);
   }
   if (f.has_keep && f.trigger == Trigger::kOffset && (f.kind == Kind::kCrash || f.kind == Kind::kShortWrite)) {
     bad(line, "keep", "not allowed with offset= (%s keeps the bytes before the offset)", info->name);
   }
+  if (f.has_span && f.trigger == Trigger::kOffset) {
+    bad(line, "span", "not allowed with offset= (the offset already names the byte); use nth=, prob= or step=");
+  }
+  if (f.has_span && f.has_keep) {
+    bad(line, "span", "not allowed with keep= (both choose where %s stops)", info->name);
+  }
+  g_fault_lines[g_plan.n_faults] = line;
   ++g_plan.n_faults;
 }
 
@@ -224,6 +258,26 @@ void read_plan_file(const char* path) {
   }
   real_close(fd);
   g_text[n] = '\0';
+}
+
+// Maps the first page of the step file read-only and shared: the harness raises the counter from its own mapping.
+void map_step_file(int line) {
+  auto real_open = real<int (*)(const char*, int, ...)>(c_open);
+  auto real_close = real<int (*)(int)>(c_close);
+  auto real_mmap = real<void* (*)(void*, size_t, int, int, int, off_t)>(c_mmap);
+  const int fd = real_open(g_plan.step_file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) bad(line, "step_file", "cannot open '%s': %s", g_plan.step_file, strerror(errno));
+  struct stat st {};
+  if (fstat(fd, &st) != 0) bad(line, "step_file", "cannot stat '%s': %s", g_plan.step_file, strerror(errno));
+  if (!S_ISREG(st.st_mode) || st.st_size < 8) {
+    bad(line, "step_file", "'%s' must be a regular file of at least 8 bytes (a u64 counter), it has %lld",
+        g_plan.step_file, static_cast<long long>(st.st_size));
+  }
+  const long page = sysconf(_SC_PAGESIZE);
+  void* p = real_mmap(nullptr, page > 0 ? static_cast<size_t>(page) : 4096, PROT_READ, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) bad(line, "step_file", "cannot map '%s': %s", g_plan.step_file, strerror(errno));
+  real_close(fd);  // the mapping stays
+  g_plan.step_counter = static_cast<const uint64_t*>(p);
 }
 
 void derive_fault_streams() {
@@ -262,7 +316,7 @@ void load_plan(const char* plan_path) {
   strcpy(g_plan.path, plan_path);
   read_plan_file(plan_path);
   bool have_header = false, have_seed = false, have_exec = false;
-  int journal_line = 0, target_line = 0;
+  int journal_line = 0, target_line = 0, step_file_line = 0;
   int line = 0;
   char* next = g_text;
   while (next != nullptr) {
@@ -310,18 +364,28 @@ void load_plan(const char* plan_path) {
       }
       g_plan.exec_drop = strcmp(words[1], "drop") == 0;
       have_exec = true;
+    } else if (strcmp(d, "step_file") == 0) {
+      if (step_file_line != 0) bad(line, d, "given twice");
+      parse_path(line, d, words, n, g_plan.step_file);
+      step_file_line = line;
     } else if (strcmp(d, "fault") == 0) {
       parse_fault(line, words, n);
     } else if (strcmp(d, "faultfs-plan") == 0) {
       bad(line, d, "given twice");
     } else {
-      bad(line, d, "unknown directive (expected seed, journal, target_dir, target, exec or fault)");
+      bad(line, d, "unknown directive (expected seed, journal, target_dir, target, exec, step_file or fault)");
     }
   }
   if (!have_header) bad(line, "faultfs-plan", "the first line must be 'faultfs-plan 1' (the plan is empty)");
   if (!have_seed) bad(line, "seed", "required, missing at end of plan");
   if (journal_line == 0) bad(line, "journal", "required, missing at end of plan");
   if (target_line == 0) bad(line, "target_dir", "required, missing at end of plan");
+  for (int i = 0; i < g_plan.n_faults; ++i) {
+    if (g_plan.faults[i].trigger == Trigger::kStep && step_file_line == 0) {
+      bad(g_fault_lines[i], "step", "needs a step counter: add a 'step_file PATH' directive");
+    }
+  }
+  if (step_file_line != 0) map_step_file(step_file_line);
   derive_fault_streams();
   journal_open();
   if (journal_fd() < 0) bad(journal_line, "journal", "cannot open '%s' for appending: %s", g_plan.journal,

@@ -33,7 +33,7 @@ int shrink_trial(harness::TrialConfig config, const fs::path& bundle_path) {
   reports::write_atomic(bundle_path, reports::dump(doc) + "\n");
   std::cout << fmt::format(
       "shrunk {} in {} trials:\n  operations {} → {}\n  request bytes {} → {}\n  crash cycles {} → {}\n"
-      "  fault: record {} from the end, byte {} of it\nbundle: {}\nreplay: faultline repro --bundle {}\n",
+      "  fault: operation {} from the end, byte {} of its write\nbundle: {}\nreplay: faultline repro --bundle {}\n",
       result.violation, result.trials_run, result.original_ops, result.shrunk_ops, result.original_bytes,
       result.shrunk_bytes, result.original_crashes, result.shrunk_crashes,
       result.shrunk.overrides.record_from_end.value_or(0), result.shrunk.overrides.offset_in_record.value_or(0),

@@ -111,9 +111,10 @@ class Aggregator {
     kind["fired"] = kind["fired"].get<int>() + (trial.verdict != Verdict::kVoid ? 1 : 0);
     auto& field = kind["fields"][c["field"].get<std::string>()];
     field = field.is_null() ? 1 : field.get<int>() + 1;
-    // Offsets bucketed by position in the write stream: which eighth of the log the fault landed in.
-    if (c.contains("records") && c["records"].get<std::size_t>() > 0) {
-      const auto bucket = fmt::format("{}/8", c["record"].get<std::size_t>() * 8 / c["records"].get<std::size_t>());
+    // Faults bucketed by position in the workload: which eighth of the operations was in flight when it landed.
+    const auto op = c.value("op", SIZE_MAX), operations = c.value("operations", std::size_t{0});
+    if (operations > 0 && op < operations) {
+      const auto bucket = fmt::format("{}/8", op * 8 / operations);
       auto& b = kind["record_position"][bucket];
       b = b.is_null() ? 1 : b.get<int>() + 1;
     }

@@ -1,8 +1,15 @@
 #include "run.h"
 
+#include <fcntl.h>
 #include <fnmatch.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <stdexcept>
 #include <algorithm>
 #include <fstream>
 #include <iterator>
@@ -13,6 +20,37 @@ namespace faultline::harness::detail {
 
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
+
+namespace {
+
+// The plan's step counter (docs/fault-plan.md, `step_file`): a file the shim maps read-only and the harness raises to
+// i + 1 before it sends operation i, so a `step=` fault fires at the first call the engine makes on that operation's
+// behalf. Shared memory, not a message: the engine reads the new value without any system call of its own.
+class StepCounter {
+ public:
+  explicit StepCounter(const fs::path& path) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || ::ftruncate(fd, 4096) != 0) {
+      const int err = errno;
+      if (fd >= 0) ::close(fd);
+      throw std::runtime_error(fmt::format("{}: cannot create the step counter: {}", path.string(), std::strerror(err)));
+    }
+    void* page = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    ::close(fd);
+    if (page == MAP_FAILED)
+      throw std::runtime_error(fmt::format("{}: cannot map the step counter: {}", path.string(), std::strerror(errno)));
+    counter_ = static_cast<std::uint64_t*>(page);
+  }
+  ~StepCounter() { ::munmap(counter_, 4096); }
+  StepCounter(const StepCounter&) = delete;
+  StepCounter& operator=(const StepCounter&) = delete;
+  void set(std::uint64_t value) { __atomic_store_n(counter_, value, __ATOMIC_RELEASE); }
+
+ private:
+  std::uint64_t* counter_ = nullptr;
+};
+
+}  // namespace
 
 bool matches_any(const std::string& file, const std::vector<std::string>& globs) {
   for (const auto& g : globs)
@@ -33,7 +71,7 @@ void Runner::say(const std::string& line) const {
 
 std::unique_ptr<EngineSession> Runner::make_session(const fs::path& data_dir, const std::string& label,
                                                     std::vector<faults::FaultSpec> faults, bool all_files_targets,
-                                                    fs::path& journal, fs::path& stderr_path) {
+                                                    fs::path& journal, fs::path& stderr_path, bool stepped) {
   const auto n = plan_counter_++;
   faults::Plan plan;
   plan.seed = derive_seed(config_.seed, fmt::format("plan-{}", n));
@@ -41,6 +79,7 @@ std::unique_ptr<EngineSession> Runner::make_session(const fs::path& data_dir, co
   plan.target_dir = fs::absolute(data_dir);
   if (!all_files_targets) plan.targets = config_.profile.data_files;
   plan.faults = std::move(faults);
+  if (stepped) plan.step_file = config_.work_dir / fmt::format("{:02}-{}.step", n, label);
   const fs::path plan_path = config_.work_dir / fmt::format("{:02}-{}.plan", n, label);
   faults::write_plan(plan, plan_path);
   plans_.push_back(faults::render_plan(plan));
@@ -70,10 +109,14 @@ RunResult Runner::run(const fs::path& data_dir, const std::string& label, std::v
                       const std::vector<Op>& ops, Ending ending, bool all_files_targets) {
   RunResult r;
   fs::path journal;
-  auto session = make_session(data_dir, label, std::move(faults), all_files_targets, journal, r.stderr_path);
+  const bool stepped = std::any_of(faults.begin(), faults.end(), [](const auto& f) { return f.step.has_value(); });
+  std::optional<StepCounter> step;
+  if (stepped) step.emplace(config_.work_dir / fmt::format("{:02}-{}.step", plan_counter_, label));
+  auto session = make_session(data_dir, label, std::move(faults), all_files_targets, journal, r.stderr_path, stepped);
   r.start = session->start();
   if (r.start.kind == StartOutcome::Kind::kReady) {
     for (const auto& op : ops) {
+      if (step) step->set(r.issued.size() + 1);
       // Journal positions are taken as byte sizes (a stat) and turned into event indices once, after the run.
       Issued issued{op, Ack::kNoReply, "", file_bytes(journal), 0};
       const auto reply = session->request(op.request());

@@ -39,7 +39,8 @@ class Runner {
   explicit Runner(const TrialConfig& config);
 
   // Starts the engine on `data_dir` under `plan` (faults may be empty), sends `ops` one by one, stops at the first
-  // operation without a reply, and leaves the engine as `ending` says.
+  // operation without a reply, and leaves the engine as `ending` says. When a fault has a `step` trigger, the plan
+  // gets a step counter that is raised to i + 1 before operation i is sent.
   enum class Ending { kKill, kQuit };
   RunResult run(const std::filesystem::path& data_dir, const std::string& label,
                 std::vector<faults::FaultSpec> faults, const std::vector<Op>& ops, Ending ending,
@@ -65,7 +66,8 @@ class Runner {
  private:
   std::unique_ptr<EngineSession> make_session(const std::filesystem::path& data_dir, const std::string& label,
                                               std::vector<faults::FaultSpec> faults, bool all_files_targets,
-                                              std::filesystem::path& journal, std::filesystem::path& stderr_path);
+                                              std::filesystem::path& journal, std::filesystem::path& stderr_path,
+                                              bool stepped = false);
   const TrialConfig& config_;
   std::vector<std::string> command_;
   std::vector<std::string> plans_;

@@ -76,7 +76,7 @@ class Shrinker {
       auto candidate = best_;
       candidate.overrides.record_from_end = from_end;
       if (fails(candidate)) {
-        accept(candidate, fmt::format("fault moved to record {} from the end", from_end));
+        accept(candidate, fmt::format("fault moved to operation {} from the end", from_end));
         break;
       }
     }

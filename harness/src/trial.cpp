@@ -1,7 +1,6 @@
 #include "faultline/harness/trial.h"
 
 #include <chrono>
-#include <regex>
 
 #include <fmt/format.h>
 
@@ -163,9 +162,17 @@ std::uint64_t fnv1a(std::uint64_t h, std::string_view s) {
 // The trace hash covers what must be identical when a trial is replayed: plans, journals, the fault ledger and the
 // verdict. What legitimately differs between replays is removed first: process ids, the executable's path, and the
 // trial's own directory (campaigns, repro and shrink put trials in different places).
+// Process ids, wherever they sit in a journal event or the fault ledger.
+void drop_pids(nlohmann::ordered_json& j) {
+  if (j.is_object()) {
+    j.erase("pid");
+    for (auto& [key, value] : j.items()) drop_pids(value);
+  } else if (j.is_array()) {
+    for (auto& value : j) drop_pids(value);
+  }
+}
+
 std::string normalise(std::string text, const std::string& work_dir) {
-  static const std::regex pid(R"("pid":\d+,?)");
-  text = std::regex_replace(text, pid, "");
   for (std::size_t at; !work_dir.empty() && (at = text.find(work_dir)) != std::string::npos;)
     text.replace(at, work_dir.size(), "{trial}");
   return text;
@@ -181,10 +188,13 @@ std::string trace_hash(const TrialResult& r, const detail::Runner& runner, const
     for (std::size_t i = 0; i < stable; ++i) {
       auto raw = events[i].raw;
       raw.erase("exe");
+      drop_pids(raw);
       h = fnv1a(h, normalise(raw.dump(), work_dir));
     }
   }
-  h = fnv1a(h, normalise(r.faults.dump(), work_dir));
+  auto faults = r.faults;
+  drop_pids(faults);
+  h = fnv1a(h, normalise(faults.dump(), work_dir));
   h = fnv1a(h, to_string(r.verdict));
   for (const auto& v : r.violations) h = fnv1a(h, v.name);
   return fmt::format("{:016x}", h);

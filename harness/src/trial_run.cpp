@@ -40,30 +40,131 @@ void TrialRun::execute() {
   health_check();
 }
 
-std::optional<RunResult> TrialRun::record_run(std::uint32_t cycle, const std::vector<Op>& ops) {
-  // A fault-free run of the same operations from the same starting files tells where every record will land.
-  const fs::path dir = config_.work_dir / fmt::format("record-{}", cycle);
-  fs::create_directories(dir);
-  fs::copy(data_, dir, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
-  auto run = runner_.run(dir, fmt::format("record{}", cycle), {}, ops, Runner::Ending::kQuit);
-  const auto bypass = faults::detect_bypass(dir, faults::summarize(run.events), config_.profile.data_files);
-  fs::remove_all(dir);
-  if (!bypass.empty())
-    throw std::runtime_error(fmt::format("the fault shim was bypassed, so no fault can be placed: {} (see docs/faults.md, "
-                                         "'What the shim cannot see')", bypass.front()));
-  if (run.start.kind != StartOutcome::Kind::kReady || run.died || run.hung) {
-    violate(run.hung ? "hang" : "engine-crash",
-            fmt::format("the fault-free run of the workload failed: {}", run.start.kind == StartOutcome::Kind::kReady
-                            ? run.status.describe() : run.start.detail));
-    return std::nullopt;
-  }
-  if (run.records.empty())
-    throw std::runtime_error(fmt::format("the engine wrote nothing to its data files ({}) during the workload: check "
-                                         "the profile's data_files", fmt::join(config_.profile.data_files, ", ")));
-  return run;
+namespace {
+
+// Faults the shim injects while the engine runs the workload, aimed at an operation through the step counter. The
+// others (damage at rest, read faults during recovery) are placed afterwards, on the records the fault run wrote.
+bool placed_while_running(const std::string& kind) {
+  return kind != "at_rest" && kind != "bitflip_read" && kind != "read_error";
 }
 
-Placement TrialRun::place(const std::vector<Record>& records, Rng& rng) const {
+}  // namespace
+
+std::size_t TrialRun::choose_op(const std::vector<Op>& ops, Rng& rng) const {
+  const std::size_t n = ops.size();
+  if (n == 0) throw std::runtime_error(fmt::format("scenario '{}' has no operations to aim its fault at",
+                                                   config_.scenario.name));
+  std::size_t op = 0;
+  switch (fault_.aim) {
+    case Aim::kUniform: {
+      // Uniform over the bytes written: each operation weighs what it asks the engine to store.
+      std::uint64_t total = 0;
+      for (const auto& o : ops) total += o.request().size();
+      std::uint64_t u = rng.below(total);
+      while (u >= ops[op].request().size()) u -= ops[op++].request().size();
+      break;
+    }
+    case Aim::kAnyRecord: op = rng.below(n); break;
+    case Aim::kLastRecord: op = n - 1; break;
+    case Aim::kMidLog: op = rng.below(n > 1 ? n - 1 : 1); break;
+  }
+  // A bundle's explicit placement replaces the seed's: the same operation counted from the end.
+  if (const auto& from_end = config_.overrides.record_from_end) op = n - 1 - std::min<std::uint64_t>(*from_end, n - 1);
+  return op;
+}
+
+faults::Span TrialRun::field_span(bool at_least_one_byte) const {
+  faults::Span span;  // the whole write call
+  const auto& frame = config_.profile.frame;
+  if (const auto& off = config_.overrides.offset_in_record) {
+    span = {static_cast<std::int64_t>(*off), static_cast<std::int64_t>(*off) + 1};
+  } else if (frame && fault_.aim != Aim::kUniform) {
+    const auto head = static_cast<std::int64_t>(frame->header_bytes);
+    const auto tail = static_cast<std::int64_t>(frame->trailer_bytes);
+    switch (fault_.field) {
+      case Field::kLength: span = {0, head}; break;
+      case Field::kPayload: span = {head, -tail}; break;
+      case Field::kChecksum: span = {-tail, 0}; break;
+      case Field::kBoundary: span = {0, 2}; break;
+      case Field::kAny: break;
+    }
+  }
+  if (at_least_one_byte && span.from == 0) {
+    span.from = 1;
+    if (span.to > 0 && span.to < 2) span.to = 2;
+  }
+  return span;
+}
+
+faults::FaultSpec TrialRun::armed_fault(std::size_t op, Rng& rng) const {
+  const auto& kind = fault_.kind;
+  faults::FaultSpec f;
+  f.kind = kind == "power_loss" ? "crash" : kind;
+  f.step = op + 1;  // the first write (or sync) the engine makes once operation `op` was sent
+  if (kind == "crash" || kind == "power_loss") {
+    f.span = field_span(fault_.during_recovery);  // a crash during recovery needs a torn tail to cut
+  } else if (kind == "short_write") {
+    f.span = field_span(true);  // at least one byte, so the engine sees progress
+  } else if (kind == "bitflip_write") {
+    f.span = field_span(false);
+    f.bit = static_cast<int>(rng.below(8));
+  } else if (kind == "write_error") {
+    f.err = fault_.err;
+    if (fault_.keep) f.keep = *fault_.keep;
+    else f.span = field_span(false);
+  } else if (kind == "fsync_error") {
+    f.err = fault_.err;
+  } else if (kind == "misdirected_write") {
+    f.shift = 4096;
+  }
+  return f;
+}
+
+std::optional<Placement> TrialRun::placement_of_fault(const RunResult& run) const {
+  std::size_t index = 0;
+  while (index < run.events.size() && run.events[index].ev != "fault") ++index;
+  if (index == run.events.size()) return std::nullopt;
+  const auto& e = run.events[index];
+  Placement p;
+  p.file = e.file;
+  p.record_off = static_cast<std::uint64_t>(std::max<std::int64_t>(e.off, 0));
+  p.record_len = static_cast<std::uint64_t>(std::max<std::int64_t>(e.len, 0));
+  const auto& kind = fault_.kind;
+  if (kind == "bitflip_write") {
+    p.offset = e.raw.value("at", p.record_off);
+  } else if (kind == "crash" || kind == "power_loss" || kind == "short_write" || kind == "write_error") {
+    p.offset = p.record_off + e.raw.value("wrote", std::uint64_t{0});
+  } else {
+    p.offset = p.record_off;
+  }
+  // The record's index among those written to the file: the damaged write itself, or the next one for a write that
+  // never completed (a crash) and for a failed sync.
+  p.record = 0;
+  std::uint64_t written_end = 0;
+  for (const auto& r : run.records) {
+    if (r.file != p.file || r.journal_index >= index) continue;
+    ++p.record;
+    written_end = std::max(written_end, r.off + r.len);
+  }
+  if (kind == "fsync_error" && p.record_len == 0) p.record_off = p.offset = written_end;  // nothing was unsynced
+  for (std::size_t op = 0; op < run.issued.size(); ++op)
+    if (index >= run.issued[op].journal_events_before &&
+        (index < run.issued[op].journal_events_after || run.issued[op].ack == Ack::kNoReply))
+      p.op = op;
+  p.field = field_name(p.offset - std::min(p.offset, p.record_off), p.record_len);
+  return p;
+}
+
+std::string TrialRun::field_name(std::uint64_t within, std::uint64_t len) const {
+  const auto& frame = config_.profile.frame;
+  return within == 0                                                  ? "boundary"
+       : !frame                                                       ? "record"
+       : within < frame->header_bytes                                 ? "length"
+       : within >= len - std::min<std::uint64_t>(len, frame->trailer_bytes) ? "checksum"
+                                                                      : "payload";
+}
+
+Placement TrialRun::place(const std::vector<Record>& records, std::size_t operations, Rng& rng) const {
   Placement p;
   std::uint64_t total = 0;
   for (const auto& r : records) total += r.len;
@@ -80,7 +181,16 @@ Placement TrialRun::place(const std::vector<Record>& records, Rng& rng) const {
   // A bundle's explicit placement replaces the seed's: the same record counted from the end, the same byte inside it.
   const auto& ov = config_.overrides;
   const bool explicit_placement = ov.record_from_end || ov.offset_in_record;
-  if (ov.record_from_end) p.record = count - 1 - std::min<std::uint64_t>(*ov.record_from_end, count - 1);
+  if (ov.record_from_end) {
+    // The first record written for the operation that many from the last (the last record if it wrote none).
+    const auto op = operations - 1 - std::min<std::uint64_t>(*ov.record_from_end, operations - 1);
+    p.record = count - 1;
+    for (std::size_t i = 0; i < count; ++i)
+      if (records[i].op == op) {
+        p.record = i;
+        break;
+      }
+  }
   const Record& rec = records[p.record];
   p.file = rec.file;
   p.record_off = rec.off;
@@ -102,46 +212,19 @@ Placement TrialRun::place(const std::vector<Record>& records, Rng& rng) const {
     }
     p.offset = rec.off + lo + rng.below(hi - lo);
   }
-  const auto within = p.offset - rec.off;
-  const auto& frame = config_.profile.frame;
-  p.field = within == 0                                           ? "boundary"
-          : !frame                                                ? "record"
-          : within < frame->header_bytes                          ? "length"
-          : within >= rec.len - std::min<std::uint64_t>(rec.len, frame->trailer_bytes) ? "checksum"
-                                                                  : "payload";
+  p.field = field_name(p.offset - rec.off, rec.len);
   return p;
 }
 
-std::vector<faults::FaultSpec> TrialRun::shim_faults(const Placement& p, Rng& rng, bool recovery_run) const {
+std::vector<faults::FaultSpec> TrialRun::read_faults(const Placement& p, Rng& rng) const {
   const auto& kind = fault_.kind;
-  const bool read_fault = kind == "bitflip_read" || kind == "read_error";
-  if (read_fault != recovery_run) return {};
+  if (kind != "bitflip_read" && kind != "read_error") return {};
   faults::FaultSpec f;
   f.file = p.file;
   f.kind = kind;
   f.offset = p.offset;
-  if (kind == "power_loss" || kind == "crash") {
-    f.kind = "crash";
-  } else if (kind == "short_write") {
-    f.offset = std::max(p.offset, p.record_off + 1);  // at least one byte, so the engine sees progress
-  } else if (kind == "bitflip_write" || kind == "bitflip_read") {
-    f.bit = static_cast<int>(rng.below(8));
-  } else if (kind == "write_error") {
-    f.offset = p.record_off;
-    f.keep = fault_.keep.value_or(p.offset - p.record_off);
-    f.err = fault_.err;
-  } else if (kind == "read_error") {
-    f.err = fault_.err;
-  } else if (kind == "fsync_error") {
-    f.offset.reset();
-    f.nth = p.op == SIZE_MAX ? 1 : 0;  // resolved by the caller from the record run's syncs
-    f.err = fault_.err;
-  } else if (kind == "lost_write" || kind == "misdirected_write") {
-    f.offset = p.record_off;
-    if (kind == "misdirected_write") f.shift = 4096;
-  } else if (kind == "at_rest") {
-    return {};
-  }
+  if (kind == "bitflip_read") f.bit = static_cast<int>(rng.below(8));
+  else f.err = fault_.err;
   return {f};
 }
 
@@ -159,43 +242,72 @@ bool TrialRun::run_cycle(std::uint32_t cycle, const std::vector<Op>& ops) {
       return false;
     }
   }
-  auto record = record_run(cycle, ops);
-  if (!record) return false;
   Rng rng(derive_seed(config_.seed, fmt::format("fault-{}", cycle)));
-  Placement p = place(record->records, rng);
-  if (fault_.during_recovery && p.offset == p.record_off) p.offset += 1;  // recovery must have a tail to cut
-  auto faults_now = shim_faults(p, rng, false);
-  if (fault_.kind == "fsync_error") {
-    // The Nth fsync of the data file: the first sync made while the aimed record's operation was in flight.
-    std::uint64_t nth = 0, syncs = 0;
-    for (std::size_t i = 0; i < record->events.size() && nth == 0; ++i) {
-      const auto& e = record->events[i];
-      if (e.ev != "sync" || e.file != p.file) continue;
-      ++syncs;
-      if (p.op < record->issued.size() && i >= record->issued[p.op].journal_events_before) nth = syncs;
-    }
-    faults_now.front().nth = nth == 0 ? syncs + 1 : nth;
+  const bool while_running = placed_while_running(fault_.kind);
+  std::vector<faults::FaultSpec> faults_now;
+  std::size_t armed_op = SIZE_MAX;
+  if (while_running) {
+    armed_op = choose_op(ops, rng);
+    faults_now.push_back(armed_fault(armed_op, rng));
+    runner_.say(fmt::format("  fault armed for operation #{} ({}){}", armed_op, ops[armed_op].request(),
+                            faults_now.front().span ? fmt::format(", span {}:{} of the write it makes",
+                                                                  faults_now.front().span->from,
+                                                                  faults_now.front().span->to)
+                                                    : std::string()));
   }
-  std::uint64_t stream_bytes = 0;
-  for (const auto& r : record->records) stream_bytes += r.len;
-  runner_.say(fmt::format("  record run: {} records, {} bytes; aimed at {} offset {} (record {} at {}+{}, {})",
-                          record->records.size(), stream_bytes, p.file, p.offset, p.record,
-                          p.record_off, p.record_len, p.field));
-  result_.coverage = {{"kind", fault_.kind}, {"aim", to_string(fault_.aim)}, {"field", p.field},
-                      {"offset", p.offset}, {"record", p.record}, {"records", record->records.size()},
-                      {"record_from_end", record->records.size() - 1 - p.record},
-                      {"offset_in_record", p.offset - p.record_off}, {"operations", ops.size()}};
-
   auto run = runner_.run(data_, fmt::format("fault{}", cycle), faults_now, ops, Runner::Ending::kKill);
-  runner_.say(fmt::format("  fault run: {} of {} operations acknowledged; engine {}", 
+  runner_.say(fmt::format("  fault run: {} of {} operations acknowledged; engine {}",
                           std::count_if(run.issued.begin(), run.issued.end(), [](auto& i) { return i.ack == Ack::kOk; }),
                           ops.size(), run.status.describe()));
+  const auto bypass = faults::detect_bypass(data_, faults::summarize(run.events), config_.profile.data_files);
+  if (!bypass.empty())
+    throw std::runtime_error(fmt::format("the fault shim was bypassed, so no fault can be placed: {} (see docs/faults.md, "
+                                         "'What the shim cannot see')", bypass.front()));
+  if (run.start.kind != StartOutcome::Kind::kReady) {
+    violate(run.hung ? "hang" : "engine-crash", fmt::format("before any fault: {}", run.start.detail));
+    return false;
+  }
+  auto no_writes = [&] {
+    return std::runtime_error(fmt::format("the engine wrote nothing to its data files ({}) during the workload: check "
+                                          "the profile's data_files", fmt::join(config_.profile.data_files, ", ")));
+  };
+  Placement p;
+  if (while_running) {
+    auto placed = placement_of_fault(run);
+    if (!placed) {
+      if (run.hung) {
+        violate("hang", "the engine stopped answering during the workload");
+        return false;
+      }
+      if (run.records.empty()) throw no_writes();
+      violate("fault-not-fired", fmt::format("the engine made no {} on its data files once operation #{} ({}) was sent",
+                                             fault_.kind == "fsync_error" ? "sync" : "write", armed_op,
+                                             ops[armed_op].request()));
+      return false;
+    }
+    p = *placed;
+  } else {
+    if (run.records.empty()) throw no_writes();
+    p = place(run.records, ops.size(), rng);
+  }
+  runner_.say(fmt::format("  {} {} at {} offset {} (record {} at {}+{}, {}, operation #{})",
+                          while_running ? "fault fired:" : "aimed:", fault_.kind, p.file, p.offset, p.record,
+                          p.record_off, p.record_len, p.field, p.op));
+  result_.coverage = {{"kind", fault_.kind}, {"aim", to_string(fault_.aim)}, {"field", p.field},
+                      {"offset", p.offset}, {"record", p.record}, {"op", p.op}, {"operations", ops.size()},
+                      {"record_from_end", p.op < ops.size() ? ops.size() - 1 - p.op : 0},
+                      {"offset_in_record", p.offset - std::min(p.offset, p.record_off)}};
+
   if (!check_fault_run(run, p)) return false;
   if (!apply_storage_faults(run, p, rng)) return false;
   const Expectation e = expect(run, p);
   result_.expected = e.to_json();
   runner_.say(fmt::format("  expected: {} ({})", e.outcome(), e.reason));
-  result_.hexdump = hexdump_around(data_ / p.file, p.offset, record->records, config_.profile);
+  auto labelled = run.records;  // the torn write of a crash never completed, so label it from the fault
+  if (std::none_of(labelled.begin(), labelled.end(),
+                   [&](const Record& r) { return r.file == p.file && r.off == p.record_off; }) && p.record_len > 0)
+    labelled.push_back({p.file, p.record_off, p.record_len, p.op, 0});
+  result_.hexdump = hexdump_around(data_ / p.file, p.offset, labelled, config_.profile);
   snapshot_evidence(config_.work_dir / fmt::format("evidence-{}", cycle));
 
   if (fault_.during_recovery && cycle == 0) {
@@ -211,7 +323,7 @@ bool TrialRun::run_cycle(std::uint32_t cycle, const std::vector<Op>& ops) {
     result_.faults.push_back({{"phase", "recovery"}, {"kind", "crash"}, {"event", fired.front().raw}});
     runner_.say(fmt::format("  crashed during recovery at {}", fired.front().raw.dump()));
   }
-  auto recovery = runner_.recover(data_, fmt::format("recovery{}", cycle), shim_faults(p, rng, true));
+  auto recovery = runner_.recover(data_, fmt::format("recovery{}", cycle), read_faults(p, rng));
   if (fault_.kind == "bitflip_read" || fault_.kind == "read_error") {
     const auto fired = faults::fired_faults(recovery.events);
     if (fired.empty()) {
@@ -226,19 +338,10 @@ bool TrialRun::run_cycle(std::uint32_t cycle, const std::vector<Op>& ops) {
 
 bool TrialRun::check_fault_run(const RunResult& run, const Placement& p) {
   const auto& kind = fault_.kind;
-  if (run.start.kind != StartOutcome::Kind::kReady) {
-    violate(run.hung ? "hang" : "engine-crash", fmt::format("before any fault: {}", run.start.detail));
-    return false;
-  }
+  (void)p;
   for (const auto& e : run.protocol_errors) violate("protocol-error", e);
-  const auto fired = faults::fired_faults(run.events);
-  for (const auto& f : fired) result_.faults.push_back({{"phase", "workload"}, {"kind", f.kind}, {"event", f.raw}});
-  const bool shim_fault = kind != "at_rest" && kind != "bitflip_read" && kind != "read_error";
-  if (shim_fault && fired.empty()) {
-    violate("fault-not-fired", fmt::format("the engine never wrote offset {} of {} (in the record run it did)",
-                                           p.offset, p.file));
-    return false;
-  }
+  for (const auto& f : faults::fired_faults(run.events))
+    result_.faults.push_back({{"phase", "workload"}, {"kind", f.kind}, {"event", f.raw}});
   if (run.hung) {
     violate("hang", "the engine stopped answering during the workload");
     return false;

@@ -1,4 +1,4 @@
-// Internal: the steps of one trial (record run, fault run, storage faults, recovery, judgement, health check).
+// Internal: the steps of one trial (fault run, storage faults, recovery, judgement, health check).
 #pragma once
 
 #include <optional>
@@ -8,9 +8,10 @@
 
 namespace faultline::harness::detail {
 
-// Where the fault of a cycle is aimed, resolved against the record run's writes.
+// Where the fault of a cycle landed: read from the fault the shim journaled (faults placed while the engine runs), or
+// drawn over the records of the fault run (damage at rest, read faults during recovery).
 struct Placement {
-  std::size_t record = 0;        // index among the record run's records
+  std::size_t record = 0;        // index among the records written to `file` (a torn write counts as the next one)
   std::string file;
   std::uint64_t record_off = 0;
   std::uint64_t record_len = 0;
@@ -29,9 +30,16 @@ class TrialRun {
 
  private:
   bool run_cycle(std::uint32_t cycle, const std::vector<Op>& ops);
-  std::optional<RunResult> record_run(std::uint32_t cycle, const std::vector<Op>& ops);
-  Placement place(const std::vector<Record>& records, Rng& rng) const;
-  std::vector<faults::FaultSpec> shim_faults(const Placement& p, Rng& rng, bool recovery_run) const;
+  // Faults placed while the engine runs: which operation the fault is armed for (by the scenario's aim), the fault
+  // line with its step and span, and where it landed according to the journal.
+  std::size_t choose_op(const std::vector<Op>& ops, Rng& rng) const;
+  faults::Span field_span(bool at_least_one_byte) const;
+  faults::FaultSpec armed_fault(std::size_t op, Rng& rng) const;
+  std::optional<Placement> placement_of_fault(const RunResult& run) const;
+  // Faults placed after the run, on its records.
+  Placement place(const std::vector<Record>& records, std::size_t operations, Rng& rng) const;
+  std::vector<faults::FaultSpec> read_faults(const Placement& p, Rng& rng) const;
+  std::string field_name(std::uint64_t within, std::uint64_t len) const;
   bool check_fault_run(const RunResult& run, const Placement& p);
   bool apply_storage_faults(const RunResult& run, const Placement& p, Rng& rng);
   Expectation expect(const RunResult& run, const Placement& p) const;

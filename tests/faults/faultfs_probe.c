@@ -14,6 +14,8 @@
  *   env NAME            prints the variable                           spawn OP;OP;...  runs this program again
  *   fork OP;OP;...      runs the operations in a forked child (no exec), waits for it
  *   threads N K         N threads, each appends K 16-byte records to tI.log and fsyncs after each
+ *   step PATH N         sets the u64 step counter at offset 0 of PATH to N as the harness does: an atomic store
+ *                       into a shared writable mapping of the file (mapped and unmapped for each step)
  * Output: one line per operation: "<op> ret=<r> errno=<NAME>" (plus " data=<hex>" for reads, " fd=<n>" for opens).
  */
 #define _GNU_SOURCE
@@ -215,6 +217,16 @@ static void run(char* w[], int n, const char* self, const char* dir) {
     if (p != MAP_FAILED) {
       memset(p, 'm', len);
       munmap(p, len);
+    }
+    report(op, p == MAP_FAILED ? -1 : 0, errno);
+    if (fd >= 0) close(fd);
+  } else if (strcmp(op, "step") == 0) {
+    const uint64_t value = strtoull(w[2], NULL, 10);
+    const int fd = open(w[1], O_RDWR);
+    void* p = fd < 0 ? MAP_FAILED : mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p != MAP_FAILED) {
+      __atomic_store_n((uint64_t*)p, value, __ATOMIC_RELEASE);
+      munmap(p, 4096);
     }
     report(op, p == MAP_FAILED ? -1 : 0, errno);
     if (fd >= 0) close(fd);

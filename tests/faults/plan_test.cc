@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <stdexcept>
+
+#include <fmt/format.h>
 
 #include "test_support.h"
 
@@ -105,7 +108,7 @@ TEST(Plan, FaultWithoutTriggerIsRejected) {
   FaultSpec f;
   f.kind = "lost_write";
   p.faults = {f};
-  EXPECT_EQ(rejection(p), "fault plan: fault 0 (lost_write): field 'trigger': expected exactly one of offset, nth, prob (got 0)");
+  EXPECT_EQ(rejection(p), "fault plan: fault 0 (lost_write): field 'trigger': expected exactly one of offset, nth, prob, step (got 0)");
 }
 
 TEST(Plan, FaultWithTwoTriggersIsRejected) {
@@ -192,6 +195,174 @@ TEST(Plan, ZeroShiftIsRejected) {
   f.shift = 0;
   p.faults = {f};
   EXPECT_NE(rejection(p).find("field 'shift': must not be 0"), std::string::npos);
+}
+
+// ---- step_file, step=, span= ----------------------------------------------------------------------------------------
+
+Plan step_plan() {
+  Plan p = base_plan();
+  p.step_file = "/dev/shm/t/step";
+  return p;
+}
+
+FaultSpec with_span(std::string kind, std::int64_t from, std::int64_t to) {
+  FaultSpec f;
+  f.kind = std::move(kind);
+  f.nth = 1;
+  f.span = Span{from, to};
+  return f;
+}
+
+TEST(Plan, RendersStepFileStepAndSpan) {
+  Plan p = step_plan();
+  FaultSpec a;
+  a.kind = "crash";
+  a.step = 3;
+  a.count = 2;
+  a.span = Span{-4, 0};
+  FaultSpec b;
+  b.kind = "bitflip_write";
+  b.prob = 0.5;
+  b.span = Span{3, 7};
+  b.bit = 1;
+  FaultSpec c;
+  c.kind = "fsync_error";
+  c.step = 12;
+  c.err = "ENOSPC";
+  FaultSpec d;
+  d.kind = "write_error";
+  d.nth = 2;
+  d.span = Span{0, -1};
+  p.faults = {a, b, c, d};
+  EXPECT_EQ(render_plan(p),
+            "faultfs-plan 1\n"
+            "seed 18446744073709551615\n"
+            "journal /dev/shm/t/journal.jsonl\n"
+            "target_dir /dev/shm/t/data\n"
+            "exec inherit\n"
+            "step_file /dev/shm/t/step\n"
+            "fault crash file=* step=3 count=2 span=-4:0\n"
+            "fault bitflip_write file=* prob=0.5 span=3:7 bit=1\n"
+            "fault fsync_error file=* step=12 errno=ENOSPC\n"
+            "fault write_error file=* nth=2 span=0:-1\n");
+}
+
+TEST(Plan, WithoutAStepFileNoStepFileLineIsRendered) {
+  Plan p = base_plan();
+  p.faults = {with_span("crash", 1, 2)};
+  const std::string text = render_plan(p);
+  EXPECT_EQ(text.find("step_file"), std::string::npos);
+  EXPECT_NE(text.find("fault crash file=* nth=1 span=1:2\n"), std::string::npos) << text;
+}
+
+TEST(Plan, StepWorksForEveryKind) {
+  for (const auto& kind : shim_fault_kinds()) {
+    FaultSpec f;
+    f.kind = kind;
+    f.step = 1;
+    Plan p = step_plan();
+    p.faults = {f};
+    EXPECT_EQ(rejection(p), "") << kind;
+  }
+}
+
+TEST(Plan, RelativeStepFileIsRejected) {
+  Plan p = base_plan();
+  p.step_file = "step";
+  EXPECT_EQ(rejection(p), "fault plan: field 'step_file': must be an absolute path, got 'step'");
+}
+
+TEST(Plan, StepFileWithABlankIsRejected) {
+  Plan p = base_plan();
+  p.step_file = "/dev/shm/my step";
+  EXPECT_NE(rejection(p).find("field 'step_file': must not contain blanks"), std::string::npos);
+}
+
+TEST(Plan, StepWithoutAStepFileIsRejected) {
+  Plan p = base_plan();
+  FaultSpec f;
+  f.kind = "crash";
+  f.step = 2;
+  p.faults = {f};
+  EXPECT_EQ(rejection(p), "fault plan: fault 0 (crash): field 'step': needs a step counter: set the plan's step_file");
+}
+
+TEST(Plan, StepZeroIsRejected) {
+  Plan p = step_plan();
+  FaultSpec f;
+  f.kind = "fsync_error";
+  f.step = 0;
+  p.faults = {f};
+  EXPECT_EQ(rejection(p), "fault plan: fault 0 (fsync_error): field 'step': must be >= 1 (the counter starts at 0)");
+}
+
+TEST(Plan, StepIsATriggerLikeTheOthers) {
+  Plan p = step_plan();
+  FaultSpec f;
+  f.kind = "crash";
+  f.step = 2;
+  f.nth = 1;
+  p.faults = {f};
+  EXPECT_EQ(rejection(p),
+            "fault plan: fault 0 (crash): field 'trigger': expected exactly one of offset, nth, prob, step (got 2)");
+  p.faults[0].nth.reset();
+  p.faults[0].offset = 5;
+  EXPECT_NE(rejection(p).find("field 'trigger'"), std::string::npos);
+}
+
+TEST(Plan, SpanIsAcceptedForTheFourWriteKindsWithNthProbOrStep) {
+  for (const char* kind : {"crash", "short_write", "bitflip_write", "write_error"}) {
+    Plan p = step_plan();
+    FaultSpec nth = with_span(kind, -4, 0);
+    FaultSpec prob = with_span(kind, 0, 0);
+    prob.nth.reset();
+    prob.prob = 0.5;
+    FaultSpec step = with_span(kind, 7, 3);  // an empty span is valid: the shim uses the whole call
+    step.nth.reset();
+    step.step = 4;
+    p.faults = {nth, prob, step};
+    EXPECT_EQ(rejection(p), "") << kind;
+  }
+}
+
+TEST(Plan, SpanIsRejectedForOtherKinds) {
+  for (const char* kind : {"bitflip_read", "read_error", "fsync_error", "lost_write", "misdirected_write"}) {
+    Plan p = base_plan();
+    p.faults = {with_span(kind, 0, 0)};
+    EXPECT_EQ(rejection(p), fmt::format("fault plan: fault 0 ({}): field 'span': only crash, short_write, "
+                                        "bitflip_write and write_error take a span", kind));
+  }
+}
+
+TEST(Plan, SpanWithOffsetIsRejected) {
+  for (const char* kind : {"crash", "short_write", "bitflip_write", "write_error"}) {
+    Plan p = base_plan();
+    FaultSpec f = with_span(kind, 0, 4);
+    f.nth.reset();
+    f.offset = 10;
+    p.faults = {f};
+    EXPECT_EQ(rejection(p), fmt::format("fault plan: fault 0 ({}): field 'span': not allowed with offset (the offset "
+                                        "already names the byte)", kind));
+  }
+}
+
+TEST(Plan, SpanWithKeepIsRejected) {
+  for (const char* kind : {"crash", "short_write", "write_error"}) {
+    Plan p = base_plan();
+    FaultSpec f = with_span(kind, 0, 4);
+    f.keep = 2;
+    p.faults = {f};
+    EXPECT_EQ(rejection(p), fmt::format("fault plan: fault 0 ({0}): field 'span': not allowed with keep (both choose "
+                                        "where {0} stops)", kind));
+  }
+}
+
+TEST(Plan, SpanBoundsTheShimCannotReadAreRejected) {
+  Plan p = base_plan();
+  p.faults = {with_span("crash", std::numeric_limits<std::int64_t>::min(), 0)};
+  EXPECT_NE(rejection(p).find("field 'span'"), std::string::npos);
+  p.faults = {with_span("crash", -std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::max())};
+  EXPECT_EQ(rejection(p), "");
 }
 
 TEST(Plan, WritePlanWritesTheRenderedText) {

@@ -9,7 +9,15 @@
 
 namespace faultline::faults {
 
-// One `fault KIND key=value...` line. Exactly one trigger (offset, nth, prob) must be set.
+// `span=FROM:TO`: where inside the firing write call the fault's byte is drawn (see docs/fault-plan.md). FROM and TO
+// count from the call's first byte when >= 0 (TO > 0) and from its end when negative (TO = 0 is the end itself).
+struct Span {
+  std::int64_t from = 0;
+  std::int64_t to = 0;
+  bool operator==(const Span&) const = default;
+};
+
+// One `fault KIND key=value...` line. Exactly one trigger (offset, nth, prob, step) must be set.
 struct FaultSpec {
   std::string kind;              // crash, short_write, bitflip_write, bitflip_read, write_error, read_error,
                                  // fsync_error, lost_write, misdirected_write
@@ -17,7 +25,9 @@ struct FaultSpec {
   std::optional<std::uint64_t> offset;
   std::optional<std::uint64_t> nth;
   std::optional<double> prob;
+  std::optional<std::uint64_t> step;  // the first call once the plan's step counter reached this value (>= 1)
   std::uint32_t count = 1;       // 0 = unlimited
+  std::optional<Span> span;      // crash, short_write, bitflip_write, write_error with nth/prob/step
   std::optional<std::uint64_t> keep;
   std::optional<int> bit;        // 0..7
   std::optional<std::string> err;  // errno name: EIO, ENOSPC, EDQUOT, EFBIG
@@ -30,6 +40,7 @@ struct Plan {
   std::filesystem::path target_dir;  // absolute
   std::vector<std::string> targets;  // globs; empty = every file under target_dir
   bool exec_inherit = true;
+  std::filesystem::path step_file;   // absolute; empty = none. A counter the harness raises while the engine runs
   std::vector<FaultSpec> faults;
 };
 

@@ -19,8 +19,10 @@ namespace faultline::harness {
 // Explicit choices that replace the seed's, so a shrunk trial can be replayed anywhere from a bundle.
 struct TrialOverrides {
   std::optional<std::vector<Op>> ops;                // the first cycle's operations
-  std::optional<std::uint64_t> record_from_end;      // aim at this record, counted from the last (0 = last)
-  std::optional<std::uint64_t> offset_in_record;     // and this byte inside it (clamped to the record)
+  // Aim at the operation this many from the last (0 = last): a fault placed while the engine runs fires in the first
+  // write (sync) made for it; damage at rest and read faults hit the record it wrote.
+  std::optional<std::uint64_t> record_from_end;
+  std::optional<std::uint64_t> offset_in_record;     // and this byte of that write (clamped to it)
   bool empty() const { return !ops && !record_from_end && !offset_in_record; }
 };
 
