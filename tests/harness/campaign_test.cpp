@@ -171,6 +171,31 @@ TEST_F(Campaign, ResultsAreTheSameForAnyNumberOfJobs) {
   EXPECT_EQ(a, hashes("b.jsonl"));
 }
 
+// A black-box engine (a shell script) that writes a header when it starts and then acknowledges every request
+// without writing: a fault armed for an operation never fires, and the trial must be void, never a pass.
+TEST_F(Campaign, AFaultThatNeverFiresMakesTheTrialVoidNotAPass) {
+  const auto script = dir_ / "no-writes.sh";
+  std::ofstream(script) << "#!/bin/sh\n"
+                           "printf 'hdr' >> \"$1/wal.log\"\n"
+                           "echo READY\n"
+                           "while read -r line; do\n"
+                           "  case \"$line\" in QUIT) exit 0 ;; DUMP) echo END ;; *) echo OK ;; esac\n"
+                           "done\n";
+  fs::permissions(script, fs::perms::owner_all);
+  std::ifstream in(fs::path(FAULTLINE_SCENARIO_DIR) / "profiles" / "walkv.json");
+  json p = json::parse(in);
+  p["name"] = "no-writes";
+  p["command"] = fmt::format("{} {{dir}}", script.string());
+  std::ofstream(dir_ / "no-writes.json") << p.dump(2);
+  const auto r = faultline(fmt::format("run --profile {} --scenario torn-tail,fsync-eio --trials 6 --seed 2 "
+                                       "--report report.json", (dir_ / "no-writes.json").string()));
+  ASSERT_EQ(r.code, 0) << r.out;  // void trials are warned about, not failures (README, exit codes)
+  const auto rep = report();
+  EXPECT_EQ(rep["summary"]["void"], 6) << rep["summary"].dump();
+  EXPECT_EQ(rep["summary"]["passed"], 0) << rep["summary"].dump();
+  EXPECT_EQ(violations(rep)["fault-not-fired"], 6) << rep["summary"].dump();
+}
+
 TEST_F(Campaign, BadScenarioFileExitsTwoNamingFileAndField) {
   std::ofstream(dir_ / "bad.json") << R"({"format_version": 1, "name": "bad", "summary": "s", "fault": {"kind": 7}})";
   const auto r = faultline(fmt::format("run --scenario {} --trials 1", (dir_ / "bad.json").string()));
