@@ -23,6 +23,7 @@ int repro_trial(const scenarios::Scenario& scenario, const scenarios::EngineProf
   t.shim = shim;
   t.bindir = bindir;
   t.overrides = overrides;
+  t.keep_evidence = true;
   t.narrate = [](const std::string& line) { std::cout << line << '\n' << std::flush; };
   if (fs::exists(t.work_dir)) fs::remove_all(t.work_dir);
   std::cout << fmt::format("faultline repro: scenario {} seed {} engine \"{}\"\n", scenario.name, seed, profile.command);

@@ -118,9 +118,9 @@ RunResult Runner::run(const fs::path& data_dir, const std::string& label, std::v
     for (const auto& op : ops) {
       if (step) step->set(r.issued.size() + 1);
       // Journal positions are taken as byte sizes (a stat) and turned into event indices once, after the run.
-      Issued issued{op, Ack::kNoReply, "", file_bytes(journal), 0};
+      Issued issued{op, Ack::kNoReply, "", session->journal_bytes(), 0};
       const auto reply = session->request(op.request());
-      issued.journal_events_after = file_bytes(journal);
+      issued.journal_events_after = session->journal_bytes();
       if (reply) {
         issued.reply = *reply;
         if (*reply == "OK") {
@@ -134,7 +134,7 @@ RunResult Runner::run(const fs::path& data_dir, const std::string& label, std::v
       r.issued.push_back(issued);
       if (!reply) break;
     }
-    r.hung = session->hung();
+      r.hung = session->hung();
     // stdout reaches EOF before the process can be reaped: after a missing reply, give it the request timeout to end.
     const bool no_reply = !r.issued.empty() && r.issued.back().reply.empty() && r.issued.back().ack == Ack::kNoReply;
     // After ERR a fail-stop engine exits by itself; let it, so what it journals on the way out is not cut short by a

@@ -61,6 +61,7 @@ class Runner {
   const std::vector<std::filesystem::path>& journals() const { return journals_; }
   // Per journal: how many of its lines are free of races with the harness (EngineSession::track_journal).
   std::size_t stable_lines(std::size_t journal) const { return lines_before(journals_.at(journal), *marks_.at(journal)); }
+  std::size_t stable_bytes(std::size_t journal) const { return *marks_.at(journal); }
   void say(const std::string& line) const;
 
  private:

@@ -1,5 +1,9 @@
 #include "faultline/harness/session.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <deque>
 #include <fstream>
@@ -17,8 +21,18 @@ void EngineSession::track_journal(std::filesystem::path journal, std::shared_ptr
   mark_ = std::move(mark);
 }
 
+EngineSession::~EngineSession() {
+  if (journal_fd_ >= 0) ::close(journal_fd_);
+}
+
+std::size_t EngineSession::journal_bytes() {
+  if (journal_fd_ < 0 && !journal_.empty()) journal_fd_ = ::open(journal_.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st {};
+  return journal_fd_ >= 0 && ::fstat(journal_fd_, &st) == 0 ? static_cast<std::size_t>(st.st_size) : 0;
+}
+
 void EngineSession::exchanged() {
-  if (mark_) *mark_ = file_bytes(journal_);
+  if (mark_) *mark_ = journal_bytes();
 }
 
 void EngineSession::ended_by_itself() {

@@ -1,6 +1,9 @@
 #include "faultline/harness/trial.h"
 
 #include <chrono>
+#include <fstream>
+#include <iterator>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -45,7 +48,7 @@ bool TrialRun::judge(Runner::Recovery& recovery, const Expectation& e, const Run
                                             start.status.describe(), config_.profile.corrupt_exit_code));
         return false;
       }
-      const auto changes = evidence_changes(config_.work_dir / fmt::format("evidence-{}", cycle_));
+      const auto changes = evidence_changes();
       if (!changes.empty()) violate("evidence-modified", fmt::format("while refusing to start: {}", changes));
       if (!e.allow_abort) {
         const bool promised = config_.profile.sync != scenarios::SyncPromise::kNone;
@@ -144,7 +147,7 @@ void TrialRun::health_check() {
                         describe_state(again.dump.state), describe_state(expected)));
   else
     runner_.say(fmt::format("  healthy: {} more writes and a restart kept everything", ops.size()));
-  again.session->quit();
+  // Its exit is not judged: the session's destructor kills it, which is cheaper than waiting for a QUIT.
 }
 
 }  // namespace detail
@@ -159,10 +162,10 @@ std::uint64_t fnv1a(std::uint64_t h, std::string_view s) {
   return h;
 }
 
-// The trace hash covers what must be identical when a trial is replayed: plans, journals, the fault ledger and the
+// The trace hash covers what must be identical when a trial is replayed: the journals, the fault ledger and the
 // verdict. What legitimately differs between replays is removed first: process ids, the executable's path, and the
 // trial's own directory (campaigns, repro and shrink put trials in different places).
-// Process ids, wherever they sit in a journal event or the fault ledger.
+// Process ids, wherever they sit in the fault ledger.
 void drop_pids(nlohmann::ordered_json& j) {
   if (j.is_object()) {
     j.erase("pid");
@@ -178,19 +181,33 @@ std::string normalise(std::string text, const std::string& work_dir) {
   return text;
 }
 
+// A journal line as the shim wrote it (docs/fault-plan.md: `{"ev":...,"pid":N,...}`, `exe` only in `start`), without
+// its pid and exe: hashing the text directly spares parsing every line as JSON again.
+std::string without_pid_and_exe(std::string_view line) {
+  std::string out(line);
+  if (const auto at = out.find(",\"pid\":"); at != std::string::npos) {
+    auto end = at + 7;
+    while (end < out.size() && out[end] >= '0' && out[end] <= '9') ++end;
+    out.erase(at, end - at);
+  }
+  if (const auto at = out.find(",\"exe\":\""); at != std::string::npos) {
+    auto end = at + 8;
+    while (end < out.size() && out[end] != '"') end += out[end] == '\\' ? 2 : 1;
+    out.erase(at, std::min(end + 1, out.size()) - at);
+  }
+  return out;
+}
+
 std::string trace_hash(const TrialResult& r, const detail::Runner& runner, const std::string& work_dir) {
   std::uint64_t h = 0xCBF29CE484222325ULL;
   h = fnv1a(h, r.scenario);
   h = fnv1a(h, std::to_string(r.seed));
   for (std::size_t j = 0; j < runner.journals().size(); ++j) {
-    const auto events = faults::read_journal(runner.journals()[j]);
-    const auto stable = std::min(events.size(), runner.stable_lines(j));
-    for (std::size_t i = 0; i < stable; ++i) {
-      auto raw = events[i].raw;
-      raw.erase("exe");
-      drop_pids(raw);
-      h = fnv1a(h, normalise(raw.dump(), work_dir));
-    }
+    std::ifstream in(runner.journals()[j], std::ios::binary);
+    std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    text.resize(std::min(text.size(), runner.stable_bytes(j)));  // lines written after the last reply may race
+    for (std::size_t from = 0, to; (to = text.find('\n', from)) != std::string::npos; from = to + 1)
+      h = fnv1a(h, normalise(without_pid_and_exe(std::string_view(text).substr(from, to - from)), work_dir));
   }
   auto faults = r.faults;
   drop_pids(faults);
@@ -229,6 +246,7 @@ TrialResult run_trial(const TrialConfig& config) {
     result.verdict = only_void ? Verdict::kVoid : Verdict::kFail;
   }
   result.trace_hash = trace_hash(result, run.runner(), fs::absolute(config.work_dir).string());
+  if (result.verdict != Verdict::kPass || config.keep_evidence) run.write_evidence();
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;
 }

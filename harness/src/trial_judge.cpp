@@ -201,24 +201,35 @@ Expectation TrialRun::expect(const RunResult& run, const Placement& p) const {
   return e;
 }
 
-void TrialRun::snapshot_evidence(const fs::path& to) const {
-  fs::create_directories(to);
+// The data files as they were before recovery, kept in memory: most trials pass, and writing them out would cost a
+// directory, a file and their removal each time. write_evidence() puts them under evidence-N/ when the trial is kept.
+void TrialRun::snapshot_evidence() {
+  auto& files = evidence_.emplace_back();
   for (const auto& entry : fs::directory_iterator(data_))
     if (entry.is_regular_file() && matches_any(entry.path().filename().string(), config_.profile.data_files))
-      fs::copy_file(entry.path(), to / entry.path().filename(), fs::copy_options::overwrite_existing);
+      files[entry.path().filename().string()] = read_all(entry.path());
 }
 
-std::string TrialRun::evidence_changes(const fs::path& snapshot) const {
+std::string TrialRun::evidence_changes() const {
   std::string changes;
-  for (const auto& entry : fs::directory_iterator(snapshot)) {
-    const auto now = data_ / entry.path().filename();
-    if (!fs::exists(now))
-      changes += fmt::format("{} was removed; ", entry.path().filename().string());
-    else if (read_all(now) != read_all(entry.path()))
-      changes += fmt::format("{} changed ({} bytes before, {} after); ", entry.path().filename().string(),
-                             fs::file_size(entry.path()), fs::file_size(now));
+  if (evidence_.empty()) return changes;
+  for (const auto& [name, before] : evidence_.back()) {
+    const auto now = data_ / name;
+    if (!fs::exists(now)) {
+      changes += fmt::format("{} was removed; ", name);
+    } else if (const auto after = read_all(now); after != before) {
+      changes += fmt::format("{} changed ({} bytes before, {} after); ", name, before.size(), after.size());
+    }
   }
   return changes;
+}
+
+void TrialRun::write_evidence() const {
+  for (std::size_t cycle = 0; cycle < evidence_.size(); ++cycle) {
+    const auto dir = config_.work_dir / fmt::format("evidence-{}", cycle);
+    fs::create_directories(dir);
+    for (const auto& [name, bytes] : evidence_[cycle]) std::ofstream(dir / name, std::ios::binary) << bytes;
+  }
 }
 
 }  // namespace faultline::harness::detail

@@ -308,7 +308,7 @@ bool TrialRun::run_cycle(std::uint32_t cycle, const std::vector<Op>& ops) {
                    [&](const Record& r) { return r.file == p.file && r.off == p.record_off; }) && p.record_len > 0)
     labelled.push_back({p.file, p.record_off, p.record_len, p.op, 0});
   result_.hexdump = hexdump_around(data_ / p.file, p.offset, labelled, config_.profile);
-  snapshot_evidence(config_.work_dir / fmt::format("evidence-{}", cycle));
+  snapshot_evidence();
 
   if (fault_.during_recovery && cycle == 0) {
     faults::FaultSpec crash;

@@ -1,6 +1,7 @@
 // Internal: the steps of one trial (fault run, storage faults, recovery, judgement, health check).
 #pragma once
 
+#include <map>
 #include <optional>
 
 #include "faultline/storage.h"
@@ -27,6 +28,8 @@ class TrialRun {
   TrialRun(const TrialConfig& config, TrialResult& result);
   void execute();
   const Runner& runner() const { return runner_; }
+  // Writes the data files as they were before each recovery to work_dir/evidence-N/ (for kept trials).
+  void write_evidence() const;
 
  private:
   bool run_cycle(std::uint32_t cycle, const std::vector<Op>& ops);
@@ -47,8 +50,8 @@ class TrialRun {
   bool restart_after_refusal(const Expectation& e, const RunResult& run);
   void health_check();
   void violate(const std::string& name, const std::string& detail);
-  void snapshot_evidence(const std::filesystem::path& to) const;
-  std::string evidence_changes(const std::filesystem::path& snapshot) const;
+  void snapshot_evidence();
+  std::string evidence_changes() const;
   std::uint64_t file_size(const std::string& file) const;
 
   const TrialConfig& config_;
@@ -61,6 +64,7 @@ class TrialRun {
   std::uint32_t cycle_ = 0;
   std::unique_ptr<EngineSession> live_;   // the engine after the last successful recovery
   std::vector<faults::PowerLossAction> power_loss_actions_;
+  std::vector<std::map<std::string, std::string>> evidence_;  // per cycle: data file name -> bytes before recovery
 };
 
 }  // namespace faultline::harness::detail

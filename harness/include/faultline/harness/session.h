@@ -48,6 +48,9 @@ class EngineSession {
   // the last completed exchange (READY, a reply, DUMP's END), or all of them when the engine ended by itself.
   // `mark` receives that journal size in bytes (SIZE_MAX = all) as the session goes: a stat per exchange, no reading.
   void track_journal(std::filesystem::path journal, std::shared_ptr<std::size_t> mark);
+  // The tracked journal's size now (an fstat on a descriptor kept open, not a path lookup per request).
+  std::size_t journal_bytes();
+  ~EngineSession();
   int pid() const { return process_ ? process_->pid() : -1; }
 
  private:
@@ -57,6 +60,7 @@ class EngineSession {
   std::unique_ptr<ChildProcess> process_;
   bool hung_ = false;
   std::filesystem::path journal_;
+  int journal_fd_ = -1;  // opened on first use: the shim creates the journal when the engine starts
   std::shared_ptr<std::size_t> mark_;
   void exchanged();
   void ended_by_itself();

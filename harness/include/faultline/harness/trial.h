@@ -35,6 +35,8 @@ struct TrialConfig {
   std::filesystem::path bindir;     // replaces {bindir} in the engine command
   std::function<void(const std::string&)> narrate;  // step-by-step story for `repro`; may be empty
   TrialOverrides overrides;
+  // Write evidence-N/ (the data files before each recovery) even when the trial passes; failing trials always get it.
+  bool keep_evidence = false;
 };
 
 enum class Verdict { kPass, kFail, kVoid, kError };
