@@ -15,30 +15,34 @@ namespace faultline::harness {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-std::vector<TrialRef> plan_trials(const CampaignConfig& config) {
-  std::vector<TrialRef> refs;
+TrialList::TrialList(const CampaignConfig& config) : config_(config) {
   const std::size_t n = config.scenarios.size();
   auto scenario_index = [&](const std::string& name) -> std::size_t {
     for (std::size_t i = 0; i < n; ++i)
       if (config.scenarios[i].name == name) return i;
     throw scenarios::ConfigError(fmt::format("--corpus: scenario '{}' is not part of this campaign", name));
   };
-  std::size_t index = 0;
-  for (const auto& [name, seed] : config.corpus) refs.push_back({index++, scenario_index(name), seed});
+  for (const auto& [name, seed] : config.corpus) corpus_.push_back({corpus_.size(), scenario_index(name), seed});
+  std::uint64_t generated = config.trials.value_or(100);
   if (config.seed_range) {
-    for (std::uint64_t s = config.seed_range->first; s <= config.seed_range->second; ++s) {
-      refs.push_back({index++, static_cast<std::size_t>((s - config.seed_range->first) % n), s});
-      if (s == UINT64_MAX) break;
-    }
-  } else {
-    const auto trials = config.trials.value_or(100);
-    for (std::uint64_t i = 0; i < trials; ++i) refs.push_back({index++, i % n, trial_seed(config.seed, i)});
+    const auto [first, last] = *config.seed_range;
+    generated = last - first == UINT64_MAX ? UINT64_MAX : last - first + 1;
   }
-  std::vector<TrialRef> shard;
-  for (const auto& r : refs)
-    if (r.index % config.shard_count == config.shard_index) shard.push_back(r);
-  return shard;
+  total_ = static_cast<std::size_t>(std::min<std::uint64_t>(generated, SIZE_MAX - corpus_.size()) + corpus_.size());
+  const auto shards = std::max<std::size_t>(1, config.shard_count);
+  size_ = total_ > config.shard_index ? (total_ - config.shard_index + shards - 1) / shards : 0;
 }
+
+TrialRef TrialList::operator[](std::size_t k) const {
+  const std::size_t index = config_.shard_index + k * std::max<std::size_t>(1, config_.shard_count);
+  if (index < corpus_.size()) return corpus_[index];
+  const std::uint64_t j = index - corpus_.size();
+  const std::size_t scenario = static_cast<std::size_t>(j % config_.scenarios.size());
+  if (config_.seed_range) return {index, scenario, config_.seed_range->first + j};
+  return {index, scenario, trial_seed(config_.seed, j)};
+}
+
+TrialList plan_trials(const CampaignConfig& config) { return TrialList(config); }
 
 std::string shell_join(const std::vector<std::string>& argv) {
   std::string out;

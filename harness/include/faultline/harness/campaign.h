@@ -60,7 +60,22 @@ struct CampaignResult {
   double seconds = 0;
 };
 
-std::vector<TrialRef> plan_trials(const CampaignConfig& config);
+// The trials of this shard, in order: the corpus first, then --seeds or --trials. Computed on demand, so a campaign of
+// any length plans in constant memory.
+class TrialList {
+ public:
+  explicit TrialList(const CampaignConfig& config);
+  std::size_t size() const { return size_; }
+  TrialRef operator[](std::size_t k) const;  // k < size()
+
+ private:
+  const CampaignConfig& config_;
+  std::vector<TrialRef> corpus_;
+  std::size_t total_ = 0;  // trials of every shard
+  std::size_t size_ = 0;   // trials of this shard
+};
+
+TrialList plan_trials(const CampaignConfig& config);
 CampaignResult run_campaign(const CampaignConfig& config, const std::atomic<bool>& interrupted);
 
 // The `faultline repro` argv that replays one trial.
