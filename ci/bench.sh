@@ -121,7 +121,8 @@ large=$(scale_run "$scale")
   echo "| 1000 | $(echo "$small" | tr ' ' '|' | sed 's/|/ | /g') |"
   echo "| $scale | $(echo "$large" | tr ' ' '|' | sed 's/|/ | /g') |"
   echo
-  echo "Passing trials are counted, not kept: memory and report size grow with failures only."
+  echo "Passing trials are counted, not kept, and trials are planned on demand: memory and report size grow with failures"
+  echo "only."
   echo
   cat <<'PROFILE'
 ## Profile of the harness (`perf`, measured once, 2026-11-24)
