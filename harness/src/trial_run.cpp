@@ -279,6 +279,11 @@ bool TrialRun::run_cycle(std::uint32_t cycle, const std::vector<Op>& ops) {
         violate("hang", "the engine stopped answering during the workload");
         return false;
       }
+      if (run.died) {
+        violate("engine-crash", fmt::format("the engine died during the workload ({}) before the fault armed for "
+                                            "operation #{} fired", run.status.describe(), armed_op));
+        return false;
+      }
       if (run.records.empty()) throw no_writes();
       violate("fault-not-fired", fmt::format("the engine made no {} on its data files once operation #{} ({}) was sent",
                                              fault_.kind == "fsync_error" ? "sync" : "write", armed_op,

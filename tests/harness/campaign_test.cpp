@@ -196,6 +196,29 @@ TEST_F(Campaign, AFaultThatNeverFiresMakesTheTrialVoidNotAPass) {
   EXPECT_EQ(violations(rep)["fault-not-fired"], 6) << rep["summary"].dump();
 }
 
+// The same kind of engine, but it dies after its first request: that is the engine's crash, not a void trial.
+TEST_F(Campaign, AnEngineThatDiesBeforeTheFaultFiresIsAnEngineCrashNotAVoidTrial) {
+  const auto script = dir_ / "dies.sh";
+  std::ofstream(script) << "#!/bin/sh\n"
+                           "printf 'hdr' >> \"$1/wal.log\"\n"
+                           "echo READY\n"
+                           "read -r line; echo OK\n"
+                           "kill -KILL $$\n";
+  fs::permissions(script, fs::perms::owner_all);
+  std::ifstream in(fs::path(FAULTLINE_SCENARIO_DIR) / "profiles" / "walkv.json");
+  json p = json::parse(in);
+  p["name"] = "dies";
+  p["command"] = fmt::format("{} {{dir}}", script.string());
+  std::ofstream(dir_ / "dies.json") << p.dump(2);
+  const auto r = faultline(fmt::format("run --profile {} --scenario torn-tail --trials 4 --seed 2 --report report.json",
+                                       (dir_ / "dies.json").string()));
+  ASSERT_EQ(r.code, 1) << r.out;
+  const auto rep = report();
+  EXPECT_EQ(rep["summary"]["failed"], 4) << rep["summary"].dump();
+  EXPECT_EQ(violations(rep)["engine-crash"], 4) << rep["summary"].dump();
+  EXPECT_EQ(violations(rep).count("fault-not-fired"), 0u) << rep["summary"].dump();
+}
+
 TEST_F(Campaign, BadScenarioFileExitsTwoNamingFileAndField) {
   std::ofstream(dir_ / "bad.json") << R"({"format_version": 1, "name": "bad", "summary": "s", "fault": {"kind": 7}})";
   const auto r = faultline(fmt::format("run --scenario {} --trials 1", (dir_ / "bad.json").string()));
