@@ -54,6 +54,21 @@ class Campaign : public ::testing::Test {
     return path.string();
   }
 
+  // A black-box engine written as a shell script (`body` runs with the data directory as $1), and a walkv-shaped
+  // profile that runs it; returns the profile's path.
+  std::string shell_engine_profile(const std::string& name, const std::string& body) {
+    const auto script = dir_ / (name + ".sh");
+    std::ofstream(script) << "#!/bin/sh\n" << body;
+    fs::permissions(script, fs::perms::owner_all);
+    std::ifstream in(fs::path(FAULTLINE_SCENARIO_DIR) / "profiles" / "walkv.json");
+    json p = json::parse(in);
+    p["name"] = name;
+    p["command"] = fmt::format("{} {{dir}}", script.string());
+    const auto path = dir_ / (name + ".json");
+    std::ofstream(path) << p.dump(2);
+    return path.string();
+  }
+
   Ran faultline(const std::string& args) {
     return sh(fmt::format("cd {} && {} {} --work-dir {}", dir_.string(), FAULTLINE_BIN, args, (dir_ / "work").string()));
   }
@@ -174,21 +189,14 @@ TEST_F(Campaign, ResultsAreTheSameForAnyNumberOfJobs) {
 // A black-box engine (a shell script) that writes a header when it starts and then acknowledges every request
 // without writing: a fault armed for an operation never fires, and the trial must be void, never a pass.
 TEST_F(Campaign, AFaultThatNeverFiresMakesTheTrialVoidNotAPass) {
-  const auto script = dir_ / "no-writes.sh";
-  std::ofstream(script) << "#!/bin/sh\n"
-                           "printf 'hdr' >> \"$1/wal.log\"\n"
-                           "echo READY\n"
-                           "while read -r line; do\n"
-                           "  case \"$line\" in QUIT) exit 0 ;; DUMP) echo END ;; *) echo OK ;; esac\n"
-                           "done\n";
-  fs::permissions(script, fs::perms::owner_all);
-  std::ifstream in(fs::path(FAULTLINE_SCENARIO_DIR) / "profiles" / "walkv.json");
-  json p = json::parse(in);
-  p["name"] = "no-writes";
-  p["command"] = fmt::format("{} {{dir}}", script.string());
-  std::ofstream(dir_ / "no-writes.json") << p.dump(2);
+  const auto profile = shell_engine_profile("no-writes", "printf 'hdr' >> \"$1/wal.log\"\n"
+                                                         "echo READY\n"
+                                                         "while read -r line; do\n"
+                                                         "  case \"$line\" in QUIT) exit 0 ;; DUMP) echo END ;; *) echo OK ;; "
+                                                         "esac\n"
+                                                         "done\n");
   const auto r = faultline(fmt::format("run --profile {} --scenario torn-tail,fsync-eio --trials 6 --seed 2 "
-                                       "--report report.json", (dir_ / "no-writes.json").string()));
+                                       "--report report.json", profile));
   ASSERT_EQ(r.code, 0) << r.out;  // void trials are warned about, not failures (README, exit codes)
   const auto rep = report();
   EXPECT_EQ(rep["summary"]["void"], 6) << rep["summary"].dump();
@@ -198,20 +206,12 @@ TEST_F(Campaign, AFaultThatNeverFiresMakesTheTrialVoidNotAPass) {
 
 // The same kind of engine, but it dies after its first request: that is the engine's crash, not a void trial.
 TEST_F(Campaign, AnEngineThatDiesBeforeTheFaultFiresIsAnEngineCrashNotAVoidTrial) {
-  const auto script = dir_ / "dies.sh";
-  std::ofstream(script) << "#!/bin/sh\n"
-                           "printf 'hdr' >> \"$1/wal.log\"\n"
-                           "echo READY\n"
-                           "read -r line; echo OK\n"
-                           "kill -KILL $$\n";
-  fs::permissions(script, fs::perms::owner_all);
-  std::ifstream in(fs::path(FAULTLINE_SCENARIO_DIR) / "profiles" / "walkv.json");
-  json p = json::parse(in);
-  p["name"] = "dies";
-  p["command"] = fmt::format("{} {{dir}}", script.string());
-  std::ofstream(dir_ / "dies.json") << p.dump(2);
+  const auto profile = shell_engine_profile("dies", "printf 'hdr' >> \"$1/wal.log\"\n"
+                                                    "echo READY\n"
+                                                    "read -r line; echo OK\n"
+                                                    "kill -KILL $$\n");
   const auto r = faultline(fmt::format("run --profile {} --scenario torn-tail --trials 4 --seed 2 --report report.json",
-                                       (dir_ / "dies.json").string()));
+                                       profile));
   ASSERT_EQ(r.code, 1) << r.out;
   const auto rep = report();
   EXPECT_EQ(rep["summary"]["failed"], 4) << rep["summary"].dump();
