@@ -147,6 +147,9 @@ struct FileRec {
   char path[kPathMax] = {};    // relative to target_dir ("." for target_dir itself)
 };
 extern FileRec g_files[kMaxFiles];
+// Slots at and above g_files_used were never handed out: every scan of the table stops there, so that a process
+// which opens a few files never touches (and page-faults in) the whole 2 MiB table. Read with the lock held.
+extern int g_files_used;
 
 struct FdInfo {
   int file = -1;               // index into g_files, -1 = not tracked

@@ -293,7 +293,8 @@ namespace {
 // After a successful rename inside the namespace: open records follow their file; a replaced file is orphaned.
 void rename_records(const char* from, const char* to) {  // lock held; `to` null when moved out of target_dir
   const size_t from_len = strlen(from);
-  for (FileRec& f : g_files) {
+  for (int i = 0; i < g_files_used; ++i) {
+    FileRec& f = g_files[i];
     if (f.refs == 0 || f.orphan) continue;
     if (to != nullptr && strcmp(f.path, to) == 0) {
       f.orphan = true;
@@ -321,13 +322,15 @@ void rename_records(const char* from, const char* to) {  // lock held; `to` null
 }
 
 void orphan_records(const char* rel) {  // lock held
-  for (FileRec& f : g_files) {
+  for (int i = 0; i < g_files_used; ++i) {
+    FileRec& f = g_files[i];
     if (f.refs != 0 && !f.orphan && !f.is_dir && strcmp(f.path, rel) == 0) f.orphan = true;
   }
 }
 
 void clip_dirty(const char* rel, uint64_t size) {  // lock held
-  for (FileRec& f : g_files) {
+  for (int i = 0; i < g_files_used; ++i) {
+    FileRec& f = g_files[i];
     if (f.refs == 0 || f.orphan || f.is_dir || strcmp(f.path, rel) != 0) continue;
     if (f.dirty_hi > size) f.dirty_hi = size;
   }
