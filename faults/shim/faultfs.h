@@ -200,7 +200,7 @@ class Line {
   Line& u64(const char* key, uint64_t value);
   Line& u64_as_string(const char* key, uint64_t value);
   Line& boolean(const char* key, bool value);
-  void emit();  // closes the object and appends it with one write(); preserves errno
+  void emit();  // closes the object and appends it to the shared journal (journal_line.cc); preserves errno
 
  private:
   void raw(const char* s, size_t n);

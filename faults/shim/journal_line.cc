@@ -1,8 +1,20 @@
-// Journal lines: JSON objects formatted by hand into a stack buffer and appended with one write() each.
+// Journal lines: JSON objects formatted by hand into a stack buffer, then appended to a journal shared by every
+// process that loaded the plan.
 //
-// Model: a line is built without allocation (so it may be built in a signal handler or between fork and exec) and
-// written with a single write() on an O_APPEND descriptor, so lines of concurrent threads and processes never
-// interleave. A line that would not fit its buffer loses the tail of its longest string value, never its syntax.
+// Model: a line is built without allocation (so it may be built in a signal handler or between fork and exec). The
+// journal file starts with a fixed-width header line whose `end` field (8 hex digits at byte 24) is the length of the
+// journal so far. A writer reserves its bytes with one compare-and-swap on those digits and copies the line into a
+// shared mapping of the file's first kJournalWindow bytes: no system call per line, and lines of concurrent threads
+// and processes never interleave. A line past the window is written with pwrite() at its reserved offset. A process
+// killed between the reservation and the copy leaves zero bytes, which readers skip (docs/fault-plan.md). A line that
+// would not fit its buffer loses the tail of its longest string value, never its syntax.
+//
+// A journal that exists without the header (written by hand or by an older shim) is appended to as before, with one
+// write() per line on an O_APPEND descriptor.
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -14,6 +26,118 @@ namespace faultfs {
 namespace {
 
 int g_journal_fd = -1;
+char* g_journal_map = nullptr;  // the shared window, or null when lines are appended with write()
+
+// `{"ev":"journal","end":"` is 23 bytes; one space makes the 8 digits start at an 8-byte boundary, so that the CAS
+// works on one aligned 64-bit word. The header is 35 bytes.
+constexpr char kHeaderPrefix[] = "{\"ev\":\"journal\", \"end\":\"";
+constexpr size_t kEndAt = 24;
+constexpr size_t kHeaderLen = kEndAt + 8 + 3;  // digits, then "}\n
+// Address space only: the file is sparse and a page costs memory once a line lands in it.
+constexpr uint64_t kJournalWindow = uint64_t{256} << 20;
+uint64_t g_window = 0;  // lines below this offset are copied into the mapping: kJournalWindow, or only the header
+constexpr uint64_t kMaxJournal = 0xFFFFFFFFu;  // what 8 hex digits can say
+static_assert(sizeof(kHeaderPrefix) - 1 == kEndAt);
+
+void hex8(uint64_t v, char* out) {
+  static const char kHex[] = "0123456789abcdef";
+  for (int i = 7; i >= 0; --i, v >>= 4) out[i] = kHex[v & 15];
+}
+
+bool unhex8(const char* in, uint64_t* v) {
+  uint64_t r = 0;
+  for (int i = 0; i < 8; ++i) {
+    const char c = in[i];
+    const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (d < 0) return false;
+    r = r << 4 | static_cast<uint64_t>(d);
+  }
+  *v = r;
+  return true;
+}
+
+void write_all_at(int fd, const char* p, size_t n, uint64_t off) {
+  while (n > 0) {
+    const long r = syscall(SYS_pwrite64, fd, p, n, static_cast<off_t>(off));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return;
+    p += r;
+    n -= static_cast<size_t>(r);
+    off += static_cast<uint64_t>(r);
+  }
+}
+
+// Reserves n bytes of the shared journal; returns their offset, or -1 when the journal is full or its header was
+// overwritten (then the line is dropped: the journal must never be corrupted by a line written over another).
+int64_t reserve(char* map, size_t n) {
+  auto* word = reinterpret_cast<uint64_t*>(map + kEndAt);
+  uint64_t seen = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+  for (;;) {
+    char digits[8];
+    memcpy(digits, &seen, 8);
+    uint64_t end = 0;
+    if (!unhex8(digits, &end) || end < kHeaderLen || end + n > kMaxJournal) return -1;
+    hex8(end + n, digits);
+    uint64_t next = 0;
+    memcpy(&next, digits, 8);
+    if (__atomic_compare_exchange_n(word, &seen, next, true, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+      return static_cast<int64_t>(end);
+    }
+  }
+}
+
+enum class Mapped { kShared, kPlain, kFailed };
+
+// Opens the shared window of a journal that has (or, when empty, is given) the header. kPlain: a journal without the
+// header, which is then appended to with write(); kFailed: the journal cannot be used at all.
+Mapped map_journal(int fd) {
+  if (syscall(SYS_flock, fd, LOCK_EX) != 0) return Mapped::kFailed;  // one initializer among processes starting together
+  struct stat st {};
+  if (syscall(SYS_fstat, fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    syscall(SYS_flock, fd, LOCK_UN);
+    return Mapped::kFailed;
+  }
+  if (st.st_size == 0) {
+    char header[kHeaderLen];
+    memcpy(header, kHeaderPrefix, kEndAt);
+    hex8(kHeaderLen, header + kEndAt);
+    memcpy(header + kEndAt + 8, "\"}\n", 3);
+    write_all_at(fd, header, kHeaderLen, 0);
+    st.st_size = kHeaderLen;
+  }
+  {
+    char head[kHeaderLen];
+    uint64_t end = 0;
+    const bool headed = st.st_size >= static_cast<off_t>(kHeaderLen) &&
+                        syscall(SYS_pread64, fd, head, kHeaderLen, 0) == static_cast<long>(kHeaderLen) &&
+                        memcmp(head, kHeaderPrefix, kEndAt) == 0 && unhex8(head + kEndAt, &end);
+    if (!headed) {
+      syscall(SYS_flock, fd, LOCK_UN);
+      return Mapped::kPlain;
+    }
+  }
+  // The window must be backed by the file (a store past its end is SIGBUS): grown, never shrunk, under the lock.
+  // With the address space limited (RLIMIT_AS), the header page alone is mapped to share `end`, the file is left as
+  // it is, and lines go to pwrite() at their reserved offsets.
+  uint64_t window = kJournalWindow;
+  void* map = reinterpret_cast<void*>(syscall(SYS_mmap, nullptr, window, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
+  if (map != MAP_FAILED && static_cast<uint64_t>(st.st_size) < window &&
+      syscall(SYS_ftruncate, fd, static_cast<off_t>(window)) != 0) {
+    syscall(SYS_munmap, map, window);
+    map = MAP_FAILED;
+  }
+  if (map == MAP_FAILED) {
+    map = reinterpret_cast<void*>(syscall(SYS_mmap, nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
+    window = kHeaderLen;  // the rest of that page may lie past the end of the file: stores there are lost
+  }
+  const bool ok = map != MAP_FAILED;
+  if (ok) {
+    g_window = window;
+    __atomic_store_n(&g_journal_map, static_cast<char*>(map), __ATOMIC_RELEASE);
+  }
+  syscall(SYS_flock, fd, LOCK_UN);
+  return ok ? Mapped::kShared : Mapped::kFailed;
+}
 
 size_t u64_digits(uint64_t v, char* out) {  // decimal, returns length
   char tmp[24];
@@ -152,6 +276,16 @@ void Line::emit() {
   const int saved = errno;
   buf_[n_++] = '}';
   buf_[n_++] = '\n';
+  if (char* map = __atomic_load_n(&g_journal_map, __ATOMIC_ACQUIRE); map != nullptr) {
+    const int64_t at = reserve(map, n_);
+    if (at >= 0 && static_cast<uint64_t>(at) + n_ <= g_window) {
+      memcpy(map + at, buf_, n_);
+    } else if (at >= 0) {
+      write_all_at(fd, buf_, n_, static_cast<uint64_t>(at));
+    }
+    errno = saved;
+    return;
+  }
   auto real_write = real<ssize_t (*)(int, const void*, size_t)>(c_write);
   ssize_t r;
   do {
@@ -179,8 +313,20 @@ void journal_open() {
   auto real_open = real<int (*)(const char*, int, ...)>(c_open);
   auto real_fcntl = real<int (*)(int, int, ...)>(c_fcntl);
   auto real_close = real<int (*)(int)>(c_close);
-  const int fd = real_open(g_plan.journal, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  int fd = real_open(g_plan.journal, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return;
+  switch (map_journal(fd)) {
+    case Mapped::kShared:
+      break;
+    case Mapped::kPlain:  // no header: append line by line, as to any file
+      real_close(fd);
+      fd = real_open(g_plan.journal, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+      if (fd < 0) return;
+      break;
+    case Mapped::kFailed:
+      real_close(fd);
+      return;  // load_plan reports that the journal cannot be opened
+  }
   int high = real_fcntl(fd, F_DUPFD_CLOEXEC, high_fd_floor());
   if (high < 0) {
     high = fd;

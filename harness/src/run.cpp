@@ -163,8 +163,9 @@ RunResult Runner::run(const fs::path& data_dir, const std::string& label, std::v
     r.status = r.start.status;
     r.hung = r.start.kind == StartOutcome::Kind::kHang;
   }
-  r.events = faults::read_journal(journal);
-  bytes_to_event_indices(journal, r.issued);
+  const auto text = faults::read_journal_text(journal);
+  r.events = faults::parse_journal(text, journal);
+  bytes_to_event_indices(text, r.issued);
   r.records = records_of(r.events, r.issued, config_.profile.data_files);
   return r;
 }
@@ -180,17 +181,17 @@ Runner::Recovery Runner::recover(const fs::path& data_dir, const std::string& la
   return rec;
 }
 
-void bytes_to_event_indices(const fs::path& journal, std::vector<Issued>& issued) {
-  std::ifstream in(journal, std::ios::binary);
-  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  // newline_before[b] would be large; walk the sorted offsets instead.
-  auto lines_in = [&](std::size_t bytes) {
-    return static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(
-                                                   std::min(bytes, text.size())), '\n'));
+void bytes_to_event_indices(const faults::JournalText& journal, std::vector<Issued>& issued) {
+  // Events are the journal's non-blank lines (parse_journal); count those that end within the first `bytes`.
+  std::vector<std::size_t> ends;
+  for (const auto& line : journal.lines)
+    if (line.text.find_first_not_of(" \t\r") != std::string_view::npos) ends.push_back(line.raw_end);
+  auto events_in = [&](std::size_t bytes) {
+    return static_cast<std::size_t>(std::upper_bound(ends.begin(), ends.end(), bytes) - ends.begin());
   };
   for (auto& i : issued) {
-    i.journal_events_before = lines_in(i.journal_events_before);
-    i.journal_events_after = lines_in(i.journal_events_after);
+    i.journal_events_before = events_in(i.journal_events_before);
+    i.journal_events_after = events_in(i.journal_events_after);
   }
 }
 

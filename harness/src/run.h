@@ -59,8 +59,7 @@ class Runner {
 
   const std::vector<std::string>& plans() const { return plans_; }
   const std::vector<std::filesystem::path>& journals() const { return journals_; }
-  // Per journal: how many of its lines are free of races with the harness (EngineSession::track_journal).
-  std::size_t stable_lines(std::size_t journal) const { return lines_before(journals_.at(journal), *marks_.at(journal)); }
+  // Per journal: the length within which its lines are free of races with the harness (EngineSession::track_journal).
   std::size_t stable_bytes(std::size_t journal) const { return *marks_.at(journal); }
   void say(const std::string& line) const;
 
@@ -77,8 +76,8 @@ class Runner {
   std::uint64_t plan_counter_ = 0;
 };
 
-// Issued::journal_events_* are recorded as journal byte sizes during a run; this turns them into event indices.
-void bytes_to_event_indices(const std::filesystem::path& journal, std::vector<Issued>& issued);
+// Issued::journal_events_* are recorded as journal lengths during a run; this turns them into event indices.
+void bytes_to_event_indices(const faults::JournalText& journal, std::vector<Issued>& issued);
 std::vector<Record> records_of(const std::vector<faults::Event>& events, const std::vector<Issued>& issued,
                                const std::vector<std::string>& data_globs);
 bool matches_any(const std::string& file, const std::vector<std::string>& globs);

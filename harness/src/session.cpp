@@ -17,19 +17,13 @@ EngineSession::EngineSession(SpawnOptions options, std::chrono::milliseconds sta
     : options_(std::move(options)), start_timeout_(start_timeout), request_timeout_(request_timeout) {}
 
 void EngineSession::track_journal(std::filesystem::path journal, std::shared_ptr<std::size_t> mark) {
-  journal_ = std::move(journal);
+  journal_ = std::make_unique<faults::JournalWatch>(std::move(journal));
   mark_ = std::move(mark);
 }
 
-EngineSession::~EngineSession() {
-  if (journal_fd_ >= 0) ::close(journal_fd_);
-}
+EngineSession::~EngineSession() = default;
 
-std::size_t EngineSession::journal_bytes() {
-  if (journal_fd_ < 0 && !journal_.empty()) journal_fd_ = ::open(journal_.c_str(), O_RDONLY | O_CLOEXEC);
-  struct stat st {};
-  return journal_fd_ >= 0 && ::fstat(journal_fd_, &st) == 0 ? static_cast<std::size_t>(st.st_size) : 0;
-}
+std::size_t EngineSession::journal_bytes() { return journal_ ? journal_->length() : 0; }
 
 void EngineSession::exchanged() {
   if (mark_) *mark_ = journal_bytes();
@@ -37,32 +31,6 @@ void EngineSession::exchanged() {
 
 void EngineSession::ended_by_itself() {
   if (mark_) *mark_ = SIZE_MAX;
-}
-
-std::size_t file_bytes(const std::filesystem::path& file) {
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(file, ec);
-  return ec ? 0 : static_cast<std::size_t>(size);
-}
-
-std::size_t lines_before(const std::filesystem::path& file, std::size_t bytes) {
-  if (bytes == SIZE_MAX) return SIZE_MAX;
-  std::ifstream in(file, std::ios::binary);
-  std::string head(bytes, '\0');
-  in.read(head.data(), static_cast<std::streamsize>(bytes));
-  head.resize(static_cast<std::size_t>(in.gcount()));
-  return static_cast<std::size_t>(std::count(head.begin(), head.end(), '\n'));
-}
-
-std::size_t count_lines(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::size_t n = 0;
-  char buf[65536];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    for (std::streamsize i = 0; i < in.gcount(); ++i) n += buf[i] == '\n';
-    if (!in) break;
-  }
-  return n;
 }
 
 StartOutcome EngineSession::start() {

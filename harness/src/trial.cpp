@@ -203,11 +203,11 @@ std::string trace_hash(const TrialResult& r, const detail::Runner& runner, const
   h = fnv1a(h, r.scenario);
   h = fnv1a(h, std::to_string(r.seed));
   for (std::size_t j = 0; j < runner.journals().size(); ++j) {
-    std::ifstream in(runner.journals()[j], std::ios::binary);
-    std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    text.resize(std::min(text.size(), runner.stable_bytes(j)));  // lines written after the last reply may race
-    for (std::size_t from = 0, to; (to = text.find('\n', from)) != std::string::npos; from = to + 1)
-      h = fnv1a(h, normalise(without_pid_and_exe(std::string_view(text).substr(from, to - from)), work_dir));
+    const auto journal = faults::read_journal_text(runner.journals()[j]);
+    for (const auto& line : journal.lines) {
+      if (line.raw_end > runner.stable_bytes(j)) break;  // lines written after the last reply may race
+      h = fnv1a(h, normalise(without_pid_and_exe(line.text), work_dir));
+    }
   }
   auto faults = r.faults;
   drop_pids(faults);
@@ -246,7 +246,13 @@ TrialResult run_trial(const TrialConfig& config) {
     result.verdict = only_void ? Verdict::kVoid : Verdict::kFail;
   }
   result.trace_hash = trace_hash(result, run.runner(), fs::absolute(config.work_dir).string());
-  if (result.verdict != Verdict::kPass || config.keep_evidence) run.write_evidence();
+  if (result.verdict != Verdict::kPass || config.keep_evidence) {
+    run.write_evidence();
+    // A kept journal is its header and plain JSON lines: cut the zero-filled window off once no engine can write to it (a
+    // store past the new end would be SIGBUS in a live engine).
+    run.end_sessions();
+    for (const auto& journal : run.runner().journals()) faults::seal_journal(journal);
+  }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;
 }

@@ -30,6 +30,8 @@ class TrialRun {
   const Runner& runner() const { return runner_; }
   // Writes the data files as they were before each recovery to work_dir/evidence-N/ (for kept trials).
   void write_evidence() const;
+  // Stops the engine still running after the last recovery, if any (its destructor kills and reaps it).
+  void end_sessions() { live_.reset(); }
 
  private:
   bool run_cycle(std::uint32_t cycle, const std::vector<Op>& ops);

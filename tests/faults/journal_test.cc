@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <stdexcept>
+
+#include <fmt/format.h>
 
 #include "test_support.h"
 
@@ -222,6 +225,84 @@ TEST(Summarize, UntrackedCallsAreRecorded) {
                      .at("db");
   EXPECT_TRUE(h.untracked);
   EXPECT_EQ(h.untracked_calls, (std::vector<std::string>{"mmap: shared mapping"}));
+}
+
+
+// ---- the shim's shared journal: a header with `end`, then lines, then zeros ------------------------------------------
+
+std::string header(std::size_t end) { return fmt::format("{{\"ev\":\"journal\", \"end\":\"{:08x}\"}}\n", end); }
+std::string shared(const std::string& lines, std::size_t zeros = 64) {
+  return header(35 + lines.size()) + lines + std::string(zeros, '\0');
+}
+
+TEST(SharedJournal, ReadsTheLinesUpToEndAndSkipsTheHeader) {
+  const std::string lines = "{\"ev\":\"start\",\"pid\":1}\n{\"ev\":\"close\",\"pid\":1}\n";
+  ASSERT_EQ(header(0).size(), 35u);
+  const auto ev = parse(shared(lines) + "{\"ev\":\"past-the-end\",\"pid\":1}\n");
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[0].ev, "start");
+  EXPECT_EQ(ev[1].ev, "close");
+}
+
+// A writer killed after reserving its bytes leaves zeros, or a line cut short by zeros: neither is an event, and the
+// lines after it still are.
+TEST(SharedJournal, ALineCutShortByZerosIsDroppedAndTheNextOneKept) {
+  const std::string torn = std::string("{\"ev\":\"wri") + std::string(20, '\0');
+  const std::string unfilled(40, '\0');
+  const auto ev = parse(shared("{\"ev\":\"start\",\"pid\":1}\n" + torn + unfilled + "{\"ev\":\"close\",\"pid\":2}\n"));
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[0].ev, "start");
+  EXPECT_EQ(ev[1].pid, 2);
+}
+
+TEST(SharedJournal, AnUnterminatedLastLineIsNotAnEvent) {
+  EXPECT_EQ(parse("{\"ev\":\"start\",\"pid\":1}\n{\"ev\":\"close\",\"pid\":1}").size(), 1u);
+  const std::string whole = "{\"ev\":\"start\",\"pid\":1}\n";
+  EXPECT_EQ(parse(header(35 + whole.size() + 6) + whole + "{\"ev\":\"cl").size(), 1u);
+}
+
+TEST(SharedJournal, LinesKnowWhereTheyEndInTheFile) {
+  testing::TempDir tmp;
+  const std::string first = "{\"ev\":\"start\",\"pid\":1}\n";
+  const std::string lines = first + "{\"ev\":\"close\",\"pid\":1}\n";
+  testing::write_file(tmp.path() / "j.jsonl", shared(lines));
+  const auto text = read_journal_text(tmp.path() / "j.jsonl");
+  ASSERT_EQ(text.lines.size(), 2u);
+  EXPECT_EQ(text.lines[0].raw_end, 35u + first.size());
+  EXPECT_EQ(text.lines[1].raw_end, 35u + lines.size());
+  EXPECT_EQ(text.lines[1].number, 3u) << "line numbers count the header, for error messages";
+}
+
+TEST(SharedJournal, AWatchReadsEndWithoutReadingTheFile) {
+  testing::TempDir tmp;
+  const auto path = tmp.path() / "j.jsonl";
+  JournalWatch missing(path);
+  EXPECT_EQ(missing.length(), 0u) << "no journal yet: the engine has not started";
+  const std::string lines = "{\"ev\":\"start\",\"pid\":1}\n";
+  testing::write_file(path, shared(lines, 8192));  // longer than a page: the watch maps the header
+  JournalWatch watch(path);
+  EXPECT_EQ(watch.length(), 35u + lines.size());
+  // A writer reserves more: the watch sees the new `end` through its mapping.
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(0);
+  f << header(1000);
+  f.flush();
+  EXPECT_EQ(watch.length(), 1000u);
+  // A journal without the header is as long as the file.
+  testing::write_file(tmp.path() / "plain.jsonl", lines);
+  JournalWatch plain(tmp.path() / "plain.jsonl");
+  EXPECT_EQ(plain.length(), lines.size());
+}
+
+TEST(SharedJournal, SealingCutsTheZerosAndLeavesPlainJournalsAlone) {
+  testing::TempDir tmp;
+  const std::string lines = "{\"ev\":\"start\",\"pid\":1}\n";
+  testing::write_file(tmp.path() / "j.jsonl", shared(lines, 4096));
+  seal_journal(tmp.path() / "j.jsonl");
+  EXPECT_EQ(testing::read_file(tmp.path() / "j.jsonl"), header(35 + lines.size()) + lines);
+  testing::write_file(tmp.path() / "plain.jsonl", lines + std::string(5, '\0'));
+  seal_journal(tmp.path() / "plain.jsonl");
+  EXPECT_EQ(testing::read_file(tmp.path() / "plain.jsonl").size(), lines.size() + 5);
 }
 
 }  // namespace

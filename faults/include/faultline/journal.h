@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -25,9 +26,45 @@ struct Event {
   nlohmann::ordered_json raw;     // the whole line, for kind-specific fields and for reports
 };
 
+// The complete lines of a journal, in order. The shim's shared journal starts with a header line
+// (`{"ev":"journal", "end":"XXXXXXXX"}`) whose `end` is the journal's length; the bytes after it are zero until the
+// harness seals the file. A line whose writer was killed before it finished copying it is cut short by zero bytes (or
+// by `end`) and is not a line. A journal without the header (written by hand, or with write() per line) is plain JSON
+// lines, and an unterminated last line is not a line either.
+struct JournalLine {
+  std::string_view text;     // without the newline
+  std::size_t raw_end = 0;   // offset in the file just past the newline
+  std::size_t number = 0;    // 1-based line number in the file, for error messages
+};
+struct JournalText {
+  std::string raw;           // the file's bytes up to its length (`end`, or the file size without a header)
+  std::vector<JournalLine> lines;
+};
+// A missing file reads as empty (the engine may have died before the shim wrote anything).
+JournalText read_journal_text(const std::filesystem::path& path);
+// The length of a journal that engines are writing, read as often as after every request: `end` from the header
+// through a read-only mapping of its first page (no system call), else the file size (one fstat). Opens the file
+// on first use, since the shim creates it when the engine starts.
+class JournalWatch {
+ public:
+  explicit JournalWatch(std::filesystem::path path) : path_(std::move(path)) {}
+  JournalWatch(const JournalWatch&) = delete;
+  JournalWatch& operator=(const JournalWatch&) = delete;
+  ~JournalWatch();
+  std::size_t length();
+
+ private:
+  std::filesystem::path path_;
+  int fd_ = -1;
+  const char* head_ = nullptr;  // the mapped header, when the journal has one
+};
+// Cuts the zero bytes after `end` off a journal whose writers are gone, so that a kept journal is plain JSON lines.
+void seal_journal(const std::filesystem::path& path);
+
 // Reads a journal. Throws std::runtime_error naming the file and line on a malformed line. A missing file reads as
 // no events (the engine may have died before the shim wrote anything).
 std::vector<Event> read_journal(const std::filesystem::path& path);
+std::vector<Event> parse_journal(const JournalText& text, const std::filesystem::path& path);
 
 // What one file went through according to the journal, in order of events.
 struct FileHistory {

@@ -10,6 +10,7 @@
 
 #include "faultline/harness/process.h"
 #include "faultline/harness/workload.h"
+#include "faultline/journal.h"
 
 namespace faultline::harness {
 
@@ -46,9 +47,9 @@ class EngineSession {
 
   // The trace hash may only cover journal events that cannot race with the harness's SIGKILL: those written before
   // the last completed exchange (READY, a reply, DUMP's END), or all of them when the engine ended by itself.
-  // `mark` receives that journal size in bytes (SIZE_MAX = all) as the session goes: a stat per exchange, no reading.
+  // `mark` receives that journal length in bytes (SIZE_MAX = all) as the session goes: a memory load per exchange.
   void track_journal(std::filesystem::path journal, std::shared_ptr<std::size_t> mark);
-  // The tracked journal's size now (an fstat on a descriptor kept open, not a path lookup per request).
+  // The tracked journal's length now (faults::JournalWatch: no system call once the engine created it).
   std::size_t journal_bytes();
   ~EngineSession();
   int pid() const { return process_ ? process_->pid() : -1; }
@@ -59,17 +60,11 @@ class EngineSession {
   std::chrono::milliseconds request_timeout_;
   std::unique_ptr<ChildProcess> process_;
   bool hung_ = false;
-  std::filesystem::path journal_;
-  int journal_fd_ = -1;  // opened on first use: the shim creates the journal when the engine starts
+  std::unique_ptr<faults::JournalWatch> journal_;
   std::shared_ptr<std::size_t> mark_;
   void exchanged();
   void ended_by_itself();
 };
-
-// Lines in a file (0 if it does not exist); its size in bytes (0 if missing); lines within its first `bytes` bytes.
-std::size_t count_lines(const std::filesystem::path& file);
-std::size_t file_bytes(const std::filesystem::path& file);
-std::size_t lines_before(const std::filesystem::path& file, std::size_t bytes);
 
 // The last `max_lines` lines of a file (the engine's stderr), for evidence in reports.
 std::vector<std::string> tail_lines(const std::filesystem::path& file, std::size_t max_lines);
