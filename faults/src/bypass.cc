@@ -70,8 +70,9 @@ std::vector<std::string> detect_bypass(const fs::path& data_dir, const std::map<
   for (auto it = fs::recursive_directory_iterator(data_dir, ec); !ec && it != fs::recursive_directory_iterator();
        it.increment(ec)) {
     if (!it->is_regular_file(ec)) continue;
-    const std::string rel = fs::relative(it->path(), data_dir, ec).generic_string();
-    if (ec || histories.contains(rel) || !matches(target_globs, rel)) continue;
+    // Lexically: the iterator's paths start with data_dir (fs::relative would resolve every component's symlinks).
+    const std::string rel = it->path().lexically_relative(data_dir).generic_string();
+    if (histories.contains(rel) || !matches(target_globs, rel)) continue;
     messages.push_back(fmt::format("{}: exists on disk ({} bytes) but the journal never saw it: created by a process "
                                    "that did not load the shim (a static binary, a child under `exec drop`), through "
                                    "a path outside target_dir, or by a raw syscall",

@@ -1,3 +1,4 @@
+#include "/tmp/prof.h"
 #include "faultline/harness/trial.h"
 
 #include <chrono>
@@ -127,13 +128,16 @@ void TrialRun::health_check() {
     }
     apply(expected, op);
   }
+  prof::mark(6,"judge+ops");
   const auto status = live_->quit();
+  prof::mark(7,"quit");
   if (!status || !status->exited || status->code != 0) {
     violate("unhealthy-after-recovery",
             fmt::format("QUIT after recovery ended with {}", status ? status->describe() : "no exit (hang)"));
     return;
   }
   auto again = runner_.recover(data_, "healthy", {});
+  prof::mark(8,"healthy");
   result_.engine_log = tail_lines(again.stderr_path, 20);
   if (again.start.kind != StartOutcome::Kind::kReady || !again.dump.ok) {
     violate("unhealthy-after-recovery",
@@ -230,6 +234,7 @@ TrialResult run_trial(const TrialConfig& config) {
   std::error_code ec;
   fs::remove_all(config.work_dir, ec);
   fs::create_directories(config.work_dir);
+  prof::mark(0,"start");
   TrialRun run(config, result);
   try {
     run.execute();
@@ -245,11 +250,13 @@ TrialResult run_trial(const TrialConfig& config) {
                                        [](const Violation& v) { return v.name == "fault-not-fired"; });
     result.verdict = only_void ? Verdict::kVoid : Verdict::kFail;
   }
+  prof::mark(9,"tail");
   result.trace_hash = trace_hash(result, run.runner(), fs::absolute(config.work_dir).string());
+  prof::mark(10,"hash");
   if (result.verdict != Verdict::kPass || config.keep_evidence) {
     run.write_evidence();
-    // A kept journal is its header and plain JSON lines: cut the zero-filled window off once no engine can write to it (a
-    // store past the new end would be SIGBUS in a live engine).
+    // A kept journal is its header and plain JSON lines: cut the zero-filled window off once no engine can write to
+    // it (a store past the new end would be SIGBUS in a live engine).
     run.end_sessions();
     for (const auto& journal : run.runner().journals()) faults::seal_journal(journal);
   }
