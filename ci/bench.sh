@@ -85,8 +85,8 @@ large=$(scale_run "$scale")
   echo "against the bare loop's two, so 0.67 is the ceiling with a free harness. The fault is aimed with the shim's step"
   echo "counter while the workload runs (docs/faults.md, 'How a trial aims a fault'); the fault-free rehearsal run that"
   echo "used to find the layout first is gone, and with it a fourth start. The last two lines of each block split the CPU"
-  echo "time (getrusage): a bare start costs the engine ~0.9 ms; a trial costs its engines three starts plus ~0.3 ms of"
-  echo "work, and the harness's own threads ~0.75 ms, about a third of it in the kernel creating and removing the trial"
+  echo "time (getrusage): a bare start costs the engine ~1 ms; a trial costs its engines three starts plus ~0.2 ms of"
+  echo "work, and the harness's own threads ~0.8 ms, a good part of it in the kernel creating and removing the trial"
   echo "directory's ~14 files (plans, engine stderr, journals, the step counter, the engine's data). Scaling to 2 jobs is"
   echo "linear."
   echo
