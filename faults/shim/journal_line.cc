@@ -117,10 +117,16 @@ Mapped map_journal(int fd) {
     }
   }
   // The window must be backed by the file (a store past its end is SIGBUS): grown, never shrunk, under the lock.
-  // With the address space limited (RLIMIT_AS), the header page alone is mapped to share `end`, the file is left as
-  // it is, and lines go to pwrite() at their reserved offsets.
+  // With the address space limited (RLIMIT_AS), or a file size limit below the window (RLIMIT_FSIZE: growing the
+  // file past it would be SIGXFSZ), the header page alone is mapped to share `end`, the file is left as it is, and
+  // lines go to pwrite() at their reserved offsets.
   uint64_t window = kJournalWindow;
-  void* map = reinterpret_cast<void*>(syscall(SYS_mmap, nullptr, window, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
+  struct rlimit fsize {};
+  const bool may_grow = static_cast<uint64_t>(st.st_size) >= window || getrlimit(RLIMIT_FSIZE, &fsize) != 0 ||
+                        fsize.rlim_cur == RLIM_INFINITY || fsize.rlim_cur >= window;
+  void* map = may_grow ? reinterpret_cast<void*>(
+                             syscall(SYS_mmap, nullptr, window, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0))
+                       : MAP_FAILED;
   if (map != MAP_FAILED && static_cast<uint64_t>(st.st_size) < window &&
       syscall(SYS_ftruncate, fd, static_cast<off_t>(window)) != 0) {
     syscall(SYS_munmap, map, window);

@@ -133,6 +133,14 @@ TEST_F(ShimJournalTest, WithoutRoomForTheWindowLinesAreWrittenAtTheirReservedOff
   EXPECT_EQ(kinds, (std::vector<std::string>{"start", "open", "write", "sync", "write", "close"}));
 }
 
+// A file size limit below the window: growing the journal would kill the engine with SIGXFSZ, so it is not grown.
+TEST_F(ShimJournalTest, UnderAFileSizeLimitTheJournalIsNotGrown) {
+  const auto r = run("a", {"open wal.log wc", "write 8 a", "fsync"}, "ulimit -f 1024");
+  ASSERT_EQ(r.exit_code(), 0) << r.err;
+  EXPECT_EQ(read_file(journal()).size(), header_end());
+  EXPECT_EQ(read_journal(journal()).size(), 4u);  // start, open, write, sync
+}
+
 TEST_F(ShimJournalTest, AJournalWithoutTheHeaderIsAppendedToLineByLine) {
   const std::string earlier = "{\"ev\":\"close\",\"pid\":1,\"fd\":3,\"file\":\"x\"}\n";
   testing::write_file(journal(), earlier);
