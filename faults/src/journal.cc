@@ -285,6 +285,13 @@ std::optional<std::size_t> header_end(std::string_view head) {
   return end;
 }
 
+// `end` from the header of the journal open at fd, if it has one.
+std::optional<std::size_t> read_header_end(int fd) {
+  char head[kHeaderLen];
+  const ssize_t got = ::pread(fd, head, kHeaderLen, 0);
+  return got > 0 ? header_end(std::string_view(head, static_cast<std::size_t>(got))) : std::nullopt;
+}
+
 }  // namespace
 
 JournalText read_journal_text(const std::filesystem::path& path) {
@@ -295,10 +302,8 @@ JournalText read_journal_text(const std::filesystem::path& path) {
     throw std::runtime_error(fmt::format("{}: cannot read the journal: {}", path.string(), std::strerror(errno)));
   }
   // Read up to `end` when there is a header: a file of the shim's window size is mostly zeros.
-  char head[kHeaderLen];
-  const ssize_t got = ::pread(fd, head, kHeaderLen, 0);
   std::size_t want = 0;
-  const auto end = got > 0 ? header_end(std::string_view(head, static_cast<std::size_t>(got))) : std::nullopt;
+  const auto end = read_header_end(fd);
   if (end) {
     want = *end;
   } else {
@@ -346,9 +351,7 @@ std::size_t JournalWatch::length() {
   if (fd_ < 0) return 0;
   struct stat st {};
   if (::fstat(fd_, &st) != 0) return 0;
-  char head[kHeaderLen];
-  const bool whole = ::pread(fd_, head, kHeaderLen, 0) == static_cast<ssize_t>(kHeaderLen);
-  const auto end = whole ? header_end(std::string_view(head, kHeaderLen)) : std::nullopt;
+  const auto end = read_header_end(fd_);
   if (!end) return static_cast<std::size_t>(st.st_size);
   // A file with the header is soon the shim's window long (it grows the file before writing lines); once its first
   // page is backed it stays so: journals are only cut by seal_journal(), once their writers are gone.
@@ -362,14 +365,8 @@ std::size_t JournalWatch::length() {
 void seal_journal(const std::filesystem::path& path) {
   const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
   if (fd < 0) return;
-  char head[kHeaderLen];
-  const ssize_t got = ::pread(fd, head, kHeaderLen, 0);
-  if (got > 0) {
-    if (const auto end = header_end(std::string_view(head, static_cast<std::size_t>(got)))) {
-      if (::ftruncate(fd, static_cast<off_t>(*end)) != 0) {
-        // Leave it: readers stop at `end` anyway.
-      }
-    }
+  if (const auto end = read_header_end(fd); end && ::ftruncate(fd, static_cast<off_t>(*end)) != 0) {
+    // Leave it: readers stop at `end` anyway.
   }
   ::close(fd);
 }
