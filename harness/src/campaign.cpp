@@ -1,4 +1,3 @@
-#include "/tmp/prof.h"
 #include "faultline/harness/campaign.h"
 
 #include <unistd.h>
@@ -95,9 +94,7 @@ class Aggregator {
     if (keep) ++kept_;
     if (!config_.keep_all && !keep) {
       std::error_code ec;
-      prof::mark(11,"x");
       fs::remove_all(trial.artifacts, ec);
-      prof::mark(12,"cleanup");
       trial.artifacts.clear();
     }
     if (trial.verdict != Verdict::kPass) result_.failures.emplace_back(ref.index, std::move(trial));

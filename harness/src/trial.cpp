@@ -1,4 +1,3 @@
-#include "/tmp/prof.h"
 #include "faultline/harness/trial.h"
 
 #include <chrono>
@@ -128,16 +127,13 @@ void TrialRun::health_check() {
     }
     apply(expected, op);
   }
-  prof::mark(6,"judge+ops");
   const auto status = live_->quit();
-  prof::mark(7,"quit");
   if (!status || !status->exited || status->code != 0) {
     violate("unhealthy-after-recovery",
             fmt::format("QUIT after recovery ended with {}", status ? status->describe() : "no exit (hang)"));
     return;
   }
   auto again = runner_.recover(data_, "healthy", {});
-  prof::mark(8,"healthy");
   result_.engine_log = tail_lines(again.stderr_path, 20);
   if (again.start.kind != StartOutcome::Kind::kReady || !again.dump.ok) {
     violate("unhealthy-after-recovery",
@@ -234,7 +230,6 @@ TrialResult run_trial(const TrialConfig& config) {
   std::error_code ec;
   fs::remove_all(config.work_dir, ec);
   fs::create_directories(config.work_dir);
-  prof::mark(0,"start");
   TrialRun run(config, result);
   try {
     run.execute();
@@ -250,9 +245,7 @@ TrialResult run_trial(const TrialConfig& config) {
                                        [](const Violation& v) { return v.name == "fault-not-fired"; });
     result.verdict = only_void ? Verdict::kVoid : Verdict::kFail;
   }
-  prof::mark(9,"tail");
   result.trace_hash = trace_hash(result, run.runner(), fs::absolute(config.work_dir).string());
-  prof::mark(10,"hash");
   if (result.verdict != Verdict::kPass || config.keep_evidence) {
     run.write_evidence();
     // A kept journal is its header and plain JSON lines: cut the zero-filled window off once no engine can write to

@@ -1,4 +1,3 @@
-#include "/tmp/prof.h"
 #include "trial_run.h"
 
 #include <fmt/format.h>
@@ -256,9 +255,7 @@ bool TrialRun::run_cycle(std::uint32_t cycle, const std::vector<Op>& ops) {
                                                                   faults_now.front().span->to)
                                                     : std::string()));
   }
-  prof::mark(1,"prep");
   auto run = runner_.run(data_, fmt::format("fault{}", cycle), faults_now, ops, Runner::Ending::kKill);
-  prof::mark(2,"faultrun");
   runner_.say(fmt::format("  fault run: {} of {} operations acknowledged; engine {}",
                           std::count_if(run.issued.begin(), run.issued.end(), [](auto& i) { return i.ack == Ack::kOk; }),
                           ops.size(), run.status.describe()));
@@ -331,9 +328,7 @@ bool TrialRun::run_cycle(std::uint32_t cycle, const std::vector<Op>& ops) {
     result_.faults.push_back({{"phase", "recovery"}, {"kind", "crash"}, {"event", fired.front().raw}});
     runner_.say(fmt::format("  crashed during recovery at {}", fired.front().raw.dump()));
   }
-  prof::mark(3,"between");
   auto recovery = runner_.recover(data_, fmt::format("recovery{}", cycle), read_faults(p, rng));
-  prof::mark(4,"recover");
   if (fault_.kind == "bitflip_read" || fault_.kind == "read_error") {
     const auto fired = faults::fired_faults(recovery.events);
     if (fired.empty()) {
