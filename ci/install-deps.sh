@@ -8,6 +8,7 @@ packages=(
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev          # libFuzzer target for the WAL reader
   python3 python3-jsonschema libxml2-utils sqlite3   # report schema, JUnit validation, third-party shim test
+  dpkg-dev file                     # cpack -G DEB: dpkg-shlibdeps computes Depends, file finds the ELF files
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: install what is missing, then
-#   1. release build with warnings as errors, every test (unit, integration, crash);
+#   1. release build with warnings as errors, the hermeticity check (ci/check-hermetic.sh), every test (unit,
+#      integration, crash, packaging: install tree and .deb);
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer build, every test;
 #   3. a bounded (30 s) libFuzzer run of the WAL reader, built with clang.
 # FAULTLINE_SKIP_ASAN=1 / FAULTLINE_SKIP_FUZZ=1 skip the second / third part.
@@ -15,6 +16,8 @@ run_ctest() { ctest "$@" 2>&1 | tee -a "$log"; return "${PIPESTATUS[0]}"; }
 
 echo "== release build and tests"
 ci/build.sh release
+echo "== hermeticity: the build reads only the repository and /usr"
+ci/check-hermetic.sh build/release
 run_ctest --preset release -j "$jobs"
 
 if [ "${FAULTLINE_SKIP_ASAN:-0}" != 1 ]; then

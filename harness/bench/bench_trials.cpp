@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "faultline/harness/campaign.h"
+#include "faultline/harness/layout.h"
 #include "faultline/harness/process.h"
 
 namespace fs = std::filesystem;
@@ -62,8 +63,9 @@ struct Cpu {
 double campaign(const fs::path& bindir, const fs::path& work, std::uint64_t trials, std::uint32_t jobs,
                 const std::string& scenario, Cpu* cpu = nullptr) {
   harness::CampaignConfig config;
-  config.scenarios = scenarios::resolve_scenarios(scenario, fs::path(FAULTLINE_SOURCE_DIR) / "scenarios");
-  config.profile = scenarios::load_profile(fs::path(FAULTLINE_SOURCE_DIR) / "scenarios" / "profiles" / "walkv.json");
+  const auto layout = harness::find_layout();
+  config.scenarios = scenarios::resolve_scenarios(scenario, harness::require_scenarios(layout));
+  config.profile = scenarios::load_profile(harness::require_profiles(layout) / "walkv.json");
   config.seed = 1;
   config.trials = trials;
   config.jobs = jobs;

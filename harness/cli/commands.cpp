@@ -17,13 +17,11 @@
 #include <fmt/format.h>
 
 #include "faultline/harness/campaign.h"
+#include "faultline/harness/layout.h"
 #include "faultline/harness/log.h"
 #include "faultline/harness/report_build.h"
 #include "faultline/reports/report.h"
 
-#ifndef FAULTLINE_SOURCE_DIR
-#define FAULTLINE_SOURCE_DIR "."
-#endif
 
 namespace faultline::cli {
 
@@ -39,12 +37,12 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-fs::path self_dir() { return fs::read_symlink("/proc/self/exe").parent_path(); }
-
-fs::path default_scenario_dir() {
-  if (const char* env = std::getenv("FAULTLINE_SCENARIOS")) return env;
-  return fs::path(FAULTLINE_SOURCE_DIR) / "scenarios";
+// Where this faultline's programs, shim, scenarios and profiles are (harness/include/faultline/harness/layout.h).
+const harness::Layout& layout() {
+  static const harness::Layout l = harness::find_layout();
+  return l;
 }
+fs::path self_dir() { return layout().bindir; }
 
 fs::path default_work_root(const std::string& requested, const std::string& what) {
   if (!requested.empty()) return fs::absolute(requested);
@@ -75,18 +73,21 @@ struct Common {
     app->add_option("--work-dir", work_dir, "where trial directories are made (default: /dev/shm when available)");
   }
 
-  fs::path scenarios_path() const { return scenario_dir.empty() ? default_scenario_dir() : fs::path(scenario_dir); }
+  fs::path scenarios_path() const {
+    return scenario_dir.empty() ? harness::require_scenarios(layout()) : fs::path(scenario_dir);
+  }
 
   scenarios::EngineProfile load_profile() const {
     if (!engine.empty() && !profile.empty()) throw UsageError("--engine and --profile exclude each other: give one");
     if (!engine.empty()) return scenarios::command_profile(engine);
-    return scenarios::load_profile(profile.empty() ? scenarios_path() / "profiles" / "walkv.json" : fs::path(profile));
+    return scenarios::load_profile(profile.empty() ? harness::require_profiles(layout()) / "walkv.json"
+                                                   : fs::path(profile));
   }
 
   fs::path shim_path() const {
-    fs::path p = shim.empty() ? self_dir() / "libfaultfs.so" : fs::path(shim);
+    fs::path p = shim.empty() ? harness::require_shim(layout()) : fs::path(shim);
     if (!fs::exists(p))
-      throw std::runtime_error(fmt::format("the fault shim {} does not exist: build the 'faultfs' target or pass --shim",
+      throw std::runtime_error(fmt::format("--shim {}: the file does not exist: pass the path of libfaultfs.so",
                                            p.string()));
     return fs::absolute(p);
   }
@@ -245,7 +246,11 @@ int shrink_command(const Common& common, std::uint64_t seed, const std::string& 
 int main(int argc, char** argv) {
   CLI::App app{"faultline: crash-testing harness for storage engines"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", FAULTLINE_VERSION);
+  app.set_version_flag("--version", [] {
+    std::string parts = layout().describe();
+    if (!parts.empty() && parts.back() == '\n') parts.pop_back();
+    return fmt::format("faultline {} (git {})\n{}", harness::version(), harness::git_revision(), parts);
+  });
 
   Common run_opts, repro_opts, list_opts;
   auto* run = app.add_subcommand("run", "run a crash campaign and write a JSON report");

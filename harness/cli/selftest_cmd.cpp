@@ -87,7 +87,7 @@ int selftest(harness::CampaignConfig base, const fs::path& report_dir, const std
                            base.scenarios.size(), base.seed);
   run_one("walkv", "{bindir}/walkv serve --dir {dir}", true, "");
   for (const auto& bug : planted_bugs())
-    run_one(bug.name, fmt::format("{{bindir}}/walkv-planted serve --dir {{dir}} --planted-bug {}", bug.name), false,
+    run_one(bug.name, fmt::format("{{libexecdir}}/walkv-planted serve --dir {{dir}} --planted-bug {}", bug.name), false,
             bug.expected);
 
   std::string table = "| engine | planted mistake | expected | result | violations reported (trials) | first failing trial | seconds |\n"

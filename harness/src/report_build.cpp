@@ -7,15 +7,10 @@
 
 #include <fmt/format.h>
 
+#include "faultline/harness/layout.h"
 #include "faultline/harness/log.h"
 #include "faultline/reports/report.h"
 
-#ifndef FAULTLINE_VERSION
-#define FAULTLINE_VERSION "0.0.0"
-#endif
-#ifndef FAULTLINE_GIT_REVISION
-#define FAULTLINE_GIT_REVISION "unknown"
-#endif
 
 namespace faultline::harness {
 
@@ -81,7 +76,7 @@ nlohmann::ordered_json build_report(const CampaignConfig& config, const Campaign
                                     std::chrono::system_clock::time_point started) {
   nlohmann::ordered_json r;
   r["format_version"] = reports::kFormatVersion;
-  r["tool"] = {{"name", "faultline"}, {"version", FAULTLINE_VERSION}, {"git_revision", FAULTLINE_GIT_REVISION}};
+  r["tool"] = {{"name", "faultline"}, {"version", version()}, {"git_revision", git_revision()}};
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
   r["run"] = {{"started_at", iso_time(started)}, {"duration_s", result.seconds}, {"host", host},

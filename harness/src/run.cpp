@@ -60,8 +60,11 @@ bool matches_any(const std::string& file, const std::vector<std::string>& globs)
 
 Runner::Runner(const TrialConfig& config) : config_(config) {
   std::string command = config.profile.command;
-  for (std::size_t at; (at = command.find("{bindir}")) != std::string::npos;)
-    command.replace(at, 8, config.bindir.string());
+  // {bindir}: where faultline and walkv are; {libexecdir}: where the shim and private programs (walkv-planted) are.
+  const std::pair<std::string, std::string> dirs[] = {{"{bindir}", config.bindir.string()},
+                                                      {"{libexecdir}", config.shim.parent_path().string()}};
+  for (const auto& [name, value] : dirs)
+    for (std::size_t at; (at = command.find(name)) != std::string::npos;) command.replace(at, name.size(), value);
   command_ = split_command(command);
 }
 
