@@ -20,8 +20,8 @@ run_ctest --preset release -j "$jobs"
 if [ "${FAULTLINE_SKIP_ASAN:-0}" != 1 ]; then
   echo "== asan-ubsan build and tests"
   ci/build.sh asan-ubsan
-  # An ASan-built engine refuses a preloaded library that comes before the ASan runtime (NOTES §6): the harness puts
-  # FAULTLINE_PRELOAD_FIRST ahead of the shim in LD_PRELOAD.
+  # An ASan-built engine refuses a preloaded library that comes before the ASan runtime (docs/design-notes.md §6):
+  # the harness puts FAULTLINE_PRELOAD_FIRST ahead of the shim in LD_PRELOAD.
   FAULTLINE_PRELOAD_FIRST="$(gcc -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0 \
     run_ctest --preset asan-ubsan -j "$jobs"
 fi
