@@ -13,6 +13,9 @@ trap 'rm -f "$log"' EXIT
 # ctest, with its output kept so the closing line can add up every stage.
 run_ctest() { ctest "$@" 2>&1 | tee -a "$log"; return "${PIPESTATUS[0]}"; }
 
+# Every reference in the repository resolves inside it (Markdown links, docs/ paths, design-notes sections): fast.
+echo "== references" && ci/check-links.sh
+
 echo "== release build and tests"
 ci/build.sh release
 run_ctest --preset release -j "$jobs"
