@@ -98,7 +98,7 @@ large=$(scale_run "$scale")
   echo "| walkv under libfaultfs.so (no plan) | $startup_shim |"
   echo
   echo "Reading: walkv links libstdc++ statically (a dynamically linked libstdc++ costs a further ~0.6 ms per start on"
-  echo "this kind of machine, NOTES) and keeps glibc shared, because the shim must be preloadable into it; the shim itself"
+  echo "this kind of machine, docs/design-notes.md §7.1) and keeps glibc shared, because the shim must be preloadable into it; the shim itself"
   echo "links only libc. Most of what remains is exec and glibc's own start-up (CPU feature probing is slow in a VM)."
   echo
   echo "## Shim overhead"

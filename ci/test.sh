@@ -14,6 +14,9 @@ trap 'rm -f "$log"' EXIT
 # ctest, with its output kept so the closing line can add up every stage.
 run_ctest() { ctest "$@" 2>&1 | tee -a "$log"; return "${PIPESTATUS[0]}"; }
 
+# Every reference in the repository resolves inside it (Markdown links, docs/ paths, design-notes sections): fast.
+echo "== references" && ci/check-links.sh
+
 echo "== release build and tests"
 ci/build.sh release
 echo "== hermeticity: the build reads only the repository and /usr"
@@ -23,8 +26,8 @@ run_ctest --preset release -j "$jobs"
 if [ "${FAULTLINE_SKIP_ASAN:-0}" != 1 ]; then
   echo "== asan-ubsan build and tests"
   ci/build.sh asan-ubsan
-  # An ASan-built engine refuses a preloaded library that comes before the ASan runtime (NOTES §6): the harness puts
-  # FAULTLINE_PRELOAD_FIRST ahead of the shim in LD_PRELOAD.
+  # An ASan-built engine refuses a preloaded library that comes before the ASan runtime (docs/design-notes.md §6):
+  # the harness puts FAULTLINE_PRELOAD_FIRST ahead of the shim in LD_PRELOAD.
   FAULTLINE_PRELOAD_FIRST="$(gcc -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0 \
     run_ctest --preset asan-ubsan -j "$jobs"
 fi

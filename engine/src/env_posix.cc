@@ -1,6 +1,7 @@
 // The POSIX Env: the only file that calls the OS for files and reads errno.
 //
-// Reads: only read()/pread() returning 0 is end-of-file; short reads are retried and EIO is an error (NOTES §1.13).
+// Reads: only read()/pread() returning 0 is end-of-file; short reads are retried and EIO is an error
+// (docs/design-notes.md §1.13).
 // Writes: one write() per Append, finished on short writes and EINTR (§1.6); fsync errors are reported, never
 // retried (§1.7).
 #include <fcntl.h>

@@ -167,7 +167,7 @@ bool KvServer::SyncBatch() {
 
 void KvServer::FailStop(const Status& error) {
   failed_ = true;
-  // Written but not covered by a successful fsync: these must never be acknowledged (NOTES §1.7).
+  // Written but not covered by a successful fsync: these must never be acknowledged (docs/design-notes.md §1.7).
   for (Reply& r : replies_) {
     if (r.awaits_sync) r = Reply{"ERR " + error.ToString(), false};
   }

@@ -64,7 +64,8 @@ int RunServe(Env* env, const ServeOptions& options, int in_fd, int out_fd) {
   clock_gettime(CLOCK_MONOTONIC, &start);
   Status s = env->CreateDir(options.dir);
   std::unique_ptr<FileLock> lock;
-  if (s.ok()) s = env->LockExclusive(LockPath(options.dir), &lock);  // NOTES §1.17: one writer per directory
+  // One writer per directory (docs/design-notes.md §1.17).
+  if (s.ok()) s = env->LockExclusive(LockPath(options.dir), &lock);
   if (!s.ok()) {
     slog::Error(s.IsLocked() ? "data directory is in use by another walkv" : "cannot open the data directory",
                 {{"dir", options.dir}, {"error", s.ToString()}, {"exit_code", ExitCodeFor(s)}});
@@ -79,7 +80,7 @@ int RunServe(Env* env, const ServeOptions& options, int in_fd, int out_fd) {
   std::unique_ptr<WritableFile> file;
   s = env->NewAppendableFile(LogPath(options.dir), &file);
   // Always, not only when the log was just created: a crash between creating it and this fsync would otherwise leave
-  // a directory entry that is never made durable (NOTES §1.8).
+  // a directory entry that is never made durable (docs/design-notes.md §1.8).
   if (s.ok() && !planted(Bug::kNoDirFsync)) s = env->SyncDir(options.dir);
   if (!s.ok()) {
     slog::Error("cannot open the log for appending", {{"error", s.ToString()}, {"exit_code", kExitIOError}});

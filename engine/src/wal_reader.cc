@@ -135,7 +135,7 @@ Status WalReader::ScanForward(uint64_t damage_offset) {
       if (length < kMinPayloadBytes || length > kMaxPayloadBytes) continue;
       if (i + kFrameOverheadBytes + length > view.size()) continue;  // runs past EOF
       // Frames are at least kMinFrameBytes apart, which bounds the sequence a genuine frame here can carry
-      // (NOTES §1.15: a checksum alone matches garbage once in 2^32 offsets).
+      // (docs/design-notes.md §1.15: a checksum alone matches garbage once in 2^32 offsets).
       const uint64_t offset = chunk_start + i;
       const uint64_t max_sequence = last_sequence_ + 1 + (offset - damage_offset) / kMinFrameBytes;
       const uint64_t sequence = DecodeFixed64(p + kLengthBytes);

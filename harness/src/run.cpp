@@ -97,7 +97,7 @@ std::unique_ptr<EngineSession> Runner::make_session(const fs::path& data_dir, co
     for (std::size_t at; (at = w.find("{dir}")) != std::string::npos;) w.replace(at, 5, fs::absolute(data_dir).string());
     options.argv.push_back(w);
   }
-  // A sanitizer runtime must come first in LD_PRELOAD (NOTES §6); FAULTLINE_PRELOAD_FIRST names it.
+  // A sanitizer runtime must come first in LD_PRELOAD (docs/design-notes.md §6); FAULTLINE_PRELOAD_FIRST names it.
   const char* first = std::getenv("FAULTLINE_PRELOAD_FIRST");
   options.env_set["LD_PRELOAD"] = (first && *first ? std::string(first) + ":" : std::string()) + config_.shim.string();
   options.env_set["FAULTFS_PLAN"] = plan_path.string();

@@ -190,8 +190,8 @@ Expectation TrialRun::expect(const RunResult& run, const Placement& p) const {
     for (const auto& a : power_loss_actions_) {
       // Torn sectors after the synced prefix that are not a clean prefix of what was written (garbage, or zeros before
       // newer data: out-of-order writeback) cannot be told from corruption by the engine: like a garbage tail, cutting
-      // them and refusing are both defensible (NOTES §1.9-10). What must never happen is starting without a covered
-      // write. A clean prefix (drop-unsynced, random-prefix) leaves no such excuse.
+      // them and refusing are both defensible (docs/design-notes.md §1.9, §1.10). What must never happen is starting
+      // without a covered write. A clean prefix (drop-unsynced, random-prefix) leaves no such excuse.
       if (a.file == p.file && a.action == "torn" && !a.clean_prefix) e.allow_abort = true;
     }
     e.reason = fmt::format("power loss after a crash at {}: {} bytes of {} were synced; every write the promise "

@@ -1,5 +1,5 @@
-// GitHub Actions outputs (NOTES §4): Markdown for $GITHUB_STEP_SUMMARY, capped at 1 MiB per step, and workflow
-// commands, of which GitHub shows at most 10 error annotations per step. Engine output is untrusted text: it is
+// GitHub Actions outputs (docs/design-notes.md §4): Markdown for $GITHUB_STEP_SUMMARY, capped at 1 MiB per step, and
+// workflow commands, of which GitHub shows at most 10 error annotations per step. Engine output is untrusted text: it is
 // cleaned, escaped in prose, and fenced with a fence longer than any backtick run inside it.
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-// JUnit XML as GitLab and Jenkins read it (NOTES §4): GitLab reads testsuite@name,time and
+// JUnit XML as GitLab and Jenkins read it (docs/design-notes.md §4): GitLab reads testsuite@name,time and
 // testcase@classname,name,time with <failure>/<error>/<skipped>/<system-out>; Jenkins requires testsuite@name,tests.
 // Every piece of text goes through clean_text: XML 1.0 has no escape for most control characters.
 #include <algorithm>

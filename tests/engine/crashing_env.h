@@ -1,6 +1,6 @@
 // An Env that "crashes" at the Nth call that changes the file system: that call and every later call fail, as if
 // the process had been killed there. A crashing Append first writes half its bytes (a torn write). Used to check that
-// recovery reaches the same result whichever step it was interrupted at (NOTES §1.16).
+// recovery reaches the same result whichever step it was interrupted at (docs/design-notes.md §1.16).
 #pragma once
 
 #include <cstdint>

@@ -64,7 +64,8 @@ TEST_F(WalRecovery, MidLogCorruptionLeavesTheFileByteForByteUntouched) {
 }
 
 TEST_F(WalRecovery, AppendingAfterRecoveryLeavesNoGarbageBetweenRecords) {
-  // NOTES §1.5 (LevelDB #1287): appending after an uncut torn tail turns it into mid-log corruption next time.
+  // docs/design-notes.md §1.5 (LevelDB #1287): appending after an uncut torn tail turns it into mid-log corruption
+  // next time.
   TruncateTo(dir_.log(), offsets_[4] + 7);
   ASSERT_TRUE(RecoverDir(dir_.path(), RecoveryMode::kTornTail).status.ok());
   WriteRecords(dir_.path(), 3, 100);
@@ -100,7 +101,8 @@ TEST_F(WalRecovery, AnEarlierBackupWithOtherBytesIsNeverOverwritten) {
 }
 
 TEST_F(WalRecovery, ReadErrorIsReportedNotTreatedAsEndOfLog) {
-  // NOTES §1.13: EIO in the middle of the log must not become "the log ends here" (and a cut of the rest).
+  // docs/design-notes.md §1.13: EIO in the middle of the log must not become "the log ends here" (and a cut of the
+  // rest).
   CrashingEnv env(0);
   env.FailReadsFrom(offsets_[3]);
   const RecoverOutcome out = RecoverDir(dir_.path(), RecoveryMode::kPointInTime, &env);

@@ -39,7 +39,7 @@ TEST(WalFormat, ChecksumIsZlibCrc32) {
 }
 
 TEST(WalFormat, ChecksumOfEmptyInputIsZeroSoItMustCoverTheLength) {
-  // NOTES §1.3: CRC-32("") == 0, so [len 0][][crc 0] would validate if the length were not covered.
+  // docs/design-notes.md §1.3: CRC-32("") == 0, so [len 0][][crc 0] would validate if the length were not covered.
   EXPECT_EQ(FrameChecksum("", 0), 0u);
   const std::string zero_length(4, '\0');
   EXPECT_EQ(FrameChecksum(zero_length.data(), 4), 0x2144DF1Cu);

@@ -1,4 +1,4 @@
-// The reader's facts: every NOTES §1 damage shape, and the classification by what follows the damage.
+// The reader's facts: every damage shape of docs/design-notes.md §1, and the classification by what follows it.
 // Each case writes a real log with the writer, then edits bytes.
 #include <gtest/gtest.h>
 
@@ -91,7 +91,8 @@ TEST_F(WalReader, ZeroFilledTailIsATornTail) {
 }
 
 TEST_F(WalReader, ZeroFrameNeverValidates) {
-  // [length 0][no payload][crc 0]: CRC-32 of nothing is 0, so only covering the length rejects it (NOTES §1.3).
+  // [length 0][no payload][crc 0]: CRC-32 of nothing is 0, so only covering the length rejects it
+  // (docs/design-notes.md §1.3).
   AppendToFile(dir_.log(), std::string(8, '\0'));
   const ReadOutcome out = Read();
   EXPECT_EQ(out.records.size(), 5u);
@@ -169,7 +170,7 @@ TEST_F(WalReader, ZeroedRegionMidLogIsMidLogDamage) {
 }
 
 TEST_F(WalReader, StaleRecordWithAValidChecksumIsRejected) {
-  // A frame from an older life of the file: intact, checksum fine, wrong sequence (NOTES §1.11).
+  // A frame from an older life of the file: intact, checksum fine, wrong sequence (docs/design-notes.md §1.11).
   AppendToFile(dir_.log(), Frame(2, "key1", "old"));
   const ReadOutcome out = Read();
   ASSERT_TRUE(out.damage);
@@ -187,8 +188,9 @@ TEST_F(WalReader, StaleRecordAfterDamageIsNoEvidenceOfMidLogDamage) {
 }
 
 TEST_F(WalReader, SequenceBeyondWhatTheGapCouldHoldIsNoEvidence) {
-  // NOTES §1.15: frames are at least kMinFrameBytes apart, so 2 bytes after the damage a genuine frame can carry at
-  // most the next sequence number; a checksum match with sequence 1000 there is a coincidence, not a record.
+  // docs/design-notes.md §1.15: frames are at least kMinFrameBytes apart, so 2 bytes after the damage a genuine frame
+  // can carry at most the next sequence number; a checksum match with sequence 1000 there is a coincidence, not a
+  // record.
   AppendToFile(dir_.log(), "\x07\x07" + Frame(1000, "key9", "far"));
   const ReadOutcome out = Read();
   ASSERT_TRUE(out.damage);
@@ -199,7 +201,7 @@ TEST_F(WalReader, SequenceBeyondWhatTheGapCouldHoldIsNoEvidence) {
 }
 
 TEST_F(WalReader, ChecksumMatchOnAnUndecodablePayloadIsAFormatError) {
-  // NOTES §1.14: intact bytes this reader does not understand are not corruption.
+  // docs/design-notes.md §1.14: intact bytes this reader does not understand are not corruption.
   std::string payload(8, '\0');
   payload[0] = 6;  // the expected sequence
   payload += "\x09" + std::string("\x01\x00", 2) + Fixed32(1) + "kv";  // op 9 does not exist

@@ -54,8 +54,8 @@ TEST(WalWriter, FailedWriteStopsTheWriter) {
 }
 
 TEST(WalWriter, FailedFsyncIsNeverRetried) {
-  // NOTES §1.7: after a failed fsync the kernel may have dropped the pages and marked them clean; a second fsync
-  // "succeeds" without the data. The writer must stay failed.
+  // docs/design-notes.md §1.7: after a failed fsync the kernel may have dropped the pages and marked them clean; a
+  // second fsync "succeeds" without the data. The writer must stay failed.
   FakeLog log;
   log.fail_sync_at = 1;
   wal::WalWriter writer(std::make_unique<FakeLogFile>(&log), 0);

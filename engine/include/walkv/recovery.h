@@ -1,9 +1,9 @@
 // Start-up recovery: replay the log and apply the mode's policy to the first damage (docs/recovery.md).
 //
-// Model: the reader first classifies the damage READ-ONLY (NOTES §1.16). Only then, if the mode allows a cut, are the
-// dropped bytes saved beside the log, the log truncated and fsynced. Nothing is appended before that (§1.5). A crash
-// at any step leaves a state from which the next start reaches the same result. A mode that refuses the damage
-// leaves the file byte-for-byte untouched.
+// Model: the reader first classifies the damage READ-ONLY (docs/design-notes.md §1.16). Only then, if the mode allows
+// a cut, are the dropped bytes saved beside the log, the log truncated and fsynced. Nothing is appended before that
+// (§1.5). A crash at any step leaves a state from which the next start reaches the same result. A mode that refuses
+// the damage leaves the file byte-for-byte untouched.
 #pragma once
 
 #include <cstdint>

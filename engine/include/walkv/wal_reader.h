@@ -1,6 +1,7 @@
 // Reading a WAL: each frame is either valid (length in range, checksum, expected sequence, payload decodes) or the
 // first damage. On damage the reader classifies it by what FOLLOWS it, never by its shape alone: it scans every later
-// byte offset for a valid frame (NOTES §1.1, §1.15). What to do about the damage is the caller's policy (recovery.h).
+// byte offset for a valid frame (docs/design-notes.md §1.1, §1.15). What to do about the damage is the caller's
+// policy (recovery.h).
 #pragma once
 
 #include <cstdint>

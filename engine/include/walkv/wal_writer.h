@@ -1,7 +1,7 @@
 // Appending records to a WAL. Fail-stop: after the first failed write or fsync the writer refuses everything, because
-// on Linux a failed fsync may have dropped the data while marking the pages clean (NOTES §1.7), and a partial frame
-// may be in the file (§1.6). The caller must not acknowledge anything more and should exit; the next start's
-// recovery decides what the file holds.
+// on Linux a failed fsync may have dropped the data while marking the pages clean (docs/design-notes.md §1.7), and a
+// partial frame may be in the file (§1.6). The caller must not acknowledge anything more and should exit; the next
+// start's recovery decides what the file holds.
 #pragma once
 
 #include <cstdint>
@@ -18,7 +18,7 @@ namespace walkv::wal {
 class WalWriter {
  public:
   // file appends at the end of a log whose last valid sequence is last_sequence (0 for an empty log), and whose
-  // damage, if any, recovery has already cut off (never append after garbage, NOTES §1.5).
+  // damage, if any, recovery has already cut off (never append after garbage, docs/design-notes.md §1.5).
   WalWriter(std::unique_ptr<WritableFile> file, uint64_t last_sequence);
 
   // Appends one record with the next sequence number as one frame in one Append (one write() call).

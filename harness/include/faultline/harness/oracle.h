@@ -3,9 +3,9 @@
 // Model: the engine's data files are a sequence of records, one per write() call of the engine (profiles declare
 // `record_per_write`). From the workload, the acknowledgements and the shim's journal we know where every record
 // starts and ends, which were synced, and exactly which bytes a fault touched. Damage is classified by what follows
-// it (NOTES §1.1): damage with a complete record after it is mid-log corruption, and the engine must refuse to start
-// and leave its files untouched; damage with nothing after it is a tail, which the engine's declared torn-tail policy
-// cuts (truncate) or refuses (abort). A complete last record that is damaged is ambiguous (torn write or bit rot):
+// it (docs/design-notes.md §1.1): damage with a complete record after it is mid-log corruption, and the engine must
+// refuse to start and leave its files untouched; damage with nothing after it is a tail, which the engine's declared
+// torn-tail policy cuts (truncate) or refuses (abort). A complete last record that is damaged is ambiguous (torn write or bit rot):
 // either outcome is accepted, and the damaged record's operation may be lost. Every acknowledged operation that the
 // engine's durability promise covers must be reflected, and the state must be the result of a prefix of the
 // operations issued: nothing invented, nothing reordered.

@@ -2,8 +2,8 @@
 //
 // Spawning goes through Boost.Process (argv, environment, working directory, handle limits); waiting and killing go
 // through a pidfd (pidfd_open + poll + waitid(P_PIDFD)), because Boost 1.74's terminate()/wait_for() leave zombies,
-// block past their timeout and cannot tell `exit 9` from SIGKILL (NOTES §3). The child leads its own process group
-// and kill() signals the whole group, so an engine's helpers die with it.
+// block past their timeout and cannot tell `exit 9` from SIGKILL (docs/design-notes.md §3). The child leads its own
+// process group and kill() signals the whole group, so an engine's helpers die with it.
 #pragma once
 
 #include <chrono>
