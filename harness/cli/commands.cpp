@@ -11,6 +11,7 @@
 #include <random>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -20,7 +21,9 @@
 #include "faultline/harness/layout.h"
 #include "faultline/harness/log.h"
 #include "faultline/harness/report_build.h"
+#include "faultline/reports/model.h"
 #include "faultline/reports/report.h"
+#include "select.h"
 
 
 namespace faultline::cli {
@@ -96,7 +99,7 @@ struct Common {
   CampaignConfig campaign_base(const std::string& what) const {
     apply_log_format();
     CampaignConfig config;
-    config.scenarios = scenarios::resolve_scenarios(scenario, scenarios_path());
+    config.scenarios = scenarios::resolve_scenarios(expand_scenario_spec(scenario, scenarios_path()), scenarios_path());
     config.profile = load_profile();
     config.shim = shim_path();
     config.bindir = self_dir();
@@ -159,9 +162,88 @@ int cmd_scenarios(const Common& common) {
   return 0;
 }
 
+
+// `run --last-failed REPORT`: the report's failing trials of this campaign's scenarios run first, as corpus entries.
+void add_last_failed(CampaignConfig& config, const std::string& file) {
+  nlohmann::ordered_json doc;
+  try {
+    doc = reports::load_report(file);
+  } catch (const std::runtime_error& e) {
+    throw UsageError(fmt::format("--last-failed: {}", e.what()));
+  }
+  std::set<std::string> names;
+  for (const auto& s : config.scenarios) names.insert(s.name);
+  std::size_t added = 0, elsewhere = 0;
+  std::vector<std::pair<std::string, std::uint64_t>> first;
+  for (const auto& f : reports::failures_of(doc)) {
+    if (f.verdict != "fail") continue;
+    if (!names.count(f.scenario)) {
+      ++elsewhere;
+      continue;
+    }
+    try {
+      first.emplace_back(f.scenario, std::stoull(f.seed));
+      ++added;
+    } catch (const std::exception&) {
+      throw UsageError(fmt::format("--last-failed {}: failure #{} has seed '{}', expected a decimal string", file,
+                                   f.index, f.seed));
+    }
+  }
+  config.corpus.insert(config.corpus.begin(), first.begin(), first.end());
+  std::cerr << fmt::format("faultline: --last-failed: {} failing trials of {} run first{}\n", added, file,
+                           elsewhere ? fmt::format(" ({} of scenarios outside this campaign skipped)", elsewhere) : "");
+}
+
+// Trial i runs scenarios[i % S]: fewer trials than scenarios leave some scenarios without any. Say which.
+void warn_about_scenarios_without_trials(const CampaignConfig& config) {
+  std::uint64_t trials = config.trials.value_or(100);
+  if (config.seed_range) {
+    const auto [a, b] = *config.seed_range;
+    trials = b - a == UINT64_MAX ? UINT64_MAX : b - a + 1;
+  }
+  std::vector<std::string> names;
+  for (const auto& s : config.scenarios) names.push_back(s.name);
+  const auto none = scenarios_without_trials(names, trials);
+  if (none.empty()) return;
+  std::cerr << fmt::format("faultline: warning: {} trials for {} scenarios: {} scenario{} get no trial and are not "
+                           "tested: {} (give --trials {} or more, or choose scenarios with --scenario)\n",
+                           trials, names.size(), none.size(), none.size() == 1 ? "" : "s",
+                           fmt::join(none, ", "), names.size());
+}
+
+// Failing trials are kept on disk beside the report, not in the work directory (memory, when it is /dev/shm).
+fs::path default_artifacts_dir(const std::string& report_path) {
+  const fs::path report(report_path);
+  return report.parent_path() / (report.stem().string() + "-artifacts");
+}
+
+// Moves the kept trial directories of failing trials into `dir` and points the results at their new place.
+void keep_artifacts(harness::CampaignResult& result, const fs::path& dir) {
+  for (auto& [index, trial] : result.failures) {
+    if (trial.artifacts.empty()) continue;
+    std::error_code ec;
+    if (!fs::exists(trial.artifacts, ec)) continue;
+    fs::create_directories(dir, ec);
+    const fs::path dest = dir / trial.artifacts.filename();
+    fs::remove_all(dest, ec);
+    fs::rename(trial.artifacts, dest, ec);
+    if (ec) {  // another file system: copy, then remove
+      ec.clear();
+      fs::copy(trial.artifacts, dest, fs::copy_options::recursive, ec);
+      if (ec) {
+        std::cerr << fmt::format("faultline: warning: cannot keep {} in {}: {} (left where it was)\n",
+                                 trial.artifacts.string(), dir.string(), ec.message());
+        continue;
+      }
+      fs::remove_all(trial.artifacts, ec);
+    }
+    trial.artifacts = fs::absolute(dest, ec);
+  }
+}
+
 }  // namespace
 
-int run_command(CampaignConfig config, const std::string& report_path, bool quiet);
+int run_command(CampaignConfig config, const std::string& report_path, bool quiet, const std::string& artifacts);
 bool color_stdout();
 int repro_trial(const scenarios::Scenario& scenario, const scenarios::EngineProfile& profile, std::uint64_t seed,
                 const fs::path& shim, const fs::path& bindir, const fs::path& work_dir,
@@ -186,7 +268,8 @@ int repro_command(const Common& common, std::optional<std::uint64_t> seed, const
     return repro_bundle(bundle, engine, common.shim_path(), self_dir(), dir);
   }
   if (!seed) throw UsageError("repro needs --seed (with --scenario) or --bundle");
-  const auto list = scenarios::resolve_scenarios(common.scenario, common.scenarios_path());
+  const auto list = scenarios::resolve_scenarios(expand_scenario_spec(common.scenario, common.scenarios_path()),
+                                                 common.scenarios_path());
   if (list.size() != 1) throw UsageError("repro replays one trial: give --scenario exactly one scenario");
   const fs::path dir = work_dir.empty() ? fs::path("faultline-repro") / fmt::format("{}-{}", list[0].name, *seed)
                                         : fs::path(work_dir);
@@ -229,7 +312,8 @@ ReportedFailure failure_from_report(const std::string& file, std::size_t k) {
 }
 
 int shrink_command(const Common& common, std::uint64_t seed, const std::string& output) {
-  const auto list = scenarios::resolve_scenarios(common.scenario, common.scenarios_path());
+  const auto list = scenarios::resolve_scenarios(expand_scenario_spec(common.scenario, common.scenarios_path()),
+                                                 common.scenarios_path());
   if (list.size() != 1) throw UsageError("shrink works on one trial: give --scenario exactly one scenario");
   harness::TrialConfig config;
   config.scenario = list[0];
@@ -274,6 +358,13 @@ int main(int argc, char** argv) {
   run->add_option("--check-determinism", determinism, "rerun N sampled trials and compare trace hashes");
   run->add_option("--corpus", corpus, "file of \"<scenario> <seed>\" lines to run first (known failures)");
   run->add_option("--all-trials", all_trials, "also write one JSON line per trial to this file");
+  bool exit_first = false;
+  std::string last_failed, artifacts;
+  run->add_flag("--exitfirst,-x", exit_first, "stop starting trials at the first failing one (the report is marked "
+                                              "incomplete)");
+  run->add_option("--last-failed", last_failed, "rerun this report's failing trials first (then the campaign)");
+  run->add_option("--artifacts", artifacts, "where failing trials are kept (default: <report>-artifacts/ beside "
+                                            "the report)");
   add_ci_options(run);
 
   auto* repro = app.add_subcommand("repro", "replay one trial step by step and keep its artifacts");
@@ -291,10 +382,14 @@ int main(int argc, char** argv) {
 
   Common shrink_opts;
   auto* shrink = app.add_subcommand("shrink", "minimise a failing trial and write a replayable bundle");
-  shrink_opts.add_to(shrink, true);
-  std::uint64_t shrink_seed = 0;
-  std::string shrink_out;
-  shrink->add_option("--seed", shrink_seed, "the failing trial's seed")->required();
+  shrink_opts.add_to(shrink, false);
+  std::optional<std::uint64_t> shrink_seed;
+  std::string shrink_out, shrink_report;
+  std::size_t shrink_failure = 1;
+  shrink->add_option("--seed", shrink_seed, "the failing trial's seed (with --scenario)");
+  shrink->add_option("--from-report", shrink_report, "take the trial from this report's failures (with --failure)");
+  shrink->add_option("--failure", shrink_failure, "which failure of --from-report, 1 = the first")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 40));
   shrink->add_option("--output,-o", shrink_out, "bundle file (default faultline-bundle-<scenario>-<seed>.json)");
 
   Common self_opts;
@@ -343,7 +438,16 @@ int main(int argc, char** argv) {
     if (self->parsed()) {
       CampaignConfig config = self_opts.campaign_base("selftest");
       config.seed = self_seed;
-      config.trials = self_trials;
+      // Trial i runs scenario i % S: with fewer trials than scenarios a variant only one scenario can catch would be
+      // "missed" for want of a trial. Every engine gets whole rounds of the scenarios.
+      const std::uint64_t rounds = std::max<std::uint64_t>(1, (self_trials + config.scenarios.size() - 1) /
+                                                                  std::max<std::size_t>(1, config.scenarios.size()));
+      if (rounds * config.scenarios.size() != self_trials)
+        std::cerr << fmt::format("faultline: selftest: --trials {} raised to {} ({} round{} of the {} scenarios), so "
+                                 "that every scenario runs for every engine\n", self_trials,
+                                 rounds * config.scenarios.size(), rounds, rounds == 1 ? "" : "s",
+                                 config.scenarios.size());
+      config.trials = rounds * config.scenarios.size();
       config.jobs = jobs;
       config.keep_failed_max = 0;
       struct sigaction sa {};
@@ -356,7 +460,19 @@ int main(int argc, char** argv) {
     }
     if (shrink->parsed()) {
       shrink_opts.apply_log_format();
-      return shrink_command(shrink_opts, shrink_seed, shrink_out);
+      if (!shrink_report.empty()) {
+        if (shrink_seed) throw UsageError("--from-report excludes --seed: the report names the trial");
+        const auto entry = failure_from_report(shrink_report, shrink_failure);
+        shrink_opts.scenario = entry.scenario;
+        if (shrink_opts.engine.empty() && shrink_opts.profile.empty()) {
+          shrink_opts.profile = entry.profile;
+          shrink_opts.engine = entry.profile.empty() ? entry.command : "";
+        }
+        return shrink_command(shrink_opts, entry.seed, shrink_out);
+      }
+      if (!shrink_seed || shrink->count("--scenario") == 0)
+        throw UsageError("shrink needs --scenario and --seed, or --from-report FILE --failure K");
+      return shrink_command(shrink_opts, *shrink_seed, shrink_out);
     }
     CampaignConfig config = run_opts.campaign_base("run");
     config.seed = seed ? *seed : std::random_device{}() * 0x100000000ULL + std::random_device{}();
@@ -373,13 +489,16 @@ int main(int argc, char** argv) {
     config.keep_all = keep;
     config.determinism_sample = determinism;
     if (!corpus.empty()) config.corpus = load_corpus(corpus);
+    if (!last_failed.empty()) add_last_failed(config, last_failed);
+    config.exit_first = exit_first;
+    warn_about_scenarios_without_trials(config);
     config.all_trials_jsonl = all_trials;
     config.progress = !quiet && ::isatty(2) && !std::getenv("CI");
     if (!run_opts.engine.empty()) config.repro_extra = {"--engine", run_opts.engine};
     if (!run_opts.profile.empty()) config.repro_extra = {"--profile", run_opts.profile};
     if (!run_opts.scenario_dir.empty())
       config.repro_extra.insert(config.repro_extra.end(), {"--scenario-dir", run_opts.scenario_dir});
-    return run_command(std::move(config), report, quiet);
+    return run_command(std::move(config), report, quiet, artifacts);
   } catch (const UsageError& e) {
     std::cerr << "faultline: " << e.what() << '\n';
     return 2;
@@ -392,7 +511,7 @@ int main(int argc, char** argv) {
   }
 }
 
-int run_command(CampaignConfig config, const std::string& report_path, bool quiet) {
+int run_command(CampaignConfig config, const std::string& report_path, bool quiet, const std::string& artifacts) {
   struct sigaction sa {};
   sa.sa_handler = on_sigint;
   ::sigaction(SIGINT, &sa, nullptr);
@@ -408,6 +527,7 @@ int run_command(CampaignConfig config, const std::string& report_path, bool quie
                       {"engine", config.profile.command}, {"work_dir", config.work_root.string()}});
   fs::create_directories(config.work_root);
   auto result = harness::run_campaign(config, g_interrupted);
+  keep_artifacts(result, artifacts.empty() ? default_artifacts_dir(report_path) : fs::path(artifacts));
   // The argv in the report must replay the trial: repro takes the scenario and the seed.
   const auto doc = harness::build_report(config, result, started);
   reports::write_atomic(report_path, reports::dump(doc));

@@ -1,7 +1,8 @@
-// `faultline report show|merge|corpus`, and what `faultline run --junit FILE --github` writes for CI. Everything here
-// works on report documents (docs/report.md) through the reports library; no trial runs.
+// `faultline report show|merge|corpus|html|diff`, and what `faultline run --junit FILE --html FILE --github` writes.
+// Everything here works on report documents (docs/report.md) through the reports library; no trial runs.
 //
-// Exit codes: `report show` mirrors the report's status (0 pass, 1 fail, 3 error); 2 for an unreadable report, a
+// Exit codes: `report show` mirrors the report's status (0 pass, 1 fail, 3 error); `report diff` is 1 when the second
+// report has a failure signature the first has not, else 0; 2 for an unreadable report, a
 // merge of reports that are not shards of one campaign, or a usage error; 3 when an output cannot be written.
 #include <fcntl.h>
 #include <unistd.h>
@@ -20,7 +21,10 @@
 #include <fmt/format.h>
 
 #include "faultline/reports/ci.h"
+#include "faultline/reports/diff.h"
+#include "faultline/reports/html.h"
 #include "faultline/reports/merge.h"
+#include "faultline/reports/model.h"
 #include "faultline/reports/report.h"
 
 namespace faultline::cli {
@@ -32,13 +36,17 @@ namespace {
 
 struct CiOutputs {
   std::string junit;
+  std::string html;
   bool github = false;
 };
 
 // Bound to CLI11 options, so they must outlive parsing: file-level state of this one-shot command.
 CiOutputs g_run_ci;
 struct {
-  CLI::App *show = nullptr, *merge = nullptr, *corpus = nullptr;
+  CLI::App *show = nullptr, *merge = nullptr, *corpus = nullptr, *html = nullptr, *diff = nullptr;
+  std::string html_file, html_output;
+  std::string diff_base, diff_head;
+  bool diff_github = false;
   std::string show_file;
   CiOutputs show_ci;
   std::vector<std::string> merge_files;
@@ -53,6 +61,7 @@ struct InputError : std::runtime_error {
 
 void add_ci_flags(CLI::App* app, CiOutputs& ci) {
   app->add_option("--junit", ci.junit, "also write JUnit XML (GitLab, Jenkins) to this file");
+  app->add_option("--html", ci.html, "also write the self-contained HTML report to this file");
   app->add_flag("--github", ci.github,
                 "under GitHub Actions: append a Markdown summary to $GITHUB_STEP_SUMMARY and print error annotations");
 }
@@ -89,6 +98,7 @@ void append_to_file(const std::string& path, const std::string& text) {
 
 void write_outputs(const ordered_json& doc, const CiOutputs& ci) {
   if (!ci.junit.empty()) reports::write_atomic(ci.junit, reports::render_junit(doc));
+  if (!ci.html.empty()) reports::write_atomic(ci.html, reports::render_html(doc));
   if (!ci.github) return;
   const char* actions = std::getenv("GITHUB_ACTIONS");
   if (!actions || !*actions) {
@@ -107,8 +117,7 @@ void write_outputs(const ordered_json& doc, const CiOutputs& ci) {
 }
 
 int status_exit_code(const ordered_json& doc) {
-  const auto status = doc.value("status", "error");
-  return status == "pass" ? 0 : status == "fail" ? 1 : 3;
+  return reports::exit_code(reports::parse_status(doc.value("status", "error")));
 }
 
 int show() {
@@ -133,6 +142,30 @@ int merge() {
                            merged.value("status", "error"),
                            run.value("incomplete", false) ? " — INCOMPLETE: " + run.value("incomplete_reason", "") : "");
   return 0;
+}
+
+int html() {
+  const auto doc = load(g_report.html_file);
+  const auto page = reports::render_html(doc);
+  reports::write_atomic(g_report.html_output, page);
+  std::cout << fmt::format("faultline: wrote {} ({} bytes) from {}\n", g_report.html_output, page.size(),
+                           g_report.html_file);
+  return 0;
+}
+
+// Exit 1 when B has a cause A does not, 0 otherwise; 2 when a report cannot be read.
+int diff() {
+  const auto base = load(g_report.diff_base), head = load(g_report.diff_head);
+  const auto d = reports::diff_reports(base, head);
+  std::cout << reports::render_diff_text(d, g_report.diff_base, g_report.diff_head);
+  if (g_report.diff_github) {
+    const char* summary = std::getenv("GITHUB_STEP_SUMMARY");
+    if (summary && *summary)
+      append_to_file(summary, reports::render_diff_markdown(d, g_report.diff_base, g_report.diff_head));
+    else
+      std::cerr << "faultline: --github: GITHUB_STEP_SUMMARY is not set: no job summary written\n";
+  }
+  return reports::diff_exit_code(d);
 }
 
 // The (scenario, seed) pairs already in a corpus file, in the format `faultline run --corpus` reads.
@@ -212,6 +245,14 @@ CLI::App* add_report_command(CLI::App& app) {
   g_report.corpus->add_option("file", g_report.corpus_report, "the JSON report")->required();
   g_report.corpus->add_option("--append-to", g_report.corpus_file, "corpus file for `faultline run --corpus`")
       ->required();
+  g_report.html = report->add_subcommand("html", "write a report as one self-contained HTML page");
+  g_report.html->add_option("file", g_report.html_file, "the JSON report")->required();
+  g_report.html->add_option("-o,--output", g_report.html_output, "the HTML file")->required();
+  g_report.diff = report->add_subcommand(
+      "diff", "compare two reports by failure signature; exit 1 when the second has a cause the first has not");
+  g_report.diff->add_option("base", g_report.diff_base, "the report to compare against (main's campaign)")->required();
+  g_report.diff->add_option("head", g_report.diff_head, "the new report (the pull request's campaign)")->required();
+  g_report.diff->add_flag("--github", g_report.diff_github, "also append the comparison to $GITHUB_STEP_SUMMARY");
   return report;
 }
 
@@ -220,7 +261,9 @@ int report_command() {
     if (g_report.show->parsed()) return show();
     if (g_report.merge->parsed()) return merge();
     if (g_report.corpus->parsed()) return corpus();
-    std::cerr << "faultline: report needs a command: show, merge or corpus\n";
+    if (g_report.html->parsed()) return html();
+    if (g_report.diff->parsed()) return diff();
+    std::cerr << "faultline: report needs a command: show, merge, corpus, html or diff\n";
     return 2;
   } catch (const InputError& e) {
     std::cerr << "faultline: " << e.what() << '\n';

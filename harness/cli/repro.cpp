@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "faultline/harness/campaign.h"
+#include "faultline/harness/report_build.h"
 #include "faultline/harness/trial.h"
 #include "faultline/reports/report.h"
 #include "faultline/scenarios/scenario.h"
@@ -24,25 +25,36 @@ int repro_trial(const scenarios::Scenario& scenario, const scenarios::EngineProf
   t.bindir = bindir;
   t.overrides = overrides;
   t.keep_evidence = true;
-  t.narrate = [](const std::string& line) { std::cout << line << '\n' << std::flush; };
+  // Everything printed is also kept with the artifacts, as transcript.txt.
+  std::string transcript;
+  auto print = [&transcript](const std::string& text) {
+    std::cout << text << std::flush;
+    transcript += text;
+  };
+  t.narrate = [&print](const std::string& line) { print(line + "\n"); };
   if (fs::exists(t.work_dir)) fs::remove_all(t.work_dir);
-  std::cout << fmt::format("faultline repro: scenario {} seed {} engine \"{}\"\n", scenario.name, seed, profile.command);
+  print(fmt::format("faultline repro: scenario {} seed {} engine \"{}\"\n", scenario.name, seed, profile.command));
   const auto result = harness::run_trial(t);
-  if (!result.faults.empty()) std::cout << "faults injected:\n";
-  for (const auto& f : result.faults) std::cout << "  " << reports::dump(f, -1) << '\n';
-  if (!result.hexdump.empty()) std::cout << "log around the aimed offset, before recovery:\n" << result.hexdump;
+  if (!result.faults.empty()) print("faults injected:\n");
+  for (const auto& f : result.faults) print("  " + reports::dump(f, -1) + '\n');
+  if (!result.hexdump.empty()) print("log around the aimed offset, before recovery:\n" + result.hexdump);
+  if (const auto after = harness::hexdump_after_recovery(result, t.work_dir, profile); !after.empty())
+    print("the same bytes after recovery:\n" + after);
   if (!result.engine_log.empty()) {
-    std::cout << "engine log (last lines):\n";
-    for (const auto& line : result.engine_log) std::cout << "  " << line << '\n';
+    print("engine log (last lines):\n");
+    for (const auto& line : result.engine_log) print("  " + line + '\n');
   }
-  std::cout << fmt::format("verdict: {}", to_string(result.verdict));
-  for (const auto& v : result.violations) std::cout << fmt::format("\n  {}: {}", v.name, v.detail);
-  if (!result.error.empty()) std::cout << "\n  error: " << result.error;
-  std::cout << fmt::format("\ntrace hash: {}\nartifacts: {}\n", result.trace_hash, t.work_dir.string());
+  print(fmt::format("verdict: {}", to_string(result.verdict)));
+  for (const auto& v : result.violations) print(fmt::format("\n  {}: {}", v.name, v.detail));
+  if (!result.error.empty()) print("\n  error: " + result.error);
+  print(fmt::format("\ntrace hash: {}\nartifacts: {} (the transcript: {})\n", result.trace_hash, t.work_dir.string(),
+                    (t.work_dir / "transcript.txt").string()));
   if (!expected_hash.empty() && expected_hash != result.trace_hash)
-    std::cout << fmt::format("note: the trace hash differs from the recorded one ({}): the engine binary, the shim or the "
-                             "scenario changed since it was recorded, so the replay is not byte for byte\n",
-                             expected_hash);
+    print(fmt::format("note: the trace hash differs from the recorded one ({}): the engine binary, the shim or the "
+                      "scenario changed since it was recorded, so the replay is not byte for byte\n", expected_hash));
+  std::error_code ec;
+  fs::create_directories(t.work_dir, ec);
+  reports::write_atomic(t.work_dir / "transcript.txt", transcript);
   switch (result.verdict) {
     case harness::Verdict::kPass: return 0;
     case harness::Verdict::kFail: return 1;

@@ -102,6 +102,7 @@ class Aggregator {
 
   std::size_t done() { std::lock_guard lock(mutex_); return result_.total; }
   std::size_t bad() { std::lock_guard lock(mutex_); return result_.failed + result_.errors; }
+  std::size_t failed() { std::lock_guard lock(mutex_); return result_.failed; }
 
  private:
   void count_coverage(const TrialResult& trial) {
@@ -164,6 +165,7 @@ CampaignResult run_campaign(const CampaignConfig& config, const std::atomic<bool
   auto worker = [&] {
     for (;;) {
       if (interrupted.load() || out_of_time.load()) return;
+      if (config.exit_first && aggregate.failed() > 0) return;
       if (config.time_budget_s &&
           std::chrono::duration<double>(Clock::now() - start).count() > *config.time_budget_s) {
         out_of_time = true;
@@ -188,7 +190,8 @@ CampaignResult run_campaign(const CampaignConfig& config, const std::atomic<bool
   std::vector<std::thread> threads;
   for (std::uint32_t j = 0; j < std::max(1u, config.jobs); ++j) threads.emplace_back(worker);
   if (config.progress) {
-    while (aggregate.done() < refs.size() && !interrupted.load() && !out_of_time.load()) {
+    while (aggregate.done() < refs.size() && !interrupted.load() && !out_of_time.load() &&
+           !(config.exit_first && aggregate.failed() > 0)) {
       show_progress(aggregate.done(), refs.size(), aggregate.bad(), start, false);
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
     }
@@ -200,6 +203,9 @@ CampaignResult run_campaign(const CampaignConfig& config, const std::atomic<bool
   if (interrupted.load()) {
     result.incomplete = true;
     result.incomplete_reason = "interrupted";
+  } else if (config.exit_first && result.failed > 0 && result.total < refs.size()) {
+    result.incomplete = true;
+    result.incomplete_reason = "stopped at the first failing trial (--exitfirst)";
   } else if (out_of_time.load() && result.total < refs.size()) {
     result.incomplete = true;
     result.incomplete_reason = fmt::format("time budget of {} s reached", *config.time_budget_s);

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <ctime>
 
@@ -9,6 +10,9 @@
 
 #include "faultline/harness/layout.h"
 #include "faultline/harness/log.h"
+#include "faultline/journal.h"
+#include "run.h"
+#include "faultline/reports/model.h"
 #include "faultline/reports/report.h"
 
 
@@ -41,11 +45,93 @@ std::string iso_time(std::chrono::system_clock::time_point t) {
 
 }  // namespace
 
+namespace {
+
+reports::Status status_of(const CampaignResult& result) {
+  return reports::status_from_counts(result.failed, result.errors, result.determinism_mismatches.size());
+}
+
+namespace fs = std::filesystem;
+
+// Bounds on what a failure entry carries about its trial's runs, so that the report (and the HTML page made from it)
+// stays light however long the trials were.
+constexpr std::size_t kTimelineRuns = 8;
+constexpr std::size_t kTimelineEventsPerRun = 120;
+
+nlohmann::ordered_json timeline_event(const faults::Event& e) {
+  nlohmann::ordered_json j{{"ev", e.ev}};
+  if (!e.file.empty()) j["file"] = e.file;
+  if (e.ev == "fault") j["kind"] = e.kind;
+  if (e.off >= 0) j["off"] = e.off;
+  if (e.len >= 0) j["len"] = e.len;
+  if (e.size >= 0 && e.ev != "open") j["size"] = e.size;
+  if (e.ret < 0) j["ret"] = e.ret;
+  return j;
+}
+
+// The trial's timeline from the journals kept in its directory (docs/report.md, "timeline"): one entry per engine run
+// (`NN-label.journal.jsonl`, in order), with the writes, syncs, truncates, renames and faults the shim saw. Empty when
+// the directory was not kept. Reading is best effort: a journal that cannot be read is named, not fatal.
+nlohmann::ordered_json timeline_of(const fs::path& artifacts) {
+  nlohmann::ordered_json runs = nlohmann::ordered_json::array();
+  std::error_code ec;
+  if (artifacts.empty() || !fs::is_directory(artifacts, ec)) return runs;
+  std::vector<fs::path> journals;
+  for (const auto& entry : fs::directory_iterator(artifacts, ec)) {
+    const auto name = entry.path().filename().string();
+    if (name.size() > 14 && name.compare(name.size() - 14, 14, ".journal.jsonl") == 0) journals.push_back(entry.path());
+  }
+  std::sort(journals.begin(), journals.end());
+  for (const auto& path : journals) {
+    if (runs.size() == kTimelineRuns) break;
+    const auto name = path.filename().string();
+    nlohmann::ordered_json run{{"run", name.substr(0, name.size() - 14)}, {"events", nlohmann::ordered_json::array()},
+                               {"omitted", 0}};
+    std::size_t omitted = 0;
+    try {
+      for (const auto& e : faults::read_journal(path)) {
+        if (e.ev != "write" && e.ev != "sync" && e.ev != "dirsync" && e.ev != "truncate" && e.ev != "rename" &&
+            e.ev != "fault" && e.ev != "unlink")
+          continue;
+        if (run["events"].size() < kTimelineEventsPerRun || e.ev == "fault")
+          run["events"].push_back(timeline_event(e));
+        else
+          ++omitted;
+      }
+    } catch (const std::exception& e) {
+      run["error"] = e.what();
+    }
+    run["omitted"] = omitted;
+    runs.push_back(std::move(run));
+  }
+  return runs;
+}
+
+}  // namespace
+
+std::string hexdump_after_recovery(const TrialResult& t, const fs::path& trial_dir,
+                                   const scenarios::EngineProfile& profile) {
+  std::error_code ec;
+  if (trial_dir.empty() || t.hexdump.empty() || !t.coverage.contains("offset") || !t.observed.contains("file"))
+    return "";
+  const auto file = trial_dir / "data" / t.observed["file"].get<std::string>();
+  if (!fs::exists(file, ec)) return "";
+  // The records of the file after recovery are not known here: keep the byte rows, drop the field labels.
+  const auto dump = detail::hexdump_around(file, t.coverage["offset"].get<std::uint64_t>(), {}, profile);
+  std::string out;
+  std::size_t start = 0;
+  while (start < dump.size()) {
+    auto end = dump.find('\n', start);
+    if (end == std::string::npos) end = dump.size();
+    const auto line = dump.substr(start, end - start);
+    if (!line.empty() && line[0] != ' ' && line.rfind("fields:", 0) != 0) out += line + "\n";
+    start = end + 1;
+  }
+  return out.empty() ? out : out + "[..] the aimed byte; fields as in the dump before recovery\n";
+}
+
 int campaign_exit_code(const CampaignResult& result) {
-  if (result.incomplete && result.incomplete_reason == "interrupted") return 130;
-  if (result.failed > 0) return 1;
-  if (result.errors > 0 || !result.determinism_mismatches.empty()) return 3;
-  return 0;
+  return reports::exit_code(status_of(result), result.incomplete && result.incomplete_reason == "interrupted");
 }
 
 nlohmann::ordered_json failure_entry(const CampaignConfig& config, std::size_t index, const TrialResult& t) {
@@ -63,6 +149,9 @@ nlohmann::ordered_json failure_entry(const CampaignConfig& config, std::size_t i
   f["coverage"] = t.coverage;
   f["engine_log"] = t.engine_log;
   f["hexdump"] = t.hexdump;
+  if (const auto after = hexdump_after_recovery(t, t.artifacts, config.profile); !after.empty())
+    f["hexdump_after"] = after;
+  if (auto timeline = timeline_of(t.artifacts); !timeline.empty()) f["timeline"] = std::move(timeline);
   f["artifacts"] = t.artifacts.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(t.artifacts.string());
   f["trace_hash"] = t.trace_hash;
   f["seconds"] = t.seconds;
@@ -99,7 +188,7 @@ nlohmann::ordered_json build_report(const CampaignConfig& config, const Campaign
       {"jobs", config.jobs},
       {"timeouts", {{"start_ms", config.profile.start_timeout_ms}, {"request_ms", config.profile.request_timeout_ms}}},
       {"time_budget_s", config.time_budget_s ? nlohmann::ordered_json(*config.time_budget_s) : nlohmann::ordered_json(nullptr)}};
-  r["status"] = result.failed > 0 ? "fail" : (result.errors > 0 || !result.determinism_mismatches.empty()) ? "error" : "pass";
+  r["status"] = reports::to_string(status_of(result));
   nlohmann::ordered_json per_scenario = nlohmann::ordered_json::object();
   for (const auto& [name, counts] : result.per_scenario) {
     nlohmann::ordered_json c{{"pass", 0}, {"fail", 0}, {"void", 0}, {"error", 0}};
@@ -115,6 +204,7 @@ nlohmann::ordered_json build_report(const CampaignConfig& config, const Campaign
   r["determinism"] = {{"checked", config.determinism_sample}, {"mismatches", result.determinism_mismatches}};
   r["failures"] = nlohmann::ordered_json::array();
   for (const auto& [index, trial] : result.failures) r["failures"].push_back(failure_entry(config, index, trial));
+  reports::add_groups(r);
   return r;
 }
 

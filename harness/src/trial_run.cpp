@@ -259,6 +259,12 @@ bool TrialRun::run_cycle(std::uint32_t cycle, const std::vector<Op>& ops) {
   runner_.say(fmt::format("  fault run: {} of {} operations acknowledged; engine {}",
                           std::count_if(run.issued.begin(), run.issued.end(), [](auto& i) { return i.ack == Ack::kOk; }),
                           ops.size(), run.status.describe()));
+  if (config_.narrate)  // the transcript `repro` prints and keeps: each request, its reply, acknowledged or not
+    for (std::size_t i = 0; i < run.issued.size(); ++i)
+      runner_.say(fmt::format("    #{:<3} {:<40} → {}", i, run.issued[i].op.request(),
+                              run.issued[i].ack == Ack::kNoReply ? std::string("no reply (not acknowledged)")
+                                  : fmt::format("\"{}\"{}", run.issued[i].reply,
+                                                run.issued[i].ack == Ack::kOk ? " (acknowledged)" : "")));
   const auto bypass = faults::detect_bypass(data_, faults::summarize(run.events), config_.profile.data_files);
   if (!bypass.empty())
     throw std::runtime_error(fmt::format("the fault shim was bypassed, so no fault can be placed: {} (see docs/faults.md, "

@@ -2,10 +2,12 @@
 // workflow commands, of which GitHub shows at most 10 error annotations per step. Engine output is untrusted text: it is
 // cleaned, escaped in prose, and fenced with a fence longer than any backtick run inside it.
 #include <algorithm>
+#include <map>
 
 #include <fmt/format.h>
 
 #include "faultline/reports/ci.h"
+#include "faultline/reports/model.h"
 #include "text.h"
 
 namespace faultline::reports {
@@ -132,14 +134,65 @@ std::string failure_block(const ordered_json& f) {
   return out;
 }
 
-// Failing and erroring trials in report order (void trials are counted, not shown).
-std::vector<const ordered_json*> shown_failures(const ordered_json& report) {
-  std::vector<const ordered_json*> out;
+// The causes of failing and erroring trials, largest first (void groups are counted, not shown), each with the
+// entry of its smallest trial.
+struct Cause {
+  Group group;
+  const ordered_json* smallest = nullptr;
+};
+
+std::vector<Cause> shown_causes(const ordered_json& report) {
+  std::vector<Cause> out;
   const auto& failures = member(report, "failures");
-  if (!failures.is_array()) return out;
-  for (const char* verdict : {"fail", "error"})
-    for (const auto& f : failures)
-      if (text_of(f, "verdict") == verdict) out.push_back(&f);
+  std::map<std::size_t, const ordered_json*> by_index;
+  if (failures.is_array())
+    for (const auto& f : failures) by_index.emplace(count_of(f, "index"), &f);
+  for (auto& g : groups_of(report)) {
+    if (g.verdict == "void") continue;
+    const auto it = by_index.find(g.smallest.index);
+    out.push_back({std::move(g), it == by_index.end() ? nullptr : it->second});
+  }
+  return out;
+}
+
+std::string scenario_counts(const Group& g) {
+  std::string out;
+  for (const auto& [name, n] : g.scenarios) out += fmt::format("{}{} ×{}", out.empty() ? "" : ", ", name, n);
+  return out;
+}
+
+std::string cause_table(const std::vector<Cause>& causes) {
+  if (causes.empty()) return "";
+  std::string out = fmt::format("### {} cause{} (failures grouped by signature)\n\n| | trials | cause | scenarios | "
+                                "smallest trial |\n|---|--:|---|---|---|\n", causes.size(), causes.size() == 1 ? "" : "s");
+  std::size_t rows = 0;
+  for (const auto& c : causes) {
+    if (rows++ == kFailuresShown) {
+      out += fmt::format("| | | _… and {} more causes in the JSON report_ | | |\n", causes.size() - kFailuresShown);
+      break;
+    }
+    const auto& g = c.group;
+    out += fmt::format("| {} | {} | {} `{}` | {} | {} seed {} |\n", g.verdict == "fail" ? "❌" : "⚠️", g.count,
+                       md(g.title), g.signature.substr(0, 8), md(scenario_counts(g)), md(g.smallest.scenario),
+                       md(g.smallest.seed));
+  }
+  return out + "\n";
+}
+
+std::string cause_block(const Cause& c) {
+  const auto& g = c.group;
+  std::string out = fmt::format("#### {} {}× {}\n\nsignature `{}` · {} · first: {} seed {} · smallest: {} seed {}{}\n\n",
+                                g.verdict == "fail" ? "❌" : "⚠️", g.count, md(g.title), g.signature,
+                                md(scenario_counts(g)), md(g.first.scenario), md(g.first.seed), md(g.smallest.scenario),
+                                md(g.smallest.seed),
+                                g.smallest.operations ? fmt::format(" ({} operations)", *g.smallest.operations) : "");
+  if (c.smallest) {
+    std::string block = failure_block(*c.smallest);
+    out += block.substr(block.find('\n') + 1);  // the trial's own heading is replaced by the cause's
+  } else {
+    out += "Reproduce:\n\n" + fenced(g.repro.command, "sh") + "\n";
+  }
+  if (g.bundle) out += fmt::format("Shrunk bundle: `{}`\n\n", md(*g.bundle));
   return out;
 }
 
@@ -166,26 +219,27 @@ std::string command_data(std::string_view text) { return command_escape(text, fa
 
 std::string render_github_summary(const ordered_json& report) {
   const std::size_t budget = kGithubSummaryMaxBytes - kTailReserveBytes;
+  const auto causes = shown_causes(report);
   std::string out;
-  for (const auto& part : {overview(report), scenario_table(report), violation_table(report), determinism_block(report)}) {
+  for (const auto& part : {overview(report), cause_table(causes), scenario_table(report), violation_table(report),
+                           determinism_block(report)}) {
     if (out.size() + part.size() > budget) break;
     out += part;
   }
-  const auto failures = shown_failures(report);
   std::size_t shown = 0;
-  if (!failures.empty() && out.size() + 40 < budget) {
-    out += "### Failures\n\n";
-    for (const auto* f : failures) {
+  if (!causes.empty() && out.size() + 40 < budget) {
+    out += "### Causes in detail\n\n";
+    for (const auto& c : causes) {
       if (shown == kFailuresShown) break;
-      const auto block = failure_block(*f);
+      const auto block = cause_block(c);
       if (out.size() + block.size() > budget) break;
       out += block;
       ++shown;
     }
   }
-  if (shown < failures.size())
-    out += fmt::format("_… and {} more failing trials: see the JSON report (each entry has its repro command)._\n",
-                       failures.size() - shown);
+  if (shown < causes.size())
+    out += fmt::format("_… and {} more causes: see the JSON report (each group has its repro command)._\n",
+                       causes.size() - shown);
   const auto voided = count_of(member(report, "summary"), "void");
   if (voided > 0)
     out += fmt::format("\n_{} void trials: their fault never fired, so they prove nothing either way._\n", voided);
@@ -194,12 +248,15 @@ std::string render_github_summary(const ordered_json& report) {
 
 std::vector<std::string> github_annotations(const ordered_json& report) {
   std::vector<std::string> out;
-  for (const auto* f : shown_failures(report)) {
+  for (const auto& c : shown_causes(report)) {
     if (out.size() == kGithubMaxAnnotations) break;
-    const std::string title = fmt::format("faultline: {} seed {} {}", text_of(*f, "scenario"), text_of(*f, "seed"),
-                                          text_of(*f, "verdict") == "fail" ? "failed" : "harness error");
-    const std::string message = fmt::format("{}\nreproduce: {}", shorten(failure_headline(*f), kAnnotationMaxBytes),
-                                            repro_command(*f));
+    const auto& g = c.group;
+    const std::string title = fmt::format("faultline: {}× {} ({})", g.count, g.title,
+                                          g.verdict == "fail" ? "failed" : "harness error");
+    const std::string headline = c.smallest ? failure_headline(*c.smallest) : g.title;
+    const std::string message = fmt::format("{}\n{} trials: {}; smallest: {} seed {}\nreproduce: {}",
+                                            shorten(headline, kAnnotationMaxBytes), g.count, scenario_counts(g),
+                                            g.smallest.scenario, g.smallest.seed, g.repro.command);
     out.push_back(fmt::format("::error title={}::{}", command_property(title), command_data(message)));
   }
   const auto& mismatches = member(member(report, "determinism"), "mismatches");

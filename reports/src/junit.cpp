@@ -3,12 +3,14 @@
 // Every piece of text goes through clean_text: XML 1.0 has no escape for most control characters.
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <string_view>
 
 #include <fmt/format.h>
 
 #include "faultline/reports/ci.h"
+#include "faultline/reports/model.h"
 #include "text.h"
 
 namespace faultline::reports {
@@ -81,81 +83,89 @@ std::string engine_log(const ordered_json& f) {
   return out;
 }
 
-Case trial_case(const ordered_json& f) {
-  Case c;
-  c.time = fmt::format("{:.3f}", seconds_of(f, "seconds"));
-  const std::string verdict = text_of(f, "verdict");
-  c.message = shorten(one_line(failure_headline(f)), kMessageMaxBytes);
-  if (verdict == "void") {
-    c.outcome = "skipped";
-  } else if (verdict == "fail") {
-    c.outcome = "failure";
-    const auto& violations = member(f, "violations");
-    c.type = violations.is_array() && !violations.empty() ? text_of(violations[0], "name") : "fail";
-  } else {
-    c.outcome = "error";
-    c.type = "harness-error";
-  }
-  if (c.outcome != "skipped") c.details = failure_details(f);
-  c.system_out = engine_log(f);
-  return c;
+// The entries of a report's failures by campaign index.
+std::map<std::size_t, const ordered_json*> entries_by_index(const ordered_json& failures) {
+  std::map<std::size_t, const ordered_json*> out;
+  if (failures.is_array())
+    for (const auto& f : failures) out.emplace(count_of(f, "index"), &f);
+  return out;
 }
 
-std::string seed_list(const ordered_json& failures, const std::string& scenario, const std::string& verdict) {
+std::string scenario_counts(const Group& g) {
   std::string out;
+  for (const auto& [name, n] : g.scenarios) out += fmt::format("{}{} ×{}", out.empty() ? "" : ", ", name, n);
+  return out;
+}
+
+std::string pointer_text(const TrialPointer& t) {
+  std::string out = fmt::format("{} seed {} (trial #{}", t.scenario, t.seed, t.index);
+  if (t.operations) out += fmt::format(", {} operations", *t.operations);
+  return out + ")";
+}
+
+// One test case per cause: failure (fail), error (harness error) or skipped (void), counted once however many
+// trials share the signature.
+Case group_case(const Group& g, const std::vector<Failure>& failures,
+                const std::map<std::size_t, const ordered_json*>& entries) {
+  Case c;
+  c.name = fmt::format("{} [{}]", g.title, g.signature.substr(0, 8));
+  const auto it = entries.find(g.smallest.index);
+  const ordered_json* smallest = it == entries.end() ? nullptr : it->second;
+  const std::string headline = smallest ? failure_headline(*smallest) : g.title;
+  const char* plural = g.count == 1 ? "" : "s";
+  if (g.verdict == "void") {
+    c.outcome = "skipped";
+    c.message = shorten(one_line(fmt::format("{} void trial{}: the fault never fired ({})", g.count, plural, headline)),
+                        kMessageMaxBytes);
+    return c;
+  }
+  c.message = shorten(one_line(fmt::format("{} trial{} ({}): {}", g.count, plural, scenario_counts(g), headline)),
+                      kMessageMaxBytes);
+  c.outcome = g.verdict == "fail" ? "failure" : "error";
+  c.type = g.verdict == "fail" ? (g.violations.empty() ? "fail" : g.violations.front()) : "harness-error";
+  double seconds = 0;
+  std::string others;
   std::size_t listed = 0, more = 0;
   for (const auto& f : failures) {
-    if (text_of(f, "scenario") != scenario || text_of(f, "verdict") != verdict) continue;
+    if (f.signature != g.signature) continue;
+    seconds += f.seconds;
+    if (f.index == g.smallest.index) continue;
     if (listed == kScenarioSeedsListed) {
       ++more;
       continue;
     }
     ++listed;
-    out += fmt::format("seed {}: {}\n  reproduce: {}\n", text_of(f, "seed"), failure_headline(f), repro_command(f));
+    others += fmt::format("{} seed {}: reproduce: {}\n", f.scenario, f.seed, f.repro.command);
   }
-  if (more) out += fmt::format("… and {} more in the JSON report\n", more);
-  return out;
+  if (more) others += fmt::format("… and {} more in the JSON report\n", more);
+  c.time = fmt::format("{:.3f}", seconds);
+  c.details = fmt::format("cause: {}\nsignature: {}\n{} trial{}: {}\nfirst: {}\nsmallest: {}\nreproduce (smallest):\n  {}\n",
+                          g.title, g.signature, g.count, plural, scenario_counts(g), pointer_text(g.first),
+                          pointer_text(g.smallest), g.repro.command);
+  if (g.bundle) c.details += fmt::format("shrunk bundle: {}\n", *g.bundle);
+  if (smallest) c.details += "\nthe smallest trial:\n" + failure_details(*smallest);
+  if (!others.empty()) c.details += "\nother trials with this signature:\n" + others;
+  if (smallest) c.system_out = engine_log(*smallest);
+  return c;
 }
 
-std::string violation_counts(const ordered_json& failures, const std::string& scenario) {
-  std::map<std::string, std::size_t> counts;
-  for (const auto& f : failures) {
-    if (text_of(f, "scenario") != scenario) continue;
-    const auto& violations = member(f, "violations");
-    if (!violations.is_array()) continue;
-    for (const auto& v : violations)
-      if (text_of(v, "name") != "fault-not-fired") ++counts[text_of(v, "name")];
-  }
-  std::string out;
-  for (const auto& [name, n] : counts) out += fmt::format("{}{} ×{}", out.empty() ? "" : ", ", name, n);
-  return out;
-}
-
-Case scenario_case(const std::string& name, const ordered_json& counts, const ordered_json& failures) {
+// A scenario none of whose trials failed or erred: passed, or skipped when all were void or none ran. A scenario
+// with failures has no case of its own: its trials are counted in the cases of their causes.
+std::optional<Case> scenario_case(const std::string& name, const ordered_json& counts) {
   Case c;
   c.name = name;
   const auto pass = count_of(counts, "pass"), fail = count_of(counts, "fail"), void_ = count_of(counts, "void"),
              error = count_of(counts, "error");
   const auto total = pass + fail + void_ + error;
+  if (fail > 0 || error > 0) return std::nullopt;
   if (total == 0) {
     c.outcome = "skipped";
     c.message = "no trial of this scenario ran (sharding, time budget or interruption)";
-  } else if (fail > 0) {
-    c.outcome = "failure";
-    c.type = "faultline.scenario";
-    c.message = fmt::format("{} of {} trials failed: {}", fail, total, violation_counts(failures, name));
-    c.details = seed_list(failures, name, "fail");
-  } else if (error > 0) {
-    c.outcome = "error";
-    c.type = "harness-error";
-    c.message = fmt::format("{} of {} trials could not be judged (harness error)", error, total);
-    c.details = seed_list(failures, name, "error");
   } else if (pass == 0) {
     c.outcome = "skipped";
     c.message = fmt::format("all {} trials were void: the fault never fired", void_);
-  }
-  if (c.outcome.empty() || c.outcome == "failure" || c.outcome == "error") {
-    c.system_out = fmt::format("{} trials: {} passed, {} failed, {} void, {} errors\n", total, pass, fail, void_, error);
+  } else {
+    c.system_out = fmt::format("{} trials: {} passed, {} void\n", total, pass, void_);
   }
   return c;
 }
@@ -180,8 +190,16 @@ Case determinism_case(const ordered_json& determinism) {
 std::vector<Case> all_cases(const ordered_json& report) {
   std::vector<Case> cases;
   std::set<std::string> names;
+  auto add = [&](Case c) {
+    const std::string base = c.name;
+    for (int n = 2; names.count(c.name); ++n) c.name = fmt::format("{} ({})", base, n);
+    names.insert(c.name);
+    cases.push_back(std::move(c));
+  };
+  const auto failures = failures_of(report);
+  const auto entries = entries_by_index(member(report, "failures"));
+  for (const auto& g : group_failures(failures)) add(group_case(g, failures, entries));
   const auto& per_scenario = member(member(report, "summary"), "per_scenario");
-  const auto& failures = member(report, "failures");
   std::vector<std::string> scenarios;
   const auto& configured = member(member(report, "configuration"), "scenarios");
   if (configured.is_array())
@@ -189,26 +207,14 @@ std::vector<Case> all_cases(const ordered_json& report) {
   if (per_scenario.is_object())
     for (const auto& [name, counts] : per_scenario.items())
       if (std::find(scenarios.begin(), scenarios.end(), name) == scenarios.end()) scenarios.push_back(name);
+  std::set<std::string> seen;
   for (const auto& s : scenarios) {
-    if (!names.insert(s).second) continue;
-    cases.push_back(scenario_case(s, member(per_scenario, s.c_str()), failures));
-  }
-  if (failures.is_array()) {
-    for (const auto& f : failures) {
-      Case c = trial_case(f);
-      c.name = fmt::format("{} seed {}", text_of(f, "scenario"), text_of(f, "seed"));
-      if (names.count(c.name)) c.name += fmt::format(" (trial #{})", text_of(f, "index"));
-      for (int n = 2; names.count(c.name); ++n) c.name = fmt::format("{} seed {} ({})", text_of(f, "scenario"),
-                                                                     text_of(f, "seed"), n);
-      names.insert(c.name);
-      cases.push_back(std::move(c));
-    }
+    if (!seen.insert(s).second) continue;
+    if (auto c = scenario_case(s, member(per_scenario, s.c_str()))) add(std::move(*c));
   }
   const auto& determinism = member(report, "determinism");
-  if (count_of(determinism, "checked") > 0 || !member(determinism, "mismatches").empty()) {
-    Case c = determinism_case(determinism);
-    if (names.insert(c.name).second) cases.push_back(std::move(c));
-  }
+  if (count_of(determinism, "checked") > 0 || !member(determinism, "mismatches").empty())
+    add(determinism_case(determinism));
   return cases;
 }
 

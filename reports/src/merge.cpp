@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "faultline/reports/merge.h"
+#include "faultline/reports/model.h"
 #include "faultline/reports/report.h"
 #include "text.h"
 
@@ -131,9 +132,9 @@ ordered_json merged_summary(const std::vector<Input>& inputs) {
 }
 
 std::string status_of(const ordered_json& summary, const ordered_json& determinism) {
-  if (count_of(summary, "failed") > 0) return "fail";
-  if (count_of(summary, "errors") > 0 || !member(determinism, "mismatches").empty()) return "error";
-  return "pass";
+  const auto& mismatches = member(determinism, "mismatches");
+  return to_string(status_from_counts(count_of(summary, "failed"), count_of(summary, "errors"),
+                                      mismatches.is_array() ? mismatches.size() : 0));
 }
 
 ordered_json merged_run(const std::vector<Input>& inputs, std::size_t shard_count) {
@@ -201,6 +202,7 @@ ordered_json merge_reports(const std::vector<ordered_json>& reports, const std::
   merged["determinism"] = determinism;
   merged["failures"] = failures;
   merged["status"] = status_of(merged["summary"], determinism);
+  add_groups(merged);  // from the merged failures: the groups the unsharded campaign would have written
   return merged;
 }
 

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "faultline/reports/model.h"
 #include "text.h"
 
 namespace faultline::reports {
@@ -83,7 +84,7 @@ std::size_t count(const nlohmann::ordered_json& j, const char* key) {
 
 }  // namespace
 
-std::string render_summary(const nlohmann::ordered_json& report, bool color, std::size_t max_failures) {
+std::string render_summary(const nlohmann::ordered_json& report, bool color, std::size_t max_groups) {
   const auto& s = report["summary"];
   const std::string status = report.value("status", "error");
   std::string out;
@@ -95,6 +96,33 @@ std::string render_summary(const nlohmann::ordered_json& report, bool color, std
                      report["run"].value("incomplete", false)
                          ? fmt::format(" — INCOMPLETE: {}", report["run"].value("incomplete_reason", ""))
                          : "");
+  // The causes first: one line per signature with its count, then one reproducer each.
+  const auto groups = groups_of(report);
+  std::size_t bad_groups = 0, bad_trials = 0;
+  for (const auto& g : groups)
+    if (g.verdict != "void") ++bad_groups, bad_trials += g.count;
+  if (bad_groups > 0) {
+    out += fmt::format("{} cause{} ({} failing or erroring trials, grouped by signature):\n", bad_groups,
+                       bad_groups == 1 ? "" : "s", bad_trials);
+    std::size_t shown = 0;
+    for (const auto& g : groups) {
+      if (g.verdict == "void") continue;
+      if (shown++ == max_groups) {
+        out += fmt::format("  … and {} more causes in the report\n", bad_groups - max_groups);
+        break;
+      }
+      std::string where;
+      for (const auto& [name, n] : g.scenarios) where += fmt::format("{}{} ×{}", where.empty() ? "" : ", ", name, n);
+      std::string smallest = fmt::format("{} seed {}", g.smallest.scenario, g.smallest.seed);
+      if (g.smallest.operations) smallest += fmt::format(", {} operations", *g.smallest.operations);
+      // Titles and names can quote engine-chosen text: no escape sequence of it reaches the terminal.
+      out += fmt::format("{} {:>4}×  {}\n        {} · smallest: {}\n        reproduce: {}\n",
+                         paint(color, g.verdict == "fail" ? "31" : "33", g.verdict == "fail" ? "✗" : "⚠"), g.count,
+                         detail::one_line(detail::clean_text(g.title)), detail::one_line(detail::clean_text(where)),
+                         detail::one_line(detail::clean_text(smallest)), detail::clean_text(g.repro.command));
+      if (g.bundle) out += fmt::format("        shrunk bundle: {}\n", detail::clean_text(*g.bundle));
+    }
+  }
   if (s.contains("per_scenario")) {
     for (const auto& [name, counts] : s["per_scenario"].items()) {
       const auto bad = count(counts, "fail") + count(counts, "error");
@@ -106,23 +134,6 @@ std::string render_summary(const nlohmann::ordered_json& report, bool color, std
   if (s.contains("per_violation") && !s["per_violation"].empty()) {
     out += "violations:\n";
     for (const auto& [name, n] : s["per_violation"].items()) out += fmt::format("  {:<28} {}\n", name, n.get<std::size_t>());
-  }
-  std::size_t shown = 0;
-  if (report.contains("failures")) {
-    for (const auto& f : report["failures"]) {
-      if (f.value("verdict", "") == "void") continue;
-      if (shown++ == max_failures) {
-        out += fmt::format("  … and more in the report\n");
-        break;
-      }
-      std::string what = f.value("error", "");
-      if (f.contains("violations") && !f["violations"].empty())
-        what = fmt::format("{}: {}", f["violations"][0].value("name", ""), f["violations"][0].value("detail", ""));
-      // Details can quote engine output: no escape sequence of it reaches the terminal.
-      out += fmt::format("{} {} seed {}: {}\n  reproduce: {}\n", paint(color, "31", "✗"), f.value("scenario", ""),
-                         detail::text_of(f, "seed"), detail::one_line(detail::clean_text(what)),
-                         f.contains("repro") ? f["repro"].value("command", "") : "");
-    }
   }
   return out;
 }

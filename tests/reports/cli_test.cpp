@@ -99,8 +99,7 @@ TEST_F(ReportCommand, ShowUnderGithubActionsAppendsTheStepSummaryAndPrintsAnnota
   const auto summary = read("summary.md");
   EXPECT_EQ(summary.rfind("earlier step output\n", 0), 0u) << "appended, not replaced";
   EXPECT_NE(summary.find("## ❌ Faultline: FAIL"), std::string::npos) << summary;
-  EXPECT_NE(r.out.find("\n::error title=faultline%3A torn-tail seed 9007199254740993 failed::"), std::string::npos)
-      << r.out;
+  EXPECT_NE(r.out.find("\n::error title=faultline%3A 1× lost-acked-write"), std::string::npos) << r.out;
 }
 
 TEST_F(ReportCommand, MergeWritesTheMergedReport) {
@@ -159,4 +158,74 @@ TEST_F(ReportCommand, CorpusCreatesTheFileInTheFormatRunReads) {
 TEST_F(ReportCommand, UnknownReportSubcommandIsAUsageError) {
   EXPECT_EQ(faultline("report frobnicate x.json").code, 2);
   EXPECT_EQ(faultline("report").code, 2);
+}
+
+TEST_F(ReportCommand, HtmlWritesOneSelfContainedPage) {
+  const auto r = faultline("report html " + example() + " -o out/page.html");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto page = read("out/page.html");
+  EXPECT_EQ(page.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_NE(page.find("id=\"causes\""), std::string::npos);
+  EXPECT_NE(page.find("lost-acked-write · crash in wal.log (payload) · started, cut short; expected truncate"),
+            std::string::npos);
+  EXPECT_EQ(page.find("<script"), std::string::npos);
+  EXPECT_EQ(faultline("report html missing.json -o x.html").code, 2);
+}
+
+TEST_F(ReportCommand, DiffExitsOneWhenACauseIsNewAndNamesIt) {
+  const auto pass = write("pass.json", with_status("pass"));
+  const auto broke = faultline("report diff " + pass + " " + example());
+  EXPECT_EQ(broke.code, 1) << broke.out;
+  EXPECT_NE(broke.out.find("1 new, 0 gone"), std::string::npos) << broke.out;
+  EXPECT_NE(broke.out.find("      reproduce: faultline repro --scenario torn-tail --seed 9007199254740993"),
+            std::string::npos) << broke.out;
+  const auto fixed = faultline("report diff " + example() + " " + pass);
+  EXPECT_EQ(fixed.code, 0) << fixed.out;
+  EXPECT_NE(fixed.out.find("0 new, 2 gone"), std::string::npos) << "a fail and an error cause: " << fixed.out;
+  EXPECT_EQ(faultline("report diff " + example() + " " + example()).code, 0);
+  // A 1.0 report (no signatures written) compares with its 1.1 form by the signatures computed from its failures.
+  ASSERT_EQ(faultline("report merge " + example() + " -o merged.json").code, 0);
+  const auto same = faultline(fmt::format("report diff {}/example-report-1.0.json merged.json", REPORTS_TEST_DATA));
+  EXPECT_EQ(same.code, 0) << same.out;
+  EXPECT_NE(same.out.find("0 new, 0 gone, 0 changed, 2 unchanged"), std::string::npos) << same.out;
+}
+
+TEST_F(ReportCommand, DiffWritesTheGithubSummary) {
+  std::ofstream(dir_ / "summary.md") << "";
+  const auto r = faultline("report diff " + write("pass.json", with_status("pass")) + " " + example() + " --github",
+                           fmt::format("env GITHUB_STEP_SUMMARY={}", (dir_ / "summary.md").string()));
+  EXPECT_EQ(r.code, 1) << r.out;
+  const auto md = read("summary.md");
+  EXPECT_EQ(md.rfind("## ❌ Faultline: 1 new cause", 0), 0u) << md;
+  EXPECT_NE(md.find("### New\n\n| signature | before | after | cause | reproduce |"), std::string::npos) << md;
+}
+
+TEST_F(ReportCommand, ShowOfAFormat1_0ReportShowsItsCauses) {
+  const auto r = faultline(fmt::format("report show {}/example-report-1.0.json", REPORTS_TEST_DATA));
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_NE(r.out.find("2 causes (2 failing or erroring trials, grouped by signature):"), std::string::npos) << r.out;
+  EXPECT_LT(r.out.find("causes"), r.out.find("torn-tail                    ")) << "causes before the scenario table";
+}
+
+TEST_F(ReportCommand, ScenarioTypoSuggestsTheNearestName) {
+  const auto r = faultline("run --scenario torn-tial --trials 1 --report r.json");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("no scenario named 'torn-tial'"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("did you mean 'torn-tail'?"), std::string::npos) << r.out;
+  const auto glob = faultline("run --scenario 'nothing-*' --trials 1 --report r.json");
+  EXPECT_EQ(glob.code, 2) << glob.out;
+  EXPECT_NE(glob.out.find("--scenario 'nothing-*': no scenario"), std::string::npos) << glob.out;
+}
+
+TEST_F(ReportCommand, GlobSelectsScenariosAndTooFewTrialsAreNamed) {
+  const auto r = faultline("run --scenario 'torn-*' --trials 1 --quiet --report r.json --work-dir " +
+                           (dir_ / "work").string());
+  EXPECT_LE(r.code, 1) << r.out;
+  const auto report = ordered_json::parse(read("r.json"));
+  const auto& names = report["configuration"]["scenarios"];
+  ASSERT_GE(names.size(), 2u) << names;
+  for (const auto& n : names) EXPECT_EQ(n.get<std::string>().rfind("torn-", 0), 0u) << n;
+  EXPECT_NE(r.out.find(fmt::format("warning: 1 trials for {} scenarios: {} scenarios get no trial", names.size(),
+                                   names.size() - 1)), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(names[1].get<std::string>()), std::string::npos) << "names them: " << r.out;
 }

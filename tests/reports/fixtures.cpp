@@ -7,6 +7,9 @@
 
 #include <fmt/format.h>
 
+#include "faultline/reports/model.h"
+#include "faultline/reports/report.h"
+
 namespace faultline::reports::testing {
 
 namespace fs = std::filesystem;
@@ -71,7 +74,8 @@ ordered_json failure(const FakeTrial& t) {
   return f;
 }
 
-ordered_json campaign_report(const std::vector<FakeTrial>& trials, std::uint32_t shard_index, std::uint32_t shard_count) {
+ordered_json campaign_report(const std::vector<FakeTrial>& trials, std::uint32_t shard_index, std::uint32_t shard_count,
+                             bool legacy) {
   std::size_t planned = 0, passed = 0, failed = 0, voided = 0, errors = 0;
   std::map<std::string, std::map<std::string, std::size_t>> per_scenario;
   std::map<std::string, std::size_t> per_violation;
@@ -97,7 +101,7 @@ ordered_json campaign_report(const std::vector<FakeTrial>& trials, std::uint32_t
     if (t.verdict != "pass") failures.push_back(failure(t));
   }
   ordered_json r;
-  r["format_version"] = "1.0";
+  r["format_version"] = legacy ? "1.0" : kFormatVersion;
   r["tool"] = {{"name", "faultline"}, {"version", "0.1.0"}, {"git_revision", "a421853"}};
   r["run"] = {{"started_at", fmt::format("2024-05-02T09:14:0{}Z", shard_index % 10)}, {"duration_s", 3.5 + shard_index},
               {"host", fmt::format("runner-{}", shard_index)}, {"ci", nullptr}, {"incomplete", false},
@@ -129,6 +133,7 @@ ordered_json campaign_report(const std::vector<FakeTrial>& trials, std::uint32_t
   r["coverage"] = coverage;
   r["determinism"] = {{"checked", 0}, {"mismatches", ordered_json::array()}};
   r["failures"] = failures;
+  if (!legacy) add_groups(r);  // as harness/src/report_build.cpp does
   return r;
 }
 

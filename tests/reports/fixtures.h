@@ -31,9 +31,9 @@ struct FakeTrial {
 std::vector<FakeTrial> fake_trials(std::size_t count);
 
 // The report of shard `shard_index`/`shard_count` of a campaign made of `trials` (only the trials of that shard are
-// counted, as plan_trials would give them).
+// counted, as plan_trials would give them). `legacy`: a format 1.0 report, without signatures and groups.
 ordered_json campaign_report(const std::vector<FakeTrial>& trials, std::uint32_t shard_index = 0,
-                             std::uint32_t shard_count = 1);
+                             std::uint32_t shard_count = 1, bool legacy = false);
 
 ordered_json failure(const FakeTrial& trial);
 

@@ -36,6 +36,10 @@ TEST(GithubSummary, ShowsStatusScenarioTableViolationsAndReproInCodeBlocks) {
   EXPECT_NE(md.find("| torn-tail | ❌ | 3 | 1 | 0 | 0 |"), std::string::npos) << md;
   EXPECT_NE(md.find("| bitflip-read | ✅ | 3 | 0 | 1 | 0 |"), std::string::npos) << md;
   EXPECT_NE(md.find("| lost-acked-write | 1 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("### 2 causes (failures grouped by signature)"), std::string::npos) << md;
+  EXPECT_NE(md.find("| ❌ | 1 | lost-acked-write · crash in wal.log (payload) · started, cut short; expected truncate `"),
+            std::string::npos) << md;
+  EXPECT_LT(md.find("### 2 causes"), md.find("| scenario |")) << "the causes come before the scenario table";
   EXPECT_NE(md.find("```sh\nfaultline repro --scenario torn-tail --seed 9007199254740993\n```"), std::string::npos) << md;
   EXPECT_NE(md.find("```sh\nfaultline repro --scenario power-loss-drop-unsynced --seed 12345678901234567890 "
                     "--profile 'my engine.json'\n```"), std::string::npos) << md;
@@ -64,12 +68,15 @@ TEST(GithubSummary, EngineTextCannotBreakOutOfItsBlocksOrStartMarkup) {
 
 TEST(GithubSummary, StaysUnderOneMebibyteAndSaysWhatWasLeftOut) {
   auto trials = failing_trials(3000);
-  for (auto& t : trials) t.engine_log = std::string(50000, 'x');
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    trials[i].engine_log = std::string(50000, 'x');
+    trials[i].violations = {fmt::format("violation-{}", i)};  // 3000 causes
+  }
   const auto report = campaign_report(trials);
   const auto md = render_github_summary(report);
   EXPECT_LT(md.size(), kGithubSummaryMaxBytes);
   EXPECT_LT(md.size(), 1024u * 1024u);
-  EXPECT_NE(md.find("more failing trials: see the JSON report"), std::string::npos) << md.substr(md.size() - 500);
+  EXPECT_NE(md.find("more causes: see the JSON report"), std::string::npos) << md.substr(md.size() - 500);
 }
 
 TEST(GithubSummary, StaysUnderTheCapEvenWithThousandsOfScenarios) {
@@ -100,10 +107,12 @@ TEST(GithubAnnotations, OneErrorPerFailingOrErroringTrialAndWarningsForVoidAndIn
   report["run"]["incomplete_reason"] = "time budget of 60 s reached";
   const auto lines = github_annotations(report);
   ASSERT_EQ(lines.size(), 4u);
-  EXPECT_EQ(lines[0].rfind("::error title=faultline%3A torn-tail seed 9007199254740993 failed::lost-acked-write: k2=v7",
-                           0), 0u) << lines[0];
-  EXPECT_EQ(lines[1].rfind("::error title=faultline%3A power-loss-drop-unsynced seed 12345678901234567890 harness "
-                           "error::harness error: the fault shim was bypassed", 0), 0u) << lines[1];
+  EXPECT_EQ(lines[0].rfind("::error title=faultline%3A 1× lost-acked-write · crash in wal.log (payload) · started%2C cut "
+                           "short; expected truncate (failed)::lost-acked-write: k2=v7", 0), 0u) << lines[0];
+  EXPECT_NE(lines[0].find("%0A1 trials: torn-tail ×1; smallest: torn-tail seed 9007199254740993%0Areproduce: "
+                          "faultline repro --scenario torn-tail --seed 9007199254740993"), std::string::npos) << lines[0];
+  EXPECT_EQ(lines[1].rfind("::error title=faultline%3A 1× harness error", 0), 0u) << lines[1];
+  EXPECT_NE(lines[1].find("(harness error)::harness error: the fault shim was bypassed"), std::string::npos) << lines[1];
   EXPECT_EQ(lines[2], "::warning title=faultline%3A incomplete campaign::time budget of 60 s reached");
   EXPECT_EQ(lines[3], "::warning title=faultline%3A void trials::1 trials were void: their fault never fired");
 }
@@ -114,8 +123,10 @@ TEST(GithubAnnotations, EscapePercentCarriageReturnAndNewline) {
   report["failures"][0]["scenario"] = "odd:name,with%";
   const auto lines = github_annotations(report);
   ASSERT_FALSE(lines.empty());
-  EXPECT_NE(lines[0].find("title=faultline%3A odd%3Aname%2Cwith%25 seed"), std::string::npos) << lines[0];
-  EXPECT_NE(lines[0].find("::lost-acked-write: 100%25 of%0Awrites, lost%0Areproduce: "), std::string::npos)
+  EXPECT_NE(lines[0].find("title=faultline%3A 1× lost-acked-write · crash in wal.log (payload) · started%2C cut"),
+            std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("%0A1 trials: odd:name,with%25 ×1;"), std::string::npos) << "data keeps : and ,: " << lines[0];
+  EXPECT_NE(lines[0].find("::lost-acked-write: 100%25 of%0Awrites, lost%0A1 trials: "), std::string::npos)
       << "the carriage return is stripped as a control character, the newline encoded: " << lines[0];
   for (const auto& l : lines) EXPECT_EQ(l.find_first_of("\r\n"), std::string::npos) << l;
 }

@@ -52,24 +52,44 @@ bool have_xmllint() { return std::string(XMLLINT).find("NOTFOUND") == std::strin
 
 }  // namespace
 
-TEST(Junit, HasOneTestcasePerScenarioAndOnePerFailingSeed) {
+TEST(Junit, HasOneTestcasePerCauseAndOnePerScenarioWithoutFailures) {
   const auto xml = render_junit(example_report());
   const auto names = testcase_names(xml);
-  const std::vector<std::string> expected{"torn-tail", "bitflip-read", "power-loss-drop-unsynced",
-                                          "torn-tail seed 9007199254740993", "bitflip-read seed 77",
-                                          "power-loss-drop-unsynced seed 12345678901234567890"};
-  EXPECT_EQ(names, expected);
-  EXPECT_EQ(occurrences(xml, "classname=\"faultline.walkv\""), 6u);
+  ASSERT_EQ(names.size(), 4u) << xml;
+  EXPECT_EQ(names[0].rfind("lost-acked-write · crash in wal.log (payload) · started, cut short; expected truncate [", 0),
+            0u) << names[0];
+  EXPECT_EQ(names[1].rfind("harness error: ", 0), 0u) << names[1];
+  EXPECT_EQ(names[2].rfind("fault-not-fired · bitflip_read", 0), 0u) << names[2];
+  EXPECT_EQ(names[3], "bitflip-read") << "passed and void trials, no failure: a passing case of its own";
+  EXPECT_EQ(occurrences(xml, "classname=\"faultline.walkv\""), 4u);
 }
 
 TEST(Junit, CountsMatchTheTestcases) {
   const auto xml = render_junit(example_report());
-  // torn-tail failed (scenario and seed), power-loss had a harness error (scenario and seed), seed 77 was void.
-  EXPECT_NE(xml.find("<testsuite name=\"faultline.walkv\" tests=\"6\" failures=\"2\" errors=\"2\" skipped=\"1\" "
+  // One cause failed (torn-tail), one was a harness error (power loss), one void; bitflip-read passed.
+  EXPECT_NE(xml.find("<testsuite name=\"faultline.walkv\" tests=\"4\" failures=\"1\" errors=\"1\" skipped=\"1\" "
                      "time=\"12.750\""), std::string::npos) << xml;
-  EXPECT_EQ(occurrences(xml, "<failure "), 2u);
-  EXPECT_EQ(occurrences(xml, "<error "), 2u);
+  EXPECT_EQ(occurrences(xml, "<failure "), 1u);
+  EXPECT_EQ(occurrences(xml, "<error "), 1u);
   EXPECT_EQ(occurrences(xml, "<skipped "), 1u);
+}
+
+// The issue's campaign: 46 failing trials must not be counted 54 times. Each failing trial is in exactly one failing
+// case, which says how many trials it stands for; a scenario with failures is not counted again.
+TEST(Junit, FailuresAreCountedOncePerCause) {
+  const auto report = campaign_report(fake_trials(150));
+  const auto xml = render_junit(report);
+  std::size_t fail_groups = 0, failed_trials = 0;
+  for (const auto& g : report["groups"])
+    if (g["verdict"] == "fail") ++fail_groups, failed_trials += g["count"].get<std::size_t>();
+  EXPECT_EQ(failed_trials, report["summary"]["failed"].get<std::size_t>());
+  EXPECT_EQ(occurrences(xml, "<failure "), fail_groups);
+  EXPECT_NE(xml.find(fmt::format("failures=\"{}\"", fail_groups)), std::string::npos);
+  std::size_t counted = 0;
+  const std::regex re("<failure message=\"([0-9]+) trials? ");
+  for (auto it = std::sregex_iterator(xml.begin(), xml.end(), re); it != std::sregex_iterator(); ++it)
+    counted += std::stoul((*it)[1]);
+  EXPECT_EQ(counted, failed_trials) << "the counts in the failure messages add up to the failing trials";
 }
 
 TEST(Junit, XmllintAcceptsItAgainstTheJunitSchema) {
@@ -84,7 +104,7 @@ TEST(Junit, XmllintAcceptsItAgainstTheJunitSchema) {
 
 TEST(Junit, FailureCarriesTheViolationAndTheReproCommand) {
   const auto xml = render_junit(example_report());
-  const auto start = xml.find("<failure message=\"lost-acked-write: k2=v7");
+  const auto start = xml.find("<failure message=\"1 trial (torn-tail ×1): lost-acked-write: k2=v7");
   ASSERT_NE(start, std::string::npos) << xml;
   const auto end = xml.find("</failure>", start);
   const auto failure = xml.substr(start, end - start);
@@ -95,15 +115,16 @@ TEST(Junit, FailureCarriesTheViolationAndTheReproCommand) {
 
 TEST(Junit, HarnessErrorIsAnErrorWithTheQuotedReproCommand) {
   const auto xml = render_junit(example_report());
-  EXPECT_NE(xml.find("<error message=\"harness error: the fault shim was bypassed"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<error message=\"1 trial (power-loss-drop-unsynced ×1): harness error: the fault shim was bypassed"),
+            std::string::npos) << xml;
   EXPECT_NE(xml.find("reproduce:\n  faultline repro --scenario power-loss-drop-unsynced --seed 12345678901234567890 "
                      "--profile 'my engine.json'\n"), std::string::npos) << "text keeps quotes as they are: " << xml;
 }
 
 TEST(Junit, VoidTrialIsSkipped) {
   const auto xml = render_junit(example_report());
-  EXPECT_NE(xml.find("name=\"bitflip-read seed 77\" time=\"0.031\">\n      <skipped message=\"fault-not-fired: "),
-            std::string::npos) << xml;
+  EXPECT_NE(xml.find("<skipped message=\"1 void trial: the fault never fired (fault-not-fired: "), std::string::npos)
+      << xml;
 }
 
 TEST(Junit, ScenarioWhoseTrialsWereAllVoidIsSkipped) {
@@ -136,18 +157,22 @@ TEST(Junit, SpecialCharactersAreEscapedInAttributesAndText) {
       << "in the failure text: " << xml;
 }
 
-TEST(Junit, TestcaseNamesAreUniqueWhenTheSameSeedFailsTwice) {
+TEST(Junit, TheSameCauseInManyTrialsIsOneCaseWithTheirCount) {
   auto trials = fake_trials(3);
   for (auto& t : trials) {  // a corpus entry and a planned trial with the same scenario and seed, twice over
     t.scenario = "torn-tail";
     t.seed = 42;
+    t.field = "payload";
+    t.kind = "crash";
     t.verdict = "fail";
     t.violations = {"lost-acked-write"};
   }
-  const auto names = testcase_names(render_junit(campaign_report(trials)));
+  const auto xml = render_junit(campaign_report(trials));
+  const auto names = testcase_names(xml);
   EXPECT_EQ(std::set<std::string>(names.begin(), names.end()).size(), names.size());
-  EXPECT_NE(std::find(names.begin(), names.end(), "torn-tail seed 42"), names.end());
-  EXPECT_NE(std::find(names.begin(), names.end(), "torn-tail seed 42 (trial #1)"), names.end());
+  EXPECT_EQ(occurrences(xml, "<failure "), 1u) << xml;
+  EXPECT_NE(xml.find("<failure message=\"3 trials (torn-tail ×3): lost-acked-write"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("other trials with this signature:\ntorn-tail seed 42: reproduce: "), std::string::npos) << xml;
 }
 
 TEST(Junit, DeterminismMismatchIsAnError) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "faultline/reports/merge.h"
+#include "faultline/reports/report.h"
 #include "fixtures.h"
 
 using namespace faultline::reports;
@@ -46,6 +47,31 @@ TEST_P(MergeShards, MergedShardsEqualTheUnshardedCampaign) {
   EXPECT_EQ(merged["status"], "fail");
   EXPECT_EQ(merged["run"]["incomplete"], false);
   EXPECT_EQ(merged["run"]["merged_from"].size(), GetParam());
+}
+
+TEST_P(MergeShards, MergedShardsHaveTheGroupsOfTheUnshardedCampaign) {
+  const auto trials = fake_trials(97);
+  const auto whole = campaign_report(trials);
+  const auto parts = shards(trials, GetParam());
+  const auto merged = merge_reports(parts);
+  ASSERT_GT(whole["groups"].size(), 2u);
+  EXPECT_EQ(merged["groups"].dump(), whole["groups"].dump());
+  if (GetParam() > 1) {
+    EXPECT_NE(parts[0]["groups"].dump(), whole["groups"].dump()) << "a shard alone sees fewer trials per group";
+  }
+  std::size_t grouped = 0;
+  for (const auto& g : merged["groups"]) grouped += g["count"].get<std::size_t>();
+  EXPECT_EQ(grouped, merged["failures"].size()) << "every failure is in exactly one group";
+}
+
+TEST_P(MergeShards, ShardsOfFormat1_0MergeIntoTheGroupsOfFormat1_1) {
+  const auto trials = fake_trials(60);
+  std::vector<ordered_json> old;
+  for (std::uint32_t k = 0; k < GetParam(); ++k) old.push_back(campaign_report(trials, k, GetParam(), true));
+  ASSERT_FALSE(old[0].contains("groups"));
+  const auto merged = merge_reports(old);
+  EXPECT_EQ(merged["format_version"], kFormatVersion);
+  EXPECT_EQ(merged["groups"].dump(), campaign_report(trials)["groups"].dump());
 }
 
 INSTANTIATE_TEST_SUITE_P(ShardCounts, MergeShards, ::testing::Values(1u, 2u, 3u, 8u));

@@ -2,10 +2,12 @@
 # A real campaign's reports, end to end: `faultline run` against walkv-planted (a bug that loses the last record, so
 # there are failures to report), whole and in 3 shards. Checks that every report matches reports/report.schema.json,
 # that the JUnit XML is valid, that `report merge` of the shards gives the unsharded campaign's summary, failures and
-# coverage, and that `report show` exits as `run` did.
-# usage: real_campaign.sh FAULTLINE SCHEMA VALIDATOR JUNIT_XSD SCENARIO_DIR
+# coverage and the same causes (groups), that a JUnit consumer (python3-junitparser) counts each failing trial once,
+# that `report show` exits as `run` did, and that `report diff` tells the correct engine from the broken one by
+# signature.
+# usage: real_campaign.sh FAULTLINE SCHEMA VALIDATOR JUNIT_XSD SCENARIO_DIR JUNIT_CONSUMER
 set -euo pipefail
-faultline=$1 schema=$2 validator=$3 xsd=$4 scenario_dir=$5
+faultline=$1 schema=$2 validator=$3 xsd=$4 scenario_dir=$5 consumer=$6
 python3 -c 'import jsonschema' 2>/dev/null || { echo "python3-jsonschema is not installed: skipping"; exit 77; }
 planted="$(dirname "$faultline")/walkv-planted"
 [ -x "$planted" ] || { echo "walkv-planted is not built: skipping"; exit 77; }
@@ -59,6 +61,10 @@ problems = []
 for key in ("status", "summary", "configuration"):
     if whole[key] != merged[key]:
         problems.append(f"{key}: whole {json.dumps(whole[key])}\n  merged {json.dumps(merged[key])}")
+def causes(report):
+    return [(g["signature"], g["count"], g["first"]["index"], g["smallest"]["index"]) for g in report["groups"]]
+if causes(whole) != causes(merged):
+    problems.append(f"groups: whole {causes(whole)}\n  merged {causes(merged)}")
 if trials(whole) != trials(merged):
     problems.append(f"failures: whole {trials(whole)}\n  merged {trials(merged)}")
 if counts(whole["coverage"]) != counts(merged["coverage"]):
@@ -74,6 +80,47 @@ if whole["coverage"] != merged["coverage"] or [f["trace_hash"] for f in whole["f
 sys.exit(1 if problems else 0)
 PY
 
-shown=$(run report show merged.json)
+shown=$(run report show merged.json --junit merged.xml)
 [ "$shown" = "$whole" ] || { echo "report show exited $shown, run exited $whole"; exit 1; }
-echo "reports valid; 3 shards merge into the whole campaign (status exit code $whole)"
+for xml in whole merged; do
+  set +e
+  python3 "$consumer" "$xml.xml" "$xml.json"
+  code=$?
+  set -e
+  [ "$code" -eq 0 ] || [ "$code" -eq 77 ] || { echo "the JUnit consumer disagrees with $xml.json"; exit 1; }
+done
+
+# The correct engine on the same trials: the broken engine's causes are new against it, and gone the other way.
+correct=(--scenario torn-tail,zero-tail,bitflip-last-record --trials 30 --seed 4242 --jobs 2 --work-dir "$dir/work"
+         --quiet)
+fixed=$(run run "${correct[@]}" --report fixed.json)
+[ "$fixed" -eq 0 ] || { echo "walkv itself failed the campaign (exit $fixed)"; exit 1; }
+new=$(run report diff fixed.json whole.json)
+[ "$new" -eq 1 ] || { echo "report diff fixed broken exited $new, expected 1 (new causes)"; exit 1; }
+"$faultline" report diff fixed.json whole.json | grep -q '^+ [0-9a-f]\{16\} ' || { echo "no new signature listed"; exit 1; }
+gone=$(run report diff whole.json fixed.json)
+[ "$gone" -eq 0 ] || { echo "report diff broken fixed exited $gone, expected 0 (causes only gone)"; exit 1; }
+"$faultline" report diff whole.json fixed.json | grep -q '^- [0-9a-f]\{16\} ' || { echo "no gone signature listed"; exit 1; }
+same=$(run report diff whole.json merged.json)
+[ "$same" -eq 0 ] || { echo "report diff of a campaign and its merged shards exited $same"; exit 1; }
+# --exitfirst stops at the first failing trial and finishes the report; --last-failed runs a report's failures first.
+first=$(run run "${common[@]}" --report first.json --exitfirst)
+[ "$first" -eq 1 ] || { echo "run --exitfirst exited $first, expected 1"; exit 1; }
+python3 - <<'PY'
+import json, sys
+r, whole = json.load(open("first.json")), json.load(open("whole.json"))
+ok = (r["run"]["incomplete"] and "--exitfirst" in r["run"]["incomplete_reason"] and r["summary"]["failed"] >= 1
+      and r["summary"]["total"] < whole["summary"]["total"])
+print(f"--exitfirst: {r['summary']['total']} of {whole['summary']['total']} trials, {r['summary']['failed']} failed, "
+      f"incomplete: {r['run']['incomplete_reason']!r}")
+sys.exit(0 if ok else 1)
+PY
+lf=$(run run "${correct[@]}" --last-failed whole.json --report lf.json)
+[ "$lf" -eq 0 ] || { echo "run --last-failed on walkv exited $lf"; exit 1; }
+python3 -c '
+import json, sys
+lf, whole = json.load(open("lf.json")), json.load(open("whole.json"))
+failing = sum(1 for f in whole["failures"] if f["verdict"] == "fail")
+print(f"--last-failed: {lf["configuration"]["corpus_entries"]} corpus entries for {failing} failing trials")
+sys.exit(0 if lf["configuration"]["corpus_entries"] == failing else 1)'
+echo "reports valid; 3 shards merge into the whole campaign (status exit code $whole); report diff separates walkv from the planted bug"

@@ -41,6 +41,10 @@ MUTATIONS = {
     "negative count": lambda r: r["summary"].__setitem__("failed", -1),
     "repro without argv": lambda r: r["failures"][0]["repro"].pop("argv"),
     "verdict pass among failures": lambda r: r["failures"][0].__setitem__("verdict", "pass"),
+    "group without its repro command": lambda r: r["groups"][0].pop("repro"),
+    "group smallest seed as a JSON number": lambda r: r["groups"][0]["smallest"].__setitem__("seed", 7),
+    "signature that is not 16 hex digits": lambda r: r["failures"][0].__setitem__("signature", "lost-acked-write"),
+    "undocumented group field": lambda r: r["groups"][0].__setitem__("stack", "x"),
 }
 
 

@@ -37,6 +37,7 @@ struct CampaignConfig {
   std::uint32_t jobs = 1;
   std::uint32_t shard_index = 0, shard_count = 1;
   std::optional<double> time_budget_s;
+  bool exit_first = false;  // stop starting trials once one failed (--exitfirst); the report is marked incomplete
   std::filesystem::path work_root;
   bool keep_all = false;
   std::uint32_t keep_failed_max = 20;   // failing trial directories kept (the rest are removed)

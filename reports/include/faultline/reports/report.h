@@ -11,7 +11,7 @@
 
 namespace faultline::reports {
 
-inline constexpr const char* kFormatVersion = "1.0";
+inline constexpr const char* kFormatVersion = "1.1";  // 1.1: failures[].signature, failures[].hexdump_after, groups
 
 // Writes `content` to `path` through a temporary file in the same directory, fsync and rename: readers see the old
 // report or the new one, never half of one. Throws std::runtime_error naming the path on failure.
@@ -24,7 +24,9 @@ nlohmann::ordered_json load_report(const std::filesystem::path& path);
 // Serialises with invalid UTF-8 replaced (engine output can contain anything).
 std::string dump(const nlohmann::ordered_json& doc, int indent = 2);
 
-// The short human summary printed at the end of every run and by `faultline report show`.
-std::string render_summary(const nlohmann::ordered_json& report, bool color, std::size_t max_failures = 5);
+// The short human summary printed at the end of every run and by `faultline report show`: the status, then the causes
+// (failure groups by signature, largest first, at most `max_groups`, each with its count, scenarios, smallest trial
+// and one repro command), then the per-scenario table and the violation counts.
+std::string render_summary(const nlohmann::ordered_json& report, bool color, std::size_t max_groups = 10);
 
 }  // namespace faultline::reports

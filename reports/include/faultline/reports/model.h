@@ -1,0 +1,158 @@
+// The typed result model of a report (docs/report.md): what a failure entry holds, its signature, the groups of
+// failures that share one, and the status and exit-code rules. The harness fills failure entries; the renderers
+// (text, JUnit, GitHub, HTML, diff) and merge read them through these structs, so a field is parsed in one place.
+//
+// A signature names the cause of a failing trial from what the trial shows (docs/report.md, "Signatures"): its
+// verdict, the names of its violations, the fault kind, the file and record field hit, and what recovery did against
+// what it should have done. It never depends on seeds, offsets, sizes or timings, so the same engine mistake gives the
+// same signature in every trial, on every shard and in every campaign.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace faultline::reports {
+
+// ---- Status and exit codes: the rules, once ----------------------------------------------------------------------
+
+enum class Status { kPass, kFail, kError };
+
+// fail when a trial failed; error when none failed but one could not be judged or a rerun was not deterministic.
+Status status_from_counts(std::size_t failed, std::size_t errors, std::size_t determinism_mismatches);
+const char* to_string(Status status);
+// "pass", "fail", "error"; anything else is kError (a report that cannot say it passed did not).
+Status parse_status(const std::string& text);
+// 0 pass, 1 fail, 3 error; 130 when interrupted whatever the status (README, "Exit codes").
+int exit_code(Status status, bool interrupted = false);
+
+// ---- One failure entry --------------------------------------------------------------------------------------------
+
+struct Violation {
+  std::string name, detail;
+};
+
+struct Repro {
+  std::vector<std::string> argv;
+  std::string command;  // argv quoted for a POSIX shell
+};
+
+// The oracle's expected outcome; empty (outcome "") when the trial ended before the fault.
+struct Expected {
+  std::string outcome;  // start, truncate, clean-or-truncate, abort, either
+  std::optional<bool> may_start, may_refuse;
+  std::string file;
+  std::optional<std::uint64_t> size_after_recovery;
+  std::optional<std::uint64_t> must_keep_operations;
+  std::string reason;
+};
+
+// What recovery did; empty (outcome "") when the trial ended before recovery.
+struct Observed {
+  std::string outcome;  // started, abort, exit, hang, protocol-error
+  std::string detail, status, file, state;
+  std::optional<std::uint64_t> size_after_recovery, operations_reflected;
+};
+
+// Where this trial's fault was aimed; empty (kind "") when the trial ended before placing it.
+struct TrialCoverage {
+  std::string kind, aim, field;
+  std::optional<std::uint64_t> offset, record, op, records, record_from_end, offset_in_record, operations;
+};
+
+// One entry of the fault ledger. `phase` and `kind` are typed; the rest depends on the kind (docs/report.md) and is
+// kept as the JSON object it is, in full.
+struct FaultEntry {
+  std::string phase, kind;
+  nlohmann::ordered_json entry;  // the whole entry, phase and kind included
+  std::string file() const;      // the data file it hit: event.file, files[0].file or file; "" if none
+};
+
+// 1.1: one engine run of the trial as the shim's journal saw it (writes, syncs, truncates, renames, faults), when
+// the trial directory was kept. At most a bounded number of events per run; `omitted` counts the rest.
+struct TimelineEvent {
+  std::string ev, file, kind;
+  std::optional<std::int64_t> off, len, size, ret;
+};
+struct TimelineRun {
+  std::string run;  // "01-workload", "02-recovery", ...: the journal's name
+  std::vector<TimelineEvent> events;
+  std::size_t omitted = 0;
+  std::string error;  // the journal could not be read
+};
+
+struct Failure {
+  std::size_t index = 0;
+  std::string scenario, seed, verdict;  // seed: decimal string; verdict: fail, void, error
+  std::vector<Violation> violations;
+  std::optional<std::string> error;
+  std::vector<FaultEntry> faults;
+  Expected expected;
+  Observed observed;
+  TrialCoverage coverage;
+  std::vector<std::string> engine_log;
+  std::string hexdump;
+  std::optional<std::string> hexdump_after;  // 1.1: the same region after recovery, when the file was kept
+  std::vector<TimelineRun> timeline;         // 1.1: empty when the trial directory was not kept
+  std::optional<std::string> artifacts;
+  std::string trace_hash;
+  double seconds = 0;
+  Repro repro;
+  std::string signature;  // 1.1; recomputed by failures_of() when absent
+};
+
+// ---- Signatures and groups ----------------------------------------------------------------------------------------
+
+struct Signature {
+  std::string id;     // 16 hex digits: FNV-1a 64 of `key`
+  std::string key;    // the canonical text the id is a hash of (a stable, readable form)
+  std::string title;  // for people: "lost-acked-write · crash in wal.log (payload) · started, cut short; expected truncate"
+  std::vector<std::string> violations;  // sorted, unique
+  std::string kind, file, field, recovery;
+};
+
+Signature signature_of(const Failure& failure);
+
+struct TrialPointer {
+  std::size_t index = 0;
+  std::string scenario, seed;
+  std::optional<std::uint64_t> operations;  // the workload's operations, the measure of "smallest"
+};
+
+struct Group {
+  std::string signature;  // Signature::id
+  std::string title, verdict, kind, file, field, recovery;
+  std::vector<std::string> violations;
+  std::size_t count = 0;                         // trials with this signature
+  std::map<std::string, std::size_t> scenarios;  // scenario -> trials
+  TrialPointer first;     // the lowest campaign index
+  TrialPointer smallest;  // the fewest operations (ties: the lowest index)
+  Repro repro;            // replays `smallest`
+  std::optional<std::string> bundle;  // a shrunk bundle of `smallest` (run --shrink), when one was written
+};
+
+// Groups the failures by signature: fail groups first, then error, then void; within a verdict the largest group
+// first (ties: the lowest first index). A pure function of the entries, so shards merge into the same groups.
+std::vector<Group> group_failures(const std::vector<Failure>& failures);
+
+// ---- JSON ---------------------------------------------------------------------------------------------------------
+
+nlohmann::ordered_json to_json(const Failure& failure);
+Failure failure_from_json(const nlohmann::ordered_json& entry);
+nlohmann::ordered_json to_json(const Group& group);
+Group group_from_json(const nlohmann::ordered_json& entry);
+
+// The report's failures, typed, each with its signature (computed for 1.0 reports, which have none).
+std::vector<Failure> failures_of(const nlohmann::ordered_json& report);
+// The report's groups: recomputed from its failures (so a 1.0 report has them too), with the bundle paths of the
+// report's own `groups` kept.
+std::vector<Group> groups_of(const nlohmann::ordered_json& report);
+// Sets failures[].signature and `groups` of a report document from its failures (the writer and merge call it).
+void add_groups(nlohmann::ordered_json& report);
+
+}  // namespace faultline::reports

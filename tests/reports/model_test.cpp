@@ -1,0 +1,179 @@
+// The typed report model: failure entries round-trip through to_json/from_json, signatures name causes (not seeds,
+// offsets or details), groups are a pure function of the failures, and the status and exit-code rules.
+#include <gtest/gtest.h>
+
+#include "faultline/reports/model.h"
+#include "faultline/reports/report.h"
+#include "fixtures.h"
+
+using namespace faultline::reports;
+using namespace faultline::reports::testing;
+
+namespace {
+
+ordered_json torn_tail_failure() { return example_report()["failures"][0]; }
+
+Failure with_seed_and_offsets(Failure f, const std::string& seed, std::uint64_t offset) {
+  f.seed = seed;
+  f.coverage.offset = offset;
+  f.expected.size_after_recovery = offset;
+  f.observed.size_after_recovery = offset - 37;
+  for (auto& v : f.violations) v.detail = "k9=v" + seed + " was acknowledged but is missing";
+  f.trace_hash = seed;
+  return f;
+}
+
+}  // namespace
+
+TEST(Model, FailureEntryRoundTripsThroughTheTypedModel) {
+  for (const auto& entry : example_report()["failures"]) {
+    ordered_json copy = entry;
+    copy.erase("signature");
+    EXPECT_EQ(nlohmann::json(to_json(failure_from_json(copy))), nlohmann::json(copy)) << entry.dump();
+  }
+}
+
+TEST(Model, GroupRoundTrips) {
+  const auto groups = groups_of(example_report());
+  ASSERT_FALSE(groups.empty());
+  for (const auto& g : groups) EXPECT_EQ(to_json(group_from_json(to_json(g))).dump(), to_json(g).dump());
+}
+
+TEST(Model, TolerantOfMissingAndMistypedFields) {
+  const Failure f = failure_from_json({{"index", -3}, {"seed", 42}, {"violations", "not an array"}});
+  EXPECT_EQ(f.index, 0u);
+  EXPECT_EQ(f.seed, "42") << "older hand-made reports may hold numbers";
+  EXPECT_TRUE(f.violations.empty());
+  EXPECT_FALSE(f.error.has_value());
+}
+
+TEST(Signature, IgnoresSeedsOffsetsSizesAndDetails) {
+  const Failure f = failure_from_json(torn_tail_failure());
+  const auto a = signature_of(with_seed_and_offsets(f, "1", 300));
+  const auto b = signature_of(with_seed_and_offsets(f, "18446744073709551557", 9000));
+  EXPECT_EQ(a.id, b.id) << a.key << " vs " << b.key;
+  EXPECT_EQ(a.id.size(), 16u);
+}
+
+TEST(Signature, NamesViolationKindFileFieldAndWhatRecoveryDid) {
+  const auto s = signature_of(failure_from_json(torn_tail_failure()));
+  EXPECT_EQ(s.violations, std::vector<std::string>{"lost-acked-write"});
+  EXPECT_EQ(s.kind, "crash");
+  EXPECT_EQ(s.file, "wal.log");
+  EXPECT_EQ(s.field, "payload");
+  EXPECT_EQ(s.recovery, "started, cut short; expected truncate") << "175 bytes kept where 212 were expected";
+  EXPECT_EQ(s.title, "lost-acked-write · crash in wal.log (payload) · started, cut short; expected truncate");
+}
+
+TEST(Signature, DiffersWhenTheCauseDiffers) {
+  const Failure base = failure_from_json(torn_tail_failure());
+  const auto id = signature_of(base).id;
+  Failure other_field = base;
+  other_field.coverage.field = "length";
+  Failure other_violation = base;
+  other_violation.violations.push_back({"not-a-prefix", "x"});
+  Failure refused = base;
+  refused.observed = {};
+  refused.observed.outcome = "abort";
+  Failure other_kind = base;
+  other_kind.coverage.kind = "short_write";
+  Failure cut_long = base;
+  cut_long.observed.size_after_recovery = 400;
+  for (const auto* f : {&other_field, &other_violation, &refused, &other_kind, &cut_long})
+    EXPECT_NE(signature_of(*f).id, id) << signature_of(*f).key;
+  EXPECT_EQ(signature_of(refused).recovery, "refused; expected truncate");
+  EXPECT_EQ(signature_of(cut_long).recovery, "started, cut long; expected truncate");
+}
+
+TEST(Signature, ViolationOrderDoesNotMatter) {
+  Failure a = failure_from_json(torn_tail_failure()), b = a;
+  a.violations = {{"not-a-prefix", ""}, {"lost-acked-write", ""}};
+  b.violations = {{"lost-acked-write", ""}, {"not-a-prefix", ""}, {"lost-acked-write", "twice"}};
+  EXPECT_EQ(signature_of(a).id, signature_of(b).id);
+}
+
+TEST(Signature, HarnessErrorsAreClassedWithoutTheirNumbersAndPaths) {
+  Failure a = failure_from_json(example_report()["failures"][2]), b = a;
+  a.error = "cannot read /dev/shm/faultline-run-4242/torn-tail-77/wal.log: offset 123";
+  b.error = "cannot read /tmp/x/torn-tail-9/wal.log: offset 99999";
+  EXPECT_EQ(signature_of(a).id, signature_of(b).id) << signature_of(a).key << " vs " << signature_of(b).key;
+  Failure c = a;
+  c.error = "the shim was bypassed";
+  EXPECT_NE(signature_of(c).id, signature_of(a).id);
+}
+
+TEST(Groups, CountScenariosFirstAndSmallest) {
+  Failure f = failure_from_json(torn_tail_failure());
+  std::vector<Failure> failures;
+  for (std::size_t i = 0; i < 5; ++i) {
+    Failure g = with_seed_and_offsets(f, std::to_string(100 + i), 200 + i);
+    g.index = 10 + i;
+    g.scenario = i < 3 ? "torn-tail" : "torn-mid";
+    g.coverage.operations = i == 3 ? 4 : 10;  // index 13 is the smallest
+    g.repro.command = "repro " + g.seed;
+    failures.push_back(g);
+  }
+  Failure other = f;
+  other.index = 2;
+  other.coverage.field = "checksum";
+  failures.push_back(other);
+  const auto groups = group_failures(failures);
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups[0].count, 5u) << "the largest group first";
+  EXPECT_EQ(groups[0].first.index, 10u);
+  EXPECT_EQ(groups[0].smallest.index, 13u);
+  EXPECT_EQ(groups[0].smallest.operations, 4u);
+  EXPECT_EQ(groups[0].repro.command, "repro 103") << "one repro per group: the smallest trial's";
+  EXPECT_EQ(groups[0].scenarios, (std::map<std::string, std::size_t>{{"torn-mid", 2}, {"torn-tail", 3}}));
+  EXPECT_EQ(groups[1].count, 1u);
+}
+
+TEST(Groups, FailuresComeBeforeErrorsAndVoid) {
+  const auto groups = groups_of(example_report());
+  ASSERT_EQ(groups.size(), 3u);
+  EXPECT_EQ(groups[0].verdict, "fail");
+  EXPECT_EQ(groups[1].verdict, "error");
+  EXPECT_EQ(groups[2].verdict, "void");
+}
+
+TEST(Groups, DoNotDependOnTheOrderOfTheFailures) {
+  auto failures = failures_of(campaign_report(fake_trials(200)));
+  const auto forward = group_failures(failures);
+  std::reverse(failures.begin(), failures.end());
+  const auto backward = group_failures(failures);
+  ASSERT_EQ(forward.size(), backward.size());
+  for (std::size_t i = 0; i < forward.size(); ++i) EXPECT_EQ(to_json(forward[i]).dump(), to_json(backward[i]).dump());
+}
+
+TEST(Groups, AddGroupsPutsThemBeforeTheFailuresAndSignsEachFailure) {
+  auto report = campaign_report(fake_trials(50), 0, 1, true);
+  add_groups(report);
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : report.items()) keys.push_back(key);
+  ASSERT_GE(keys.size(), 2u);
+  EXPECT_EQ(keys[keys.size() - 2], "groups");
+  EXPECT_EQ(keys.back(), "failures");
+  for (const auto& f : report["failures"]) EXPECT_EQ(f["signature"].get<std::string>().size(), 16u);
+}
+
+TEST(Groups, KeepTheBundlesTheReportNamed) {
+  auto report = example_report();
+  add_groups(report);
+  report["groups"][0]["bundle"] = "bundles/torn-tail.json";
+  EXPECT_EQ(groups_of(report)[0].bundle, "bundles/torn-tail.json");
+  EXPECT_FALSE(groups_of(report)[1].bundle.has_value());
+}
+
+TEST(Status, RulesAndExitCodes) {
+  EXPECT_EQ(status_from_counts(0, 0, 0), Status::kPass);
+  EXPECT_EQ(status_from_counts(1, 5, 5), Status::kFail) << "a failure outranks harness errors";
+  EXPECT_EQ(status_from_counts(0, 1, 0), Status::kError);
+  EXPECT_EQ(status_from_counts(0, 0, 1), Status::kError) << "a non-deterministic trial is a harness error";
+  EXPECT_EQ(exit_code(Status::kPass), 0);
+  EXPECT_EQ(exit_code(Status::kFail), 1);
+  EXPECT_EQ(exit_code(Status::kError), 3);
+  EXPECT_EQ(exit_code(Status::kFail, true), 130);
+  EXPECT_EQ(parse_status("pass"), Status::kPass);
+  EXPECT_EQ(parse_status("PASS"), Status::kError) << "a report that cannot say it passed did not";
+  EXPECT_STREQ(to_string(parse_status("fail")), "fail");
+}
