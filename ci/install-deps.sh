@@ -9,6 +9,7 @@ packages=(
   clang libclang-rt-14-dev          # libFuzzer target for the WAL reader
   python3 python3-jsonschema libxml2-utils sqlite3   # report schema, JUnit validation, third-party shim test
   dpkg-dev file                     # cpack -G DEB: dpkg-shlibdeps computes Depends, file finds the ELF files
+  python3-junitparser chromium      # a real JUnit consumer; the HTML report in a headless browser
 )
 missing=()
 for p in "${packages[@]}"; do
