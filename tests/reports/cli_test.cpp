@@ -176,7 +176,7 @@ TEST_F(ReportCommand, DiffExitsOneWhenACauseIsNewAndNamesIt) {
   const auto pass = write("pass.json", with_status("pass"));
   const auto broke = faultline("report diff " + pass + " " + example());
   EXPECT_EQ(broke.code, 1) << broke.out;
-  EXPECT_NE(broke.out.find("1 new, 0 gone"), std::string::npos) << broke.out;
+  EXPECT_NE(broke.out.find("2 new, 0 gone"), std::string::npos) << "a fail and an error cause: " << broke.out;
   EXPECT_NE(broke.out.find("      reproduce: faultline repro --scenario torn-tail --seed 9007199254740993"),
             std::string::npos) << broke.out;
   const auto fixed = faultline("report diff " + example() + " " + pass);
@@ -196,7 +196,7 @@ TEST_F(ReportCommand, DiffWritesTheGithubSummary) {
                            fmt::format("env GITHUB_STEP_SUMMARY={}", (dir_ / "summary.md").string()));
   EXPECT_EQ(r.code, 1) << r.out;
   const auto md = read("summary.md");
-  EXPECT_EQ(md.rfind("## ❌ Faultline: 1 new cause", 0), 0u) << md;
+  EXPECT_EQ(md.rfind("## ❌ Faultline: 2 new causes", 0), 0u) << md;
   EXPECT_NE(md.find("### New\n\n| signature | before | after | cause | reproduce |"), std::string::npos) << md;
 }
 

@@ -97,10 +97,12 @@ fixed=$(run run "${correct[@]}" --report fixed.json)
 [ "$fixed" -eq 0 ] || { echo "walkv itself failed the campaign (exit $fixed)"; exit 1; }
 new=$(run report diff fixed.json whole.json)
 [ "$new" -eq 1 ] || { echo "report diff fixed broken exited $new, expected 1 (new causes)"; exit 1; }
-"$faultline" report diff fixed.json whole.json | grep -q '^+ [0-9a-f]\{16\} ' || { echo "no new signature listed"; exit 1; }
+"$faultline" report diff fixed.json whole.json >diff-new.txt || true
+grep -q '^+ [0-9a-f]\{16\} ' diff-new.txt || { cat diff-new.txt; echo "no new signature listed"; exit 1; }
 gone=$(run report diff whole.json fixed.json)
 [ "$gone" -eq 0 ] || { echo "report diff broken fixed exited $gone, expected 0 (causes only gone)"; exit 1; }
-"$faultline" report diff whole.json fixed.json | grep -q '^- [0-9a-f]\{16\} ' || { echo "no gone signature listed"; exit 1; }
+"$faultline" report diff whole.json fixed.json >diff-gone.txt || true
+grep -q '^- [0-9a-f]\{16\} ' diff-gone.txt || { cat diff-gone.txt; echo "no gone signature listed"; exit 1; }
 same=$(run report diff whole.json merged.json)
 [ "$same" -eq 0 ] || { echo "report diff of a campaign and its merged shards exited $same"; exit 1; }
 # --exitfirst stops at the first failing trial and finishes the report; --last-failed runs a report's failures first.
@@ -117,10 +119,12 @@ sys.exit(0 if ok else 1)
 PY
 lf=$(run run "${correct[@]}" --last-failed whole.json --report lf.json)
 [ "$lf" -eq 0 ] || { echo "run --last-failed on walkv exited $lf"; exit 1; }
-python3 -c '
+python3 - <<'PY'
 import json, sys
 lf, whole = json.load(open("lf.json")), json.load(open("whole.json"))
 failing = sum(1 for f in whole["failures"] if f["verdict"] == "fail")
-print(f"--last-failed: {lf["configuration"]["corpus_entries"]} corpus entries for {failing} failing trials")
-sys.exit(0 if lf["configuration"]["corpus_entries"] == failing else 1)'
+entries = lf["configuration"]["corpus_entries"]
+print(f"--last-failed: {entries} corpus entries for {failing} failing trials")
+sys.exit(0 if entries == failing else 1)
+PY
 echo "reports valid; 3 shards merge into the whole campaign (status exit code $whole); report diff separates walkv from the planted bug"
