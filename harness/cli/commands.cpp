@@ -99,7 +99,8 @@ struct Common {
   CampaignConfig campaign_base(const std::string& what) const {
     apply_log_format();
     CampaignConfig config;
-    config.scenarios = scenarios::resolve_scenarios(expand_scenario_spec(scenario, scenarios_path()), scenarios_path());
+    config.scenarios =
+        scenarios::resolve_scenarios(expand_scenario_spec(scenario, scenarios_path()), scenarios_path());
     config.profile = load_profile();
     config.shim = shim_path();
     config.bindir = self_dir();
@@ -162,84 +163,6 @@ int cmd_scenarios(const Common& common) {
   return 0;
 }
 
-
-// `run --last-failed REPORT`: the report's failing trials of this campaign's scenarios run first, as corpus entries.
-void add_last_failed(CampaignConfig& config, const std::string& file) {
-  nlohmann::ordered_json doc;
-  try {
-    doc = reports::load_report(file);
-  } catch (const std::runtime_error& e) {
-    throw UsageError(fmt::format("--last-failed: {}", e.what()));
-  }
-  std::set<std::string> names;
-  for (const auto& s : config.scenarios) names.insert(s.name);
-  std::size_t added = 0, elsewhere = 0;
-  std::vector<std::pair<std::string, std::uint64_t>> first;
-  for (const auto& f : reports::failures_of(doc)) {
-    if (f.verdict != "fail") continue;
-    if (!names.count(f.scenario)) {
-      ++elsewhere;
-      continue;
-    }
-    try {
-      first.emplace_back(f.scenario, std::stoull(f.seed));
-      ++added;
-    } catch (const std::exception&) {
-      throw UsageError(fmt::format("--last-failed {}: failure #{} has seed '{}', expected a decimal string", file,
-                                   f.index, f.seed));
-    }
-  }
-  config.corpus.insert(config.corpus.begin(), first.begin(), first.end());
-  std::cerr << fmt::format("faultline: --last-failed: {} failing trials of {} run first{}\n", added, file,
-                           elsewhere ? fmt::format(" ({} of scenarios outside this campaign skipped)", elsewhere) : "");
-}
-
-// Trial i runs scenarios[i % S]: fewer trials than scenarios leave some scenarios without any. Say which.
-void warn_about_scenarios_without_trials(const CampaignConfig& config) {
-  std::uint64_t trials = config.trials.value_or(100);
-  if (config.seed_range) {
-    const auto [a, b] = *config.seed_range;
-    trials = b - a == UINT64_MAX ? UINT64_MAX : b - a + 1;
-  }
-  std::vector<std::string> names;
-  for (const auto& s : config.scenarios) names.push_back(s.name);
-  const auto none = scenarios_without_trials(names, trials);
-  if (none.empty()) return;
-  std::cerr << fmt::format("faultline: warning: {} trials for {} scenarios: {} scenario{} get no trial and are not "
-                           "tested: {} (give --trials {} or more, or choose scenarios with --scenario)\n",
-                           trials, names.size(), none.size(), none.size() == 1 ? "" : "s",
-                           fmt::join(none, ", "), names.size());
-}
-
-// Failing trials are kept on disk beside the report, not in the work directory (memory, when it is /dev/shm).
-fs::path default_artifacts_dir(const std::string& report_path) {
-  const fs::path report(report_path);
-  return report.parent_path() / (report.stem().string() + "-artifacts");
-}
-
-// Moves the kept trial directories of failing trials into `dir` and points the results at their new place.
-void keep_artifacts(harness::CampaignResult& result, const fs::path& dir) {
-  for (auto& [index, trial] : result.failures) {
-    if (trial.artifacts.empty()) continue;
-    std::error_code ec;
-    if (!fs::exists(trial.artifacts, ec)) continue;
-    fs::create_directories(dir, ec);
-    const fs::path dest = dir / trial.artifacts.filename();
-    fs::remove_all(dest, ec);
-    fs::rename(trial.artifacts, dest, ec);
-    if (ec) {  // another file system: copy, then remove
-      ec.clear();
-      fs::copy(trial.artifacts, dest, fs::copy_options::recursive, ec);
-      if (ec) {
-        std::cerr << fmt::format("faultline: warning: cannot keep {} in {}: {} (left where it was)\n",
-                                 trial.artifacts.string(), dir.string(), ec.message());
-        continue;
-      }
-      fs::remove_all(trial.artifacts, ec);
-    }
-    trial.artifacts = fs::absolute(dest, ec);
-  }
-}
 
 }  // namespace
 
