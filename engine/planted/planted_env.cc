@@ -93,9 +93,7 @@ class RetryingSyncFile final : public WritableFile {
 
 }  // namespace
 
-bool IsEnvBug(Bug bug) {
-  return bug == Bug::kIgnoreShortWrite || bug == Bug::kRetryFsync || bug == Bug::kStdioWriter;
-}
+bool IsEnvBug(Bug bug) { return VariantOf(bug).planted_in == "planted_env.cc"; }
 
 Status PlantedEnv::NewAppendableFile(const std::string& path, std::unique_ptr<WritableFile>* out) {
   if (bug_ != Bug::kRetryFsync) return OpenOwn(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, out);

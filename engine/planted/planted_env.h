@@ -17,7 +17,8 @@
 
 namespace walkv::planted {
 
-// Whether bug is one of the mistakes this Env plants (the others are patches of the engine's own sources).
+// Whether bug is one of the mistakes this Env plants: the manifest says it is planted in planted_env.cc (the others
+// are patches of the engine's own sources).
 bool IsEnvBug(Bug bug);
 
 class PlantedEnv final : public Env {
