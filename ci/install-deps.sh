@@ -4,6 +4,7 @@
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
+  patch                             # walkv-planted: its logic mistakes are patches applied at build time
   libboost-filesystem-dev libboost-dev libfmt-dev nlohmann-json3-dev libcli11-dev libisal-dev
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev          # libFuzzer target for the WAL reader

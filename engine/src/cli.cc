@@ -5,12 +5,11 @@
 #include <iostream>
 
 #include "walkv/data_dir.h"
-#include "walkv/planted.h"
 #include "walkv/tools.h"
 
 namespace walkv {
 
-int Main(int argc, char** argv) {
+int Main(Env* env, int argc, char** argv) {
   CLI::App app{"walkv: a write-ahead-log key-value engine for crash testing (engine protocol v1)", "walkv"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "walkv 0.1.0");
@@ -23,10 +22,6 @@ int Main(int argc, char** argv) {
       ->check(CLI::IsMember({"strict", "torn-tail", "point-in-time", "salvage"}));
   serve_cmd->add_option("--sync", sync, "always | batch | none: when an OK is sent relative to fsync")
       ->check(CLI::IsMember({"always", "batch", "none"}));
-#if defined(WALKV_PLANTED_BUGS)
-  std::string bug;
-  serve_cmd->add_option("--planted-bug", bug, "test only: misbehave on purpose; one of: " + PlantedBugNames());
-#endif
 
   std::string dir;
   CLI::App* check_cmd = app.add_subcommand("check", "read-only verdict on the log as one JSON object; exit 0 clean, 1 damaged");
@@ -65,18 +60,12 @@ int Main(int argc, char** argv) {
                 << serve.dir << " --mode salvage\n";
       return kExitUsage;
     }
-#if defined(WALKV_PLANTED_BUGS)
-    if (!bug.empty() && !ActivatePlantedBug(bug)) {
-      std::cerr << "walkv: unknown --planted-bug " << bug << "; one of: " << PlantedBugNames() << "\n";
-      return kExitUsage;
-    }
-#endif
-    return RunServe(Env::Default(), serve, 0, 1);
+    return RunServe(env, serve, 0, 1);
   }
-  if (check_cmd->parsed()) return RunCheck(Env::Default(), dir, 1);
-  if (dump_cmd->parsed()) return RunDump(Env::Default(), dir, 1);
+  if (check_cmd->parsed()) return RunCheck(env, dir, 1);
+  if (dump_cmd->parsed()) return RunDump(env, dir, 1);
   repair.mode = repair_mode == "salvage" ? RepairMode::kSalvage : RepairMode::kTruncate;
-  return RunRepair(Env::Default(), repair, 0, 1);
+  return RunRepair(env, repair, 0, 1);
 }
 
 }  // namespace walkv

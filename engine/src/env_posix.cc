@@ -11,11 +11,9 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 
 #include "walkv/env.h"
-#include "walkv/planted.h"
 
 namespace walkv {
 namespace {
@@ -63,15 +61,10 @@ class PosixWritableFile final : public WritableFile {
  public:
   PosixWritableFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
   ~PosixWritableFile() override {
-    if (stream_ != nullptr) {
-      std::fclose(stream_);  // also closes fd_
-    } else if (fd_ >= 0) {
-      ::close(fd_);
-    }
+    if (fd_ >= 0) ::close(fd_);
   }
 
   Status Append(std::string_view data) override {
-    if (planted(Bug::kStdioWriter)) return AppendThroughStdio(data);
     size_t done = 0;
     while (done < data.size()) {
       const ssize_t w = ::write(fd_, data.data() + done, data.size() - done);
@@ -80,26 +73,16 @@ class PosixWritableFile final : public WritableFile {
         return PosixError("write " + path_, errno);
       }
       done += static_cast<size_t>(w);
-      if (planted(Bug::kIgnoreShortWrite)) break;  // the mistake: one write() is assumed to write everything
     }
     return Status::Ok();
   }
 
   Status Sync() override {
     if (::fsync(fd_) == 0) return Status::Ok();
-    const int err = errno;
-    // The mistake (planted retry-fsync): the second fsync "succeeds" because the failed pages were marked clean.
-    if (planted(Bug::kRetryFsync) && ::fsync(fd_) == 0) return Status::Ok();
-    return PosixError("fsync " + path_, err);
+    return PosixError("fsync " + path_, errno);
   }
 
   Status Close() override {
-    if (stream_ != nullptr) {
-      std::fclose(stream_);
-      stream_ = nullptr;
-      fd_ = -1;
-      return Status::Ok();
-    }
     if (fd_ < 0) return Status::Ok();
     const int fd = fd_;
     fd_ = -1;
@@ -108,19 +91,8 @@ class PosixWritableFile final : public WritableFile {
   }
 
  private:
-  Status AppendThroughStdio(std::string_view data) {
-    // The mistake (planted stdio-writer): stdio's internal writes bypass an LD_PRELOAD shim of write().
-    if (stream_ == nullptr) stream_ = ::fdopen(fd_, "a");
-    if (stream_ == nullptr) return PosixError("fdopen " + path_, errno);
-    if (std::fwrite(data.data(), 1, data.size(), stream_) != data.size() || std::fflush(stream_) != 0) {
-      return PosixError("fwrite " + path_, errno);
-    }
-    return Status::Ok();
-  }
-
   std::string path_;
   int fd_;
-  std::FILE* stream_ = nullptr;
 };
 
 class PosixFileLock final : public FileLock {

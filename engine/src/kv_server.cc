@@ -6,7 +6,6 @@
 
 #include "walkv/data_dir.h"
 #include "walkv/env.h"
-#include "walkv/planted.h"
 #include "walkv/slog.h"
 
 namespace walkv {
@@ -141,16 +140,14 @@ void KvServer::HandleLine(std::string_view line) {
 
 void KvServer::HandleWrite(wal::Op op, std::string_view key, std::string_view value) {
   Status s = writer_->Add(op, key, value);
-  if (s.ok() && sync_ == SyncMode::kAlways && !planted(Bug::kAckBeforeFsync)) s = writer_->Sync();
+  if (s.ok() && sync_ == SyncMode::kAlways) s = writer_->Sync();
   if (!s.ok()) {
     replies_.push_back({"ERR " + s.ToString(), false});
     FailStop(s);
     return;
   }
   ApplyRecord(wal::RecordView{writer_->last_sequence(), op, key, value}, map_);
-  std::string ok = "OK";
-  if (op == wal::Op::kPut && ++puts_ == 5 && planted(Bug::kGarbledReply)) ok = "OK!";
-  replies_.push_back({std::move(ok), sync_ == SyncMode::kBatch});
+  replies_.push_back({"OK", sync_ == SyncMode::kBatch});
 }
 
 bool KvServer::SyncBatch() {

@@ -1,3 +1,3 @@
 #include "walkv/cli.h"
 
-int main(int argc, char** argv) { return walkv::Main(argc, argv); }
+int main(int argc, char** argv) { return walkv::Main(walkv::Env::Default(), argc, argv); }

@@ -4,14 +4,10 @@
 //   R5 back up, truncate, fsync before any append; R6 an intact frame that does not decode is refused in every mode.
 #include "walkv/recovery.h"
 
-#include <unistd.h>
-
-#include <cstdlib>
 #include <memory>
 
 #include "walkv/backup.h"
 #include "walkv/data_dir.h"
-#include "walkv/planted.h"
 
 namespace walkv {
 namespace {
@@ -25,13 +21,7 @@ std::string Describe(const wal::Damage& d) {
 // The damage is accepted: save what follows the cut, truncate, fsync (R5).
 Status CutAtDamage(Env* env, const std::string& dir, wal::WalReader* reader, RecoveryResult* result) {
   const wal::Damage& d = *result->damage;
-  if (planted(Bug::kNoTruncate)) return Status::Ok();  // the mistake: the writer appends after the garbage
-  uint64_t cut_at = d.offset;
-  if (planted(Bug::kDropLastRecord) && d.IsTornTail() && result->records > 0) {
-    cut_at = reader->last_record_offset();  // the mistake: an off-by-one-record cut
-    --result->records;
-    --result->last_sequence;
-  }
+  const uint64_t cut_at = d.offset;
   if (d.IsMidLog()) {
     Status s = ForEachRecordAfterDamage(reader, [&](const wal::WalReader&) { ++result->dropped_records; });
     if (!s.ok()) return s;
@@ -68,7 +58,7 @@ bool ModeAcceptsDamage(RecoveryMode mode, const wal::Damage& damage) {
   if (damage.kind == wal::DamageKind::kFormatError) return false;  // R6
   switch (mode) {
     case RecoveryMode::kStrict: return false;
-    case RecoveryMode::kTornTail: return damage.IsTornTail() || planted(Bug::kMidlogAsTail);  // R2, R3
+    case RecoveryMode::kTornTail: return damage.IsTornTail();  // R2, R3
     case RecoveryMode::kPointInTime: return true;
     case RecoveryMode::kSalvage: return false;  // only offline, where every damaged span is shown to the operator
   }
@@ -105,13 +95,8 @@ Status Recover(Env* env, const std::string& dir, RecoveryMode mode, const ApplyF
   for (;;) {
     s = reader.Next(&event);
     if (!s.ok()) return s;  // EIO is never end-of-log
-    if (event == wal::WalReader::Event::kRecord) {
-      apply(reader.record());
-      continue;
-    }
-    // The mistake (planted skip-corrupt): jump over the damaged record as if it had never been acknowledged.
-    if (event == wal::WalReader::Event::kDamage && planted(Bug::kSkipCorrupt) && reader.ResumeAfterDamage()) continue;
-    break;
+    if (event != wal::WalReader::Event::kRecord) break;
+    apply(reader.record());
   }
   result->records = reader.records();
   result->last_sequence = reader.last_sequence();
@@ -120,16 +105,8 @@ Status Recover(Env* env, const std::string& dir, RecoveryMode mode, const ApplyF
 
   result->damage = reader.damage();
   const wal::Damage& d = *result->damage;
-  if (d.IsTornTail() && planted(Bug::kHangOnTornTail)) {
-    for (;;) ::pause();
-  }
-  if (d.IsTornTail() && planted(Bug::kCrashOnTornTail)) std::abort();
   if (d.kind == wal::DamageKind::kFormatError) return Status::FormatError(Describe(d));
-  if (!ModeAcceptsDamage(mode, d)) {
-    // R4: the evidence stays as it is; the planted modify-evidence bug destroys it.
-    if (planted(Bug::kModifyEvidence) && d.IsMidLog()) (void)env->TruncateFile(LogPath(dir), d.offset);
-    return Status::Corruption(Describe(d));
-  }
+  if (!ModeAcceptsDamage(mode, d)) return Status::Corruption(Describe(d));  // R4: the evidence stays as it is
   return CutAtDamage(env, dir, &reader, result);
 }
 

@@ -3,7 +3,6 @@
 #include <ctime>
 
 #include "walkv/data_dir.h"
-#include "walkv/planted.h"
 #include "walkv/slog.h"
 #include "walkv/tools.h"
 
@@ -81,7 +80,7 @@ int RunServe(Env* env, const ServeOptions& options, int in_fd, int out_fd) {
   s = env->NewAppendableFile(LogPath(options.dir), &file);
   // Always, not only when the log was just created: a crash between creating it and this fsync would otherwise leave
   // a directory entry that is never made durable (docs/design-notes.md §1.8).
-  if (s.ok() && !planted(Bug::kNoDirFsync)) s = env->SyncDir(options.dir);
+  if (s.ok()) s = env->SyncDir(options.dir);
   if (!s.ok()) {
     slog::Error("cannot open the log for appending", {{"error", s.ToString()}, {"exit_code", kExitIOError}});
     return kExitIOError;

@@ -2,8 +2,6 @@
 
 #include <isa-l/crc.h>
 
-#include "walkv/planted.h"
-
 namespace walkv::wal {
 namespace {
 
@@ -19,10 +17,6 @@ uint32_t Crc32(const char* data, size_t n) {
 }  // namespace
 
 uint32_t FrameChecksum(const char* frame, size_t length_and_payload_bytes) {
-  if (planted(Bug::kAcceptZeroRecord)) {
-    // The mistake: checksum the payload only, so [0][][crc32("")=0] is a valid frame.
-    return Crc32(frame + kLengthBytes, length_and_payload_bytes - kLengthBytes);
-  }
   return Crc32(frame, length_and_payload_bytes);
 }
 

@@ -10,7 +10,6 @@
 #include <algorithm>
 
 #include "file_window.h"
-#include "walkv/planted.h"
 
 namespace walkv::wal {
 namespace {
@@ -20,7 +19,6 @@ constexpr size_t kScanChunkBytes = 256 << 10;
 constexpr size_t kWindowBytes = kScanChunkBytes + kMaxFrameBytes;
 
 bool ChecksumMatches(const char* frame, uint32_t length) {
-  if (planted(Bug::kNoChecksum)) return true;
   return FrameChecksum(frame, kLengthBytes + length) == DecodeFixed32(frame + kLengthBytes + length);
 }
 
@@ -64,23 +62,11 @@ Status WalReader::Next(Event* event) {
     }
     if (view.size() < kLengthBytes) return Fail(DamageKind::kTruncatedLength, 0, event);
     const uint32_t length = DecodeFixed32(view.data());
-    if (length == 0 && planted(Bug::kAcceptZeroRecord)) {
-      // The mistake: [0][][0] checks out when the checksum omits the length, so zeros read as empty records.
-      s = window_->Fetch(position_, kFrameOverheadBytes, &view);
-      if (!s.ok()) return s;
-      if (view.size() == kFrameOverheadBytes && ChecksumMatches(view.data(), 0)) {
-        position_ += kFrameOverheadBytes;
-        continue;
-      }
-    }
     if (length == 0) return Fail(DamageKind::kZeroLength, 0, event);
     if (length > kMaxPayloadBytes) return Fail(DamageKind::kLengthTooLarge, length, event);  // before allocating
     const size_t frame_bytes = kFrameOverheadBytes + length;
     if (view.size() < frame_bytes && !(s = window_->Fetch(position_, frame_bytes, &view)).ok()) return s;
-    if (view.size() < frame_bytes) {
-      if (planted(Bug::kTrustLength)) return AcceptPartialFrame(view, event);
-      return Fail(DamageKind::kTruncatedFrame, length, event);
-    }
+    if (view.size() < frame_bytes) return Fail(DamageKind::kTruncatedFrame, length, event);
     if (!ChecksumMatches(view.data(), length)) return Fail(DamageKind::kChecksumMismatch, length, event);
     const std::string_view payload = view.substr(kLengthBytes, length);
     // A checksum can match on a frame from an older log or at a misframed offset; the sequence cannot.
@@ -90,7 +76,6 @@ Status WalReader::Next(Event* event) {
     if (!DecodePayload(payload, &record_).ok()) return Fail(DamageKind::kFormatError, length, event);
     record_offset_ = position_;
     record_length_ = length;
-    last_record_offset_ = position_;
     last_sequence_ = record_.sequence;
     position_ += frame_bytes;
     ++records_;
@@ -161,31 +146,6 @@ Status WalReader::CheckZeroToEof(uint64_t from) {
     offset += view.size();
   }
   damage_.zero_to_eof = true;
-  return Status::Ok();
-}
-
-Status WalReader::AcceptPartialFrame(std::string_view partial, Event* event) {
-  // The mistake (planted trust-length): no bounds check, so whatever bytes precede EOF are taken as the record.
-  const std::string_view payload = partial.substr(kLengthBytes);
-  const uint64_t eof = position_ + partial.size();
-  if (payload.size() < kMinPayloadBytes) {
-    position_ = eof;
-    *event = Event::kEnd;
-    return Status::Ok();
-  }
-  uint16_t key_bytes;
-  std::memcpy(&key_bytes, payload.data() + 9, sizeof key_bytes);
-  const size_t key_end = std::min(payload.size(), kPayloadHeaderBytes + key_bytes);
-  record_.sequence = DecodeFixed64(payload.data());
-  record_.op = static_cast<Op>(payload[8]);
-  record_.key = payload.substr(kPayloadHeaderBytes, key_end - kPayloadHeaderBytes);
-  record_.value = payload.substr(key_end);
-  record_offset_ = last_record_offset_ = position_;
-  record_length_ = static_cast<uint32_t>(payload.size());
-  last_sequence_ = record_.sequence;
-  position_ = eof;
-  ++records_;
-  *event = Event::kRecord;
   return Status::Ok();
 }
 

@@ -1,11 +1,14 @@
 // `faultline selftest`: the harness is worth the bugs it finds. Runs the default campaign against the correct walkv
 // and against every planted-bug variant of it (walkv-planted --planted-bug NAME), and prints which were caught, by
-// which violation, after how many trials. The correct engine must pass; every variant must be caught.
+// which violation, after how many trials. The correct engine must pass; every variant must be caught. The variants
+// and the violation each must produce come from `walkv-planted manifest` (engine/planted/manifest.h).
 #include <iostream>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "faultline/harness/campaign.h"
+#include "faultline/harness/process.h"
 #include "faultline/reports/report.h"
 
 namespace faultline::cli {
@@ -13,31 +16,35 @@ namespace faultline::cli {
 namespace fs = std::filesystem;
 
 struct PlantedBug {
-  const char* name;
-  const char* mistake;
-  const char* expected;  // the violation that must be among those reported ("harness-error": the shim was bypassed)
+  std::string name;
+  std::string mistake;
+  std::string expected;  // the violation that must be among those reported ("harness-error": the shim was bypassed)
 };
 
-// Each is a mistake real engines have made (docs/selftest.md says where).
-const std::vector<PlantedBug>& planted_bugs() {
-  static const std::vector<PlantedBug> bugs{
-      {"no-truncate", "stops at a torn tail but never cuts it, then appends after the garbage", "wrong-truncation-offset"},
-      {"drop-last-record", "cuts the last complete record together with the torn tail", "wrong-truncation-offset"},
-      {"no-checksum", "never verifies checksums", "missed-corruption"},
-      {"skip-corrupt", "skips a damaged record and keeps going", "missed-corruption"},
-      {"midlog-as-tail", "treats any damage as a torn tail, even with valid records after it", "missed-corruption"},
-      {"trust-length", "trusts a length that runs past the end of the file", "phantom-value"},
-      {"ack-before-fsync", "acknowledges before fsync while claiming sync always", "lost-acked-write"},
-      {"ignore-short-write", "acknowledges after a short write without writing the rest", "false-abort"},
-      {"retry-fsync", "retries a failed fsync and carries on acknowledging", "acked-failed-write"},
-      {"no-dir-fsync", "never fsyncs the directory after creating the log", "lost-acked-write"},
-      {"accept-zero-record", "checksum does not cover the length: an all-zero record is valid", "missed-corruption"},
-      {"modify-evidence", "truncates the log before refusing to start on mid-log corruption", "evidence-modified"},
-      {"hang-on-torn-tail", "waits forever when it finds a torn tail", "hang"},
-      {"crash-on-torn-tail", "abort()s when it finds a torn tail", "engine-crash"},
-      {"garbled-reply", "answers the fifth PUT with \"OK!\"", "protocol-error"},
-      {"stdio-writer", "writes its log with stdio, bypassing the shim", "harness-error"},
-  };
+// Runs `{libexecdir}/walkv-planted manifest` ({libexecdir}: the shim's directory): one JSON object per variant.
+std::vector<PlantedBug> planted_bugs(const fs::path& libexecdir, const fs::path& report_dir) {
+  const fs::path program = libexecdir / "walkv-planted";
+  const std::string command = program.string() + " manifest";
+  if (!fs::exists(program))
+    throw std::runtime_error(fmt::format("{} not found: selftest needs walkv-planted beside the shim",
+                                         program.string()));
+  harness::ChildProcess child(
+      harness::SpawnOptions{{program.string(), "manifest"}, {}, {}, report_dir / "walkv-planted-manifest.err"});
+  std::vector<PlantedBug> bugs;
+  for (std::string line; child.read_line(line, std::chrono::seconds(10)) == harness::ReadResult::kLine;) {
+    try {
+      const auto j = nlohmann::json::parse(line);
+      bugs.push_back({j.at("name").get<std::string>(), j.at("mistake").get<std::string>(),
+                      j.at("expected").get<std::string>()});
+    } catch (const nlohmann::json::exception& e) {
+      throw std::runtime_error(
+          fmt::format("`{}` printed a line that is not a variant ({}): {}", command, e.what(), line));
+    }
+  }
+  const auto status = child.wait(std::chrono::seconds(10));
+  if (!status || !status->exited || status->code != 0 || bugs.empty())
+    throw std::runtime_error(fmt::format("`{}` did not list the planted variants ({}); build the walkv-planted target",
+                                         command, status ? status->describe() : "still running after 10 s"));
   return bugs;
 }
 
@@ -49,6 +56,7 @@ int selftest(harness::CampaignConfig base, const fs::path& report_dir, const std
   };
   std::vector<Row> rows;
   fs::create_directories(report_dir);
+  const std::vector<PlantedBug> bugs = planted_bugs(base.shim.parent_path(), report_dir);
   auto run_one = [&](const std::string& name, const std::string& command, bool must_pass, const std::string& expected) {
     auto config = base;
     config.profile.command = command;
@@ -86,7 +94,7 @@ int selftest(harness::CampaignConfig base, const fs::path& report_dir, const std
   std::cout << fmt::format("selftest: {} trials per engine over {} scenarios, seed {}\n", base.trials.value_or(0),
                            base.scenarios.size(), base.seed);
   run_one("walkv", "{bindir}/walkv serve --dir {dir}", true, "");
-  for (const auto& bug : planted_bugs())
+  for (const auto& bug : bugs)
     run_one(bug.name, fmt::format("{{libexecdir}}/walkv-planted serve --dir {{dir}} --planted-bug {}", bug.name), false,
             bug.expected);
 
@@ -95,8 +103,8 @@ int selftest(harness::CampaignConfig base, const fs::path& report_dir, const std
   bool all_ok = true;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto& r = rows[i];
-    const std::string mistake = i == 0 ? "none (the correct engine)" : planted_bugs()[i - 1].mistake;
-    const std::string expected = i == 0 ? "pass" : planted_bugs()[i - 1].expected;
+    const std::string mistake = i == 0 ? "none (the correct engine)" : bugs[i - 1].mistake;
+    const std::string expected = i == 0 ? "pass" : bugs[i - 1].expected;
     table += fmt::format("| {} | {} | {} | {} | {} | {} | {:.1f} |\n", r.engine, mistake, expected, r.caught,
                          r.violations.empty() ? "-" : r.violations, r.first, r.seconds);
     all_ok = all_ok && r.ok;

@@ -1,12 +1,14 @@
-// walkv-planted: each planted bug exists under its exact name, misbehaves the way it claims, and the real walkv has
-// neither the option nor the behaviour. Bugs only a write()/fsync() observer can see (stdio-writer,
-// ignore-short-write, retry-fsync) are shown by the harness's tests with the fault shim; here, where strace is
-// installed, the fsync ones are shown with strace.
+// walkv-planted: each planted bug of the manifest (engine/planted/manifest.h) exists under its exact name, misbehaves
+// the way it claims, and the real walkv has neither the option nor the behaviour. Bugs only a write()/fsync()
+// observer can see (stdio-writer, ignore-short-write, retry-fsync) are shown by the harness's tests with the fault
+// shim; here, where strace is installed, the fsync ones are shown with strace.
 #include <signal.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
+#include "planted/manifest.h"
 #include "process.h"
 #include "test_util.h"
 
@@ -16,10 +18,12 @@ namespace {
 using Lines = std::vector<std::string>;
 constexpr uint64_t kFrame = 27;  // "PUT kN vN"
 
-const Lines kBugNames = {"no-truncate",       "drop-last-record", "no-checksum",        "skip-corrupt",
-                         "midlog-as-tail",    "trust-length",     "ack-before-fsync",   "ignore-short-write",
-                         "retry-fsync",       "no-dir-fsync",     "accept-zero-record", "modify-evidence",
-                         "hang-on-torn-tail", "crash-on-torn-tail", "garbled-reply",    "stdio-writer"};
+Lines BugNames() {
+  Lines names;
+  for (const auto& v : planted::kVariants) names.emplace_back(v.name);
+  return names;
+}
+const Lines kBugNames = BugNames();
 
 class PlantedBug : public ::testing::Test {
  protected:
@@ -44,6 +48,41 @@ TEST_F(PlantedBug, EveryNameIsAcceptedAndAnUnknownNameIsAUsageError) {
     EXPECT_EQ(r.out, "READY\n") << bug;
   }
   EXPECT_EQ(Planted("no-such-bug", "QUIT\n").exit_code, 2);
+}
+
+TEST_F(PlantedBug, ManifestCommandPrintsTheManifestOneVariantPerLine) {
+  const RunResult r = RunProgram({kWalkvPlanted, "manifest"}, "");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Lines lines = r.OutLines();
+  ASSERT_EQ(lines.size(), planted::kVariants.size());
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const auto& v = planted::kVariants[i];
+    const auto j = nlohmann::json::parse(lines[i]);
+    EXPECT_EQ(j.at("name"), v.name);
+    EXPECT_EQ(j.at("mistake"), v.mistake);
+    EXPECT_EQ(j.at("expected"), v.expected);
+    EXPECT_EQ(j.at("origin"), v.origin);
+    EXPECT_EQ(j.at("planted_in"), v.planted_in);
+  }
+}
+
+// The patched copies walkv-planted is built from differ from engine/src only while a bug is switched on.
+TEST_F(PlantedBug, WithoutABugItRecoversAsWalkvDoes) {
+  FiveRecords();
+  TearTheLastRecord();
+  TempDir copy;
+  WriteFile(copy.log(), ReadFile(dir_.log()));
+  const RunResult planted = RunProgram({kWalkvPlanted, "serve", "--dir", dir_.path()}, "GET k4\nGET k5\n");
+  const RunResult real = RunProgram({kWalkv, "serve", "--dir", copy.path()}, "GET k4\nGET k5\n");
+  EXPECT_EQ(planted.exit_code, 0);
+  EXPECT_EQ(planted.OutLines(), real.OutLines());
+  EXPECT_EQ(planted.OutLines(), (Lines{"READY", "VALUE v4", "NOTFOUND"}));
+  EXPECT_EQ(FileSize(dir_.log()), FileSize(copy.log()));
+  FlipBit(dir_.log(), kFrame + 20);
+  FlipBit(copy.log(), kFrame + 20);
+  EXPECT_EQ(RunProgram({kWalkvPlanted, "serve", "--dir", dir_.path()}, "QUIT\n").exit_code, 3);
+  EXPECT_EQ(RunProgram({kWalkv, "serve", "--dir", copy.path()}, "QUIT\n").exit_code, 3);
+  EXPECT_EQ(ReadFile(dir_.log()), ReadFile(copy.log()));
 }
 
 TEST_F(PlantedBug, RealWalkvHasNeitherTheOptionNorTheNames) {

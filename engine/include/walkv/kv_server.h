@@ -56,7 +56,6 @@ class KvServer {
   std::vector<Reply> replies_;  // in request order, sent after the batch's fsync
   bool failed_ = false;
   bool quit_ = false;
-  uint64_t puts_ = 0;
 };
 
 }  // namespace walkv

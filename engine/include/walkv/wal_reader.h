@@ -61,7 +61,7 @@ class WalReader {
   Status Next(Event* event);
 
   const RecordView& record() const { return record_; }
-  uint64_t record_offset() const { return record_offset_; }
+  uint64_t record_offset() const { return record_offset_; }  // of the last record returned, until the next one
   uint32_t record_length() const { return record_length_; }
   const Damage& damage() const { return damage_; }
 
@@ -71,19 +71,16 @@ class WalReader {
   uint64_t position() const { return position_; }  // end of the last valid frame
   uint64_t last_sequence() const { return last_sequence_; }
   uint64_t records() const { return records_; }
-  uint64_t last_record_offset() const { return last_record_offset_; }
 
  private:
   Status Fail(DamageKind kind, uint32_t length, Event* event);
   Status ScanForward(uint64_t damage_offset);
   Status CheckZeroToEof(uint64_t from);
-  Status AcceptPartialFrame(std::string_view partial, Event* event);  // only for the planted bug trust-length
 
   std::unique_ptr<FileWindow> window_;
   uint64_t position_ = 0;
   uint64_t last_sequence_ = 0;
   uint64_t records_ = 0;
-  uint64_t last_record_offset_ = 0;
   uint64_t record_offset_ = 0;
   uint32_t record_length_ = 0;
   RecordView record_;
