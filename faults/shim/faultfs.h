@@ -133,6 +133,11 @@ inline uint64_t step_now() {
 // ---- init (state.cc) ----------------------------------------------------------------------------------------------
 // Loads the plan once; safe to call from any wrapper at any time. Returns whether the shim is active.
 bool ensure_init();
+// The fork server (fork_server.cc, docs/fork-server.md): called first by the constructor with main's argc and argv.
+// Returns at once without FAULTFS_FORK_SERVER; with it, serves fork requests and returns only in a child.
+void fork_server_at_start(int argc, char** argv);
+// In a fork server's child: forget the server's (empty) initialisation, so that ensure_init() loads the child's plan.
+void reinit_in_child();
 
 // ---- fd table and file records (state.cc) -------------------------------------------------------------------------
 enum FdFlags : uint32_t { kFdAppend = 1, kFdRead = 2, kFdWrite = 4, kFdSync = 8, kFdDsync = 16, kFdDir = 32 };

@@ -97,9 +97,24 @@ void init_once() {
       .emit();
 }
 
-__attribute__((constructor)) void faultfs_constructor() { ensure_init(); }
+// glibc passes ELF constructors main's argc and argv: the fork server (fork_server.cc) keeps them to give each child
+// its own argv, and a fork server's child returns here to load its own plan.
+__attribute__((constructor)) void faultfs_constructor(int argc, char** argv, char**) {
+  fork_server_at_start(argc, argv);
+  ensure_init();
+}
 
 }  // namespace
+
+// In a fork server's child, single-threaded: the server never loaded a plan (it has none, or an empty FAULTFS_PLAN),
+// but a wrapper called before the constructor may have marked the shim initialised and inactive. Start over, so the
+// child reads its own plan, journal and step counter exactly as an exec'd engine does.
+void reinit_in_child() {
+  __atomic_store_n(&g_init_state, 0, __ATOMIC_RELEASE);
+  __atomic_store_n(&g_lock, 0, __ATOMIC_RELEASE);
+  __atomic_store_n(&g_pid, 0, __ATOMIC_RELAXED);
+  t_initializing = 0;
+}
 
 int current_pid() {
   const int pid = __atomic_load_n(&g_pid, __ATOMIC_RELAXED);

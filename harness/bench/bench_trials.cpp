@@ -1,6 +1,9 @@
 // Trial rate of a campaign against walkv, next to the floor of a crash trial measured in the same run: a bare loop
-// that spawns the same engine under the same shim, reads READY, kills and reaps it, twice. Prints trials/s of both,
-// the ratio, and the campaign's scaling from 1 to 2 jobs. Usage: bench_trials [trials] [scenario]
+// that execs the same engine, reads READY, kills and reaps it, twice, without the shim (the floor the operating system
+// sets for two starts) and under it. Prints trials/s of the campaign with every start exec'd and with the fork server
+// (docs/fork-server.md), the ratios, the campaign's scaling from 1 to 2 jobs, and the same exec/fork comparison for a
+// Python engine behind a deferred fork point (tests/harness/fork_engine.py).
+// Usage: bench_trials [trials] [scenario] [python-trials]
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -11,6 +14,7 @@
 #include <string>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "faultline/harness/campaign.h"
 #include "faultline/harness/layout.h"
@@ -22,7 +26,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double bare_loop(const fs::path& bindir, const fs::path& work, int iterations) {
+double bare_loop(const fs::path& bindir, const fs::path& work, int iterations, bool shim) {
   const fs::path plan = work / "bare.plan";
   const fs::path data = work / "bare-data";
   fs::create_directories(data);
@@ -32,7 +36,7 @@ double bare_loop(const fs::path& bindir, const fs::path& work, int iterations) {
   std::fclose(f);
   harness::SpawnOptions options;
   options.argv = {(bindir / "walkv").string(), "serve", "--dir", data.string()};
-  options.env_set = {{"LD_PRELOAD", (bindir / "libfaultfs.so").string()}, {"FAULTFS_PLAN", plan.string()}};
+  if (shim) options.env_set = {{"LD_PRELOAD", (bindir / "libfaultfs.so").string()}, {"FAULTFS_PLAN", plan.string()}};
   options.stderr_path = work / "bare.stderr";
   const auto start = Clock::now();
   for (int i = 0; i < iterations; ++i) {
@@ -60,18 +64,31 @@ struct Cpu {
   double harness_ms = 0, engines_ms = 0;  // CPU time per trial: the harness's own threads, the engines it reaped
 };
 
+scenarios::EngineProfile walkv_profile() {
+  return scenarios::load_profile(harness::require_profiles(harness::find_layout()) / "walkv.json");
+}
+
+scenarios::EngineProfile python_profile() {
+  nlohmann::json p{{"format_version", 1}, {"name", "fork_engine.py"},
+                   {"command", fmt::format("{} {} {{dir}}", PYTHON3, FORK_ENGINE_PY)}, {"data_files", {"wal.log"}},
+                   {"fork_server", "deferred"}};
+  return scenarios::parse_profile(p, "fork_engine.py profile");
+}
+
 double campaign(const fs::path& bindir, const fs::path& work, std::uint64_t trials, std::uint32_t jobs,
-                const std::string& scenario, Cpu* cpu = nullptr) {
+                const std::string& scenario, bool fork_server, Cpu* cpu = nullptr,
+                const scenarios::EngineProfile& profile = walkv_profile()) {
+  harness::set_fork_server(fork_server);
   harness::CampaignConfig config;
   const auto layout = harness::find_layout();
   config.scenarios = scenarios::resolve_scenarios(scenario, harness::require_scenarios(layout));
-  config.profile = scenarios::load_profile(harness::require_profiles(layout) / "walkv.json");
+  config.profile = profile;
   config.seed = 1;
   config.trials = trials;
   config.jobs = jobs;
   config.shim = bindir / "libfaultfs.so";
   config.bindir = bindir;
-  config.work_root = work / fmt::format("campaign-{}", jobs);
+  config.work_root = work / fmt::format("campaign-{}-{}", jobs, fork_server ? "fork" : "exec");
   config.keep_failed_max = 0;
   std::atomic<bool> stop{false};
   const double self0 = cpu_ms(RUSAGE_SELF), children0 = cpu_ms(RUSAGE_CHILDREN);
@@ -89,22 +106,47 @@ double campaign(const fs::path& bindir, const fs::path& work, std::uint64_t tria
 int main(int argc, char** argv) {
   const std::uint64_t trials = argc > 1 ? std::stoull(argv[1]) : 400;
   const std::string scenario = argc > 2 ? argv[2] : "torn-tail";
+  const std::uint64_t py_trials = argc > 3 ? std::stoull(argv[3]) : 0;
   const fs::path bindir = fs::read_symlink("/proc/self/exe").parent_path();
   const fs::path work = fs::path(fs::is_directory("/dev/shm") ? "/dev/shm" : "/tmp") / fmt::format("bench-trials-{}", ::getpid());
   fs::create_directories(work);
+  const int iterations = static_cast<int>(trials / 2);
+  const double bare_plain = bare_loop(bindir, work, iterations, false);
   const double children0 = cpu_ms(RUSAGE_CHILDREN);
-  const double bare = bare_loop(bindir, work, static_cast<int>(trials / 2));
-  const double bare_engine_ms = (cpu_ms(RUSAGE_CHILDREN) - children0) / static_cast<double>(trials / 2 * 2);
-  Cpu cpu;
-  const double one = campaign(bindir, work, trials, 1, scenario, &cpu);
-  const double two = campaign(bindir, work, trials, 2, scenario);
+  const double bare = bare_loop(bindir, work, iterations, true);
+  const double bare_engine_ms = (cpu_ms(RUSAGE_CHILDREN) - children0) / static_cast<double>(iterations * 2);
+  Cpu cpu_exec, cpu_fork;
+  const double exec1 = campaign(bindir, work, trials, 1, scenario, false, &cpu_exec);
+  const double fork1 = campaign(bindir, work, trials, 1, scenario, true, &cpu_fork);
+  const double fork2 = campaign(bindir, work, trials, 2, scenario, true);
+  double py_exec = 0, py_fork = 0;
+  if (py_trials > 0) {
+    py_exec = campaign(bindir, work, py_trials, 1, scenario, false, nullptr, python_profile());
+    py_fork = campaign(bindir, work, py_trials, 1, scenario, true, nullptr, python_profile());
+  }
   fs::remove_all(work);
-  std::printf("bare loop (spawn, READY, SIGKILL, reap; twice)   %8.1f iterations/s (1 core)\n", bare);
-  std::printf("campaign '%s', --jobs 1                          %8.1f trials/s\n", scenario.c_str(), one);
-  std::printf("campaign '%s', --jobs 2                          %8.1f trials/s\n", scenario.c_str(), two);
-  std::printf("ratio campaign/bare (jobs 1)                      %8.2f   (goal >= 0.5)\n", one / bare);
-  std::printf("scaling jobs 2 / jobs 1                           %8.2f   (cores: %ld)\n", two / one, ::sysconf(_SC_NPROCESSORS_ONLN));
-  std::printf("CPU per engine start, bare loop                   %8.3f ms\n", bare_engine_ms);
-  std::printf("CPU per trial (jobs 1): engines %.3f ms, harness %.3f ms\n", cpu.engines_ms, cpu.harness_ms);
+  const auto starts = harness::launch_counts();
+  std::printf("bare exec loop without shim (spawn, READY, SIGKILL, reap; twice) %8.1f iterations/s (1 core)\n", bare_plain);
+  std::printf("bare exec loop under the shim                                    %8.1f iterations/s\n", bare);
+  std::printf("campaign '%s', --jobs 1, exec                              %8.1f trials/s\n", scenario.c_str(), exec1);
+  std::printf("campaign '%s', --jobs 1, fork server                       %8.1f trials/s\n", scenario.c_str(), fork1);
+  std::printf("campaign '%s', --jobs 2, fork server                       %8.1f trials/s\n", scenario.c_str(), fork2);
+  std::printf("ratio campaign (fork server) / bare loop without shim            %8.2f   (goal >= 1.0)\n", fork1 / bare_plain);
+  std::printf("ratio campaign (exec) / bare loop without shim                   %8.2f\n", exec1 / bare_plain);
+  std::printf("ratio campaign (exec) / bare loop under the shim                 %8.2f\n", exec1 / bare);
+  std::printf("fork server / exec (jobs 1)                                      %8.2f\n", fork1 / exec1);
+  std::printf("scaling jobs 2 / jobs 1 (fork server)                            %8.2f   (cores: %ld)\n", fork2 / fork1,
+              ::sysconf(_SC_NPROCESSORS_ONLN));
+  std::printf("CPU per engine start, bare loop under the shim                   %8.3f ms\n", bare_engine_ms);
+  std::printf("CPU per trial (jobs 1), exec: engines %.3f ms, harness %.3f ms\n", cpu_exec.engines_ms, cpu_exec.harness_ms);
+  std::printf("CPU per trial (jobs 1), fork server: engines %.3f ms, harness %.3f ms\n", cpu_fork.engines_ms,
+              cpu_fork.harness_ms);
+  if (py_trials > 0) {
+    std::printf("python engine (deferred fork point) '%s', --jobs 1, exec        %8.1f trials/s\n", scenario.c_str(), py_exec);
+    std::printf("python engine (deferred fork point) '%s', --jobs 1, fork server %8.1f trials/s\n", scenario.c_str(), py_fork);
+    std::printf("python fork server / exec                                        %8.2f   (goal >= 4)\n", py_fork / py_exec);
+  }
+  std::printf("engine starts: %llu forked, %llu exec'd\n", static_cast<unsigned long long>(starts.forked),
+              static_cast<unsigned long long>(starts.execd));
   return 0;
 }

@@ -20,6 +20,7 @@
 #include "faultline/harness/campaign.h"
 #include "faultline/harness/layout.h"
 #include "faultline/harness/log.h"
+#include "faultline/harness/process.h"
 #include "faultline/harness/report_build.h"
 #include "faultline/reports/model.h"
 #include "faultline/reports/report.h"
@@ -62,6 +63,7 @@ struct Common {
   std::string shim;
   std::string log_format = "text";
   std::string work_dir;
+  bool no_fork_server = false;
 
   void add_to(CLI::App* app, bool scenario_required) {
     auto* s = app->add_option("--scenario", scenario,
@@ -74,6 +76,8 @@ struct Common {
     app->add_option("--log-format", log_format, "text or json (slog-style JSON lines on stderr)")
         ->check(CLI::IsMember({"text", "json"}));
     app->add_option("--work-dir", work_dir, "where trial directories are made (default: /dev/shm when available)");
+    app->add_flag("--no-fork-server", no_fork_server,
+                  "exec the engine for every start instead of forking it from a fork server (docs/fork-server.md)");
   }
 
   fs::path scenarios_path() const {
@@ -97,7 +101,7 @@ struct Common {
 
   // What every campaign-running command shares: scenarios, engine, shim, where the programs are.
   CampaignConfig campaign_base(const std::string& what) const {
-    apply_log_format();
+    apply_process_options();
     CampaignConfig config;
     config.scenarios =
         scenarios::resolve_scenarios(expand_scenario_spec(scenario, scenarios_path()), scenarios_path());
@@ -109,7 +113,9 @@ struct Common {
     return config;
   }
 
-  void apply_log_format() const {
+  // Options that hold for the whole process: the log format, the fork server.
+  void apply_process_options() const {
+    harness::set_fork_server(!no_fork_server);
     harness::log::set_format(log_format == "json" ? harness::log::Format::kJson : harness::log::Format::kText);
   }
 };
@@ -344,7 +350,7 @@ int main(int argc, char** argv) {
     if (list->parsed()) return cmd_scenarios(list_opts);
     if (report_cmd->parsed()) return report_command();
     if (repro->parsed()) {
-      repro_opts.apply_log_format();
+      repro_opts.apply_process_options();
       if (!repro_report.empty()) {
         if (repro_seed || !repro_bundle_path.empty())
           throw UsageError("--from-report excludes --seed and --bundle: the report names the trial");
@@ -382,7 +388,7 @@ int main(int argc, char** argv) {
       return code;
     }
     if (shrink->parsed()) {
-      shrink_opts.apply_log_format();
+      shrink_opts.apply_process_options();
       if (!shrink_report.empty()) {
         if (shrink_seed) throw UsageError("--from-report excludes --seed: the report names the trial");
         const auto entry = failure_from_report(shrink_report, shrink_failure);
@@ -458,7 +464,9 @@ int run_command(CampaignConfig config, const std::string& report_path, bool quie
   if (fs::is_empty(config.work_root, ec)) fs::remove(config.work_root, ec);
   if (!quiet) std::cout << reports::render_summary(doc, color_stdout());
   write_ci_outputs(doc);
-  harness::log::info("report written", {{"path", fs::absolute(report_path).string()}, {"status", doc["status"]}});
+  const auto starts = harness::launch_counts();
+  harness::log::info("report written", {{"path", fs::absolute(report_path).string()}, {"status", doc["status"]},
+                                        {"engine_starts_forked", starts.forked}, {"engine_starts_exec", starts.execd}});
   if (result.voided > 0)
     harness::log::warn("some trials were void: their fault never fired", {{"void", result.voided}});
   for (const auto& m : result.determinism_mismatches)

@@ -133,8 +133,17 @@ ChildProcess::ChildProcess(const SpawnOptions& options) {
   ::fcntl(stdout_fd_, F_SETFL, ::fcntl(stdout_fd_, F_GETFL) | O_NONBLOCK);
 }
 
+ChildProcess::ChildProcess(int pid, int pidfd, int stdin_fd, int stdout_fd, std::function<ExitStatus()> reap)
+    : pid_(pid), pidfd_(pidfd), stdin_fd_(stdin_fd), stdout_fd_(stdout_fd), reap_(std::move(reap)) {
+  ::fcntl(stdout_fd_, F_SETFL, ::fcntl(stdout_fd_, F_GETFL) | O_NONBLOCK);
+}
+
 ChildProcess::~ChildProcess() {
-  if (running()) kill();
+  // A destructor must not throw: a child whose status cannot be had (its fork server died) is already dead.
+  try {
+    if (running()) kill();
+  } catch (const std::exception&) {
+  }
   if (stdin_fd_ >= 0) ::close(stdin_fd_);
   if (stdout_fd_ >= 0) ::close(stdout_fd_);
   if (pidfd_ >= 0) ::close(pidfd_);
@@ -198,14 +207,18 @@ std::optional<ExitStatus> ChildProcess::wait(std::chrono::milliseconds timeout) 
     const int ready = ::poll(&p, 1, remaining_ms(deadline));
     if (ready < 0 && errno == EINTR) continue;
     if (ready == 0) return std::nullopt;
-    siginfo_t info{};
-    if (::waitid(static_cast<idtype_t>(3 /* P_PIDFD */), static_cast<id_t>(pidfd_), &info, WEXITED) != 0) {
-      if (errno == EINTR) continue;
-      throw std::runtime_error(fmt::format("waitid(pid {}) failed: {}", pid_, std::strerror(errno)));
-    }
     ExitStatus s;
-    s.exited = info.si_code == CLD_EXITED;
-    (s.exited ? s.code : s.signal) = info.si_status;
+    if (reap_) {
+      s = reap_();
+    } else {
+      siginfo_t info{};
+      if (::waitid(static_cast<idtype_t>(3 /* P_PIDFD */), static_cast<id_t>(pidfd_), &info, WEXITED) != 0) {
+        if (errno == EINTR) continue;
+        throw std::runtime_error(fmt::format("waitid(pid {}) failed: {}", pid_, std::strerror(errno)));
+      }
+      s.exited = info.si_code == CLD_EXITED;
+      (s.exited ? s.code : s.signal) = info.si_status;
+    }
     status_ = s;
     // The group may still hold descendants of the engine: they must not outlive the trial.
     ::kill(-pid_, SIGKILL);

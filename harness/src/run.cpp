@@ -102,6 +102,17 @@ std::unique_ptr<EngineSession> Runner::make_session(const fs::path& data_dir, co
   options.env_set["LD_PRELOAD"] = (first && *first ? std::string(first) + ":" : std::string()) + config_.shim.string();
   options.env_set["FAULTFS_PLAN"] = plan_path.string();
   options.stderr_path = stderr_path;
+  // The fork server (docs/fork-server.md) is started once per worker with the data directory replaced by a path
+  // that cannot exist; each start then gets this argv. An engine that runs instead of serving finds no directory.
+  if (config_.profile.fork_server != scenarios::ForkPoint::kOff) {
+    for (const auto& word : command_) {
+      std::string w = word;
+      for (std::size_t at; (at = w.find("{dir}")) != std::string::npos;) w.replace(at, 5, "/dev/null/faultline-fork-server");
+      options.fork_server_argv.push_back(w);
+    }
+    options.fork_point_deferred = config_.profile.fork_server == scenarios::ForkPoint::kDeferred;
+    options.fork_server_timeout = milliseconds(config_.profile.start_timeout_ms);
+  }
   auto session = std::make_unique<EngineSession>(options, milliseconds(config_.profile.start_timeout_ms),
                                                  milliseconds(config_.profile.request_timeout_ms));
   session->track_journal(plan.journal, marks_.back());

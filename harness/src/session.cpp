@@ -34,7 +34,7 @@ void EngineSession::ended_by_itself() {
 }
 
 StartOutcome EngineSession::start() {
-  process_ = std::make_unique<ChildProcess>(options_);
+  process_ = launch(options_);
   std::string line;
   StartOutcome out;
   switch (process_->read_line(line, start_timeout_)) {

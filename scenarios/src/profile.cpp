@@ -31,7 +31,7 @@ EngineProfile parse_profile(const nlohmann::json& doc, const std::filesystem::pa
   if (!doc.is_object()) throw ConfigError(fmt::format("{}: expected a JSON object at the top level", file.string()));
   Fields f(doc, file);
   f.only({"format_version", "name", "command", "data_files", "corrupt_exit_code", "sync", "record_per_write",
-          "frame", "torn_tail", "start_timeout_ms", "request_timeout_ms", "description"});
+          "frame", "torn_tail", "start_timeout_ms", "request_timeout_ms", "fork_server", "description"});
   if (f.uint("format_version", 0, 1, 1) != 1) f.fail("format_version", "1 (the field is required)");
   EngineProfile p;
   p.source = file;
@@ -66,6 +66,8 @@ EngineProfile parse_profile(const nlohmann::json& doc, const std::filesystem::pa
                                    : TornTailPolicy::kEither;
   p.start_timeout_ms = static_cast<std::uint32_t>(f.uint("start_timeout_ms", 10000, 100, 600000));
   p.request_timeout_ms = static_cast<std::uint32_t>(f.uint("request_timeout_ms", 5000, 100, 600000));
+  const std::string fork = f.one_of("fork_server", "main", {"main", "deferred", "off"});
+  p.fork_server = fork == "main" ? ForkPoint::kMain : fork == "deferred" ? ForkPoint::kDeferred : ForkPoint::kOff;
   return p;
 }
 

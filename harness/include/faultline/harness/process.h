@@ -7,8 +7,11 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +30,12 @@ struct SpawnOptions {
   std::map<std::string, std::string> env_set;   // added to (or replacing in) the harness's environment
   std::vector<std::string> env_unset;
   std::filesystem::path stderr_path;            // the child's stderr goes here (appended)
+  // The fork server (docs/fork-server.md, harness/src/fork_server.cpp): when not empty, launch() may fork the engine
+  // from a server started with this argv (`argv` with the data directory replaced by a placeholder) instead of
+  // exec'ing it. Only `argv` and env_set's FAULTFS_PLAN may differ between starts served by one server.
+  std::vector<std::string> fork_server_argv;
+  bool fork_point_deferred = false;             // the engine calls faultline_fork_point() (profile `fork_server`)
+  std::chrono::milliseconds fork_server_timeout{10000};  // the server must say hello within this
 };
 
 enum class ReadResult { kLine, kEof, kTimeout };
@@ -35,6 +44,9 @@ class ChildProcess {
  public:
   // Throws std::runtime_error if the program cannot be started (missing file, not executable).
   explicit ChildProcess(const SpawnOptions& options);
+  // A child that another process forked for us (a fork server): we hold its pidfd and our ends of its pipes; `reap`
+  // returns its exit status once the pidfd reported its end (the parent reaps it, not us).
+  ChildProcess(int pid, int pidfd, int stdin_fd, int stdout_fd, std::function<ExitStatus()> reap);
   ~ChildProcess();  // kills and reaps if still running
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
@@ -58,7 +70,20 @@ class ChildProcess {
   int stdout_fd_ = -1;
   std::string buffer_;
   std::optional<ExitStatus> status_;
+  std::function<ExitStatus()> reap_;  // empty: our own child, reaped with waitid
 };
+
+// Starts the engine: forked from this thread's fork server when options.fork_server_argv asks for it and the server
+// works, exec'd otherwise (harness/src/fork_server.cpp).
+std::unique_ptr<ChildProcess> launch(const SpawnOptions& options);
+// --no-fork-server: launch() always execs (default: fork servers on).
+void set_fork_server(bool enabled);
+// How many engine starts of this process were forked from a fork server and how many exec'd (for the run's log).
+struct LaunchCounts {
+  std::uint64_t forked = 0;
+  std::uint64_t execd = 0;
+};
+LaunchCounts launch_counts();
 
 // Splits a command line into words like a shell would for quotes ('...' and "..." group, \ escapes outside single
 // quotes); no variables, globs or pipes. Throws std::invalid_argument on an unterminated quote.

@@ -77,6 +77,9 @@ struct Frame {
   std::uint32_t trailer_bytes = 4;    // checksum after the payload
 };
 
+// Where a fork server (docs/fork-server.md) stops the engine: before main, in faultline_fork_point(), or never.
+enum class ForkPoint { kMain, kDeferred, kOff };
+
 struct EngineProfile {
   std::string name;
   std::string command;                // with {dir} and {bindir}
@@ -88,6 +91,7 @@ struct EngineProfile {
   TornTailPolicy torn_tail = TornTailPolicy::kTruncate;
   std::uint32_t start_timeout_ms = 10000;
   std::uint32_t request_timeout_ms = 5000;
+  ForkPoint fork_server = ForkPoint::kMain;
   std::filesystem::path source;
   nlohmann::json document;
 };
