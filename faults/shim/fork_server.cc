@@ -11,7 +11,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -141,7 +140,7 @@ struct Child {
 Child g_children[fp::kMaxChildren];
 
 // In the forked child: take over the request's descriptors, process group, directory, environment and argv.
-void become_child(int ctl, const int fds[3], const char* plan, const char* cwd, char* args, int server_pid) {
+void become_child(int ctl, const int fds[3], const char* plan, const char* cwd, char* args, int argc) {
   sys_close(ctl);
   for (auto& c : g_children) {
     if (c.pidfd >= 0) sys_close(c.pidfd);
@@ -158,15 +157,18 @@ void become_child(int ctl, const int fds[3], const char* plan, const char* cwd, 
   for (int i = 0; i < 3; ++i) {
     if (fds[i] > 2) sys_close(fds[i]);
   }
+  // No PR_SET_PDEATHSIG: a server's death must not change what its engines do (the harness would judge an engine
+  // that died with its server). An engine outlives a killed server; the harness, which holds its pidfd and pipes,
+  // kills it and reports the lost exit status as a harness error.
   syscall(SYS_setpgid, 0, 0);
-  // No orphans: when the server dies (it is killed, or the harness went away), its engines die with it.
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (static_cast<int>(syscall(SYS_getppid)) != server_pid) _exit(126);
   if (syscall(SYS_chdir, cwd) != 0) child_fail("chdir", errno);
   set_child_environment(plan);
-  for (int i = 0; i < g_argc; ++i) {
-    g_argv[i] = args;
-    args += strlen(args) + 1;
+  // The request's argv[1..] replace our last argc - 1 words. Our leading words stay: argv[0], or for a script the
+  // interpreter, its optional argument and the script's path, which the kernel put before the script's arguments.
+  char* next = args;
+  for (int i = 0; i < argc; ++i) {
+    if (i > 0) g_argv[g_argc - argc + i] = next;
+    next += strlen(next) + 1;
   }
 }
 
@@ -282,7 +284,7 @@ void serve(int ctl) {
       fail(fp::kStepMessage, EPROTO);
       continue;
     }
-    if (static_cast<int>(req.argc) != g_argc) {
+    if (req.argc == 0 || static_cast<int>(req.argc) > g_argc) {
       fail(fp::kStepArgc, EINVAL);
       continue;
     }
@@ -303,7 +305,7 @@ void serve(int ctl) {
       continue;
     }
     if (pid == 0) {
-      become_child(ctl, fds, plan, cwd, args, server_pid);
+      become_child(ctl, fds, plan, cwd, args, static_cast<int>(req.argc));
       return;
     }
     setpgid(pid, pid);  // also here, so the group exists before the harness hears the pid

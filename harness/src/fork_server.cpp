@@ -210,8 +210,13 @@ class ForkServer : public std::enable_shared_from_this<ForkServer> {
     fp::Reply r{};
     for (;;) {
       if (const int got = receive(r, Clock::now() + std::chrono::seconds(30)); got <= 0) {
+        // Not Died: the server may have forked the engine before it went, and that engine may have journaled its
+        // start into this plan's journal. Starting it again would give the trial a journal no exec'd run has.
         dead_ = true;
-        fail(Died(got == 0 ? "the fork server closed its control socket" : "the fork server did not answer in 30 s"));
+        fail(std::runtime_error(fmt::format(
+            "the fork server (pid {}) {} while it started the engine. This is a harness error, not a verdict; the "
+            "next start uses a new server, and --no-fork-server avoids fork servers",
+            pid_, got == 0 ? "died" : "did not answer within 30 s")));
       }
       if (r.kind == fp::kExited) {
         exited_[r.pid] = status_of(r.value, r.count);
@@ -219,10 +224,15 @@ class ForkServer : public std::enable_shared_from_this<ForkServer> {
       }
       break;
     }
+    if (r.kind == fp::kSpawnFailed && r.count == static_cast<int>(fp::kStepArgc))
+      fail(Unusable("the fork server's command line does not fit the engine's (fewer words than the request)"));
     if (r.kind == fp::kSpawnFailed)
       fail(std::runtime_error(fmt::format("the fork server could not start the engine (step {}): {}", r.count,
                                           std::strerror(r.value))));
-    if (r.kind != fp::kSpawned || r.pid <= 0) fail(Died(fmt::format("unexpected message {} from the fork server", r.kind)));
+    if (r.kind != fp::kSpawned || r.pid <= 0) {
+      dead_ = true;
+      fail(std::runtime_error(fmt::format("unexpected message {} from the fork server", r.kind)));
+    }
     const int child = r.pid;
     const int child_pidfd = received_fd_;
     received_fd_ = -1;
@@ -233,8 +243,17 @@ class ForkServer : public std::enable_shared_from_this<ForkServer> {
     ::fcntl(in_fds[1], F_SETFD, FD_CLOEXEC);
     ::fcntl(out_fds[0], F_SETFD, FD_CLOEXEC);
     auto self = shared_from_this();
-    return std::make_unique<ChildProcess>(child, child_pidfd, in_fds[1], out_fds[0],
-                                          [self, child] { return self->reap(child); });
+    return std::make_unique<ChildProcess>(
+        child, child_pidfd, in_fds[1], out_fds[0], [self, child] { return self->reap(child); },
+        [self, child] {
+          if (!self->alive()) throw std::runtime_error(self->lost(child, "died"));
+        });
+  }
+
+  std::string lost(int child, const char* what) const {
+    return fmt::format("the fork server (pid {}) {} while engine pid {} ran: the engine's exit status is lost. This "
+                       "is a harness error, not a verdict; the next start uses a new server, and --no-fork-server "
+                       "avoids fork servers", pid_, what, child);
   }
 
  private:
@@ -251,10 +270,7 @@ class ForkServer : public std::enable_shared_from_this<ForkServer> {
       const int got = dead_ ? 0 : receive(r, deadline);
       if (got <= 0) {
         dead_ = true;
-        throw std::runtime_error(fmt::format(
-            "the fork server (pid {}) {} while engine pid {} ran: the engine's exit status is lost. This is a harness "
-            "error, not a verdict; the next start uses a new server, and --no-fork-server avoids fork servers",
-            pid_, got == 0 ? "died" : "stopped answering", child));
+        throw std::runtime_error(lost(child, got == 0 ? "died" : "stopped answering"));
       }
       if (r.kind == fp::kExited) exited_[r.pid] = status_of(r.value, r.count);
     }

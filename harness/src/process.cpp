@@ -133,8 +133,10 @@ ChildProcess::ChildProcess(const SpawnOptions& options) {
   ::fcntl(stdout_fd_, F_SETFL, ::fcntl(stdout_fd_, F_GETFL) | O_NONBLOCK);
 }
 
-ChildProcess::ChildProcess(int pid, int pidfd, int stdin_fd, int stdout_fd, std::function<ExitStatus()> reap)
-    : pid_(pid), pidfd_(pidfd), stdin_fd_(stdin_fd), stdout_fd_(stdout_fd), reap_(std::move(reap)) {
+ChildProcess::ChildProcess(int pid, int pidfd, int stdin_fd, int stdout_fd, std::function<ExitStatus()> reap,
+                           std::function<void()> check_parent)
+    : pid_(pid), pidfd_(pidfd), stdin_fd_(stdin_fd), stdout_fd_(stdout_fd), reap_(std::move(reap)),
+      check_parent_(std::move(check_parent)) {
   ::fcntl(stdout_fd_, F_SETFL, ::fcntl(stdout_fd_, F_GETFL) | O_NONBLOCK);
 }
 
@@ -156,7 +158,10 @@ bool ChildProcess::send_line(const std::string& line) {
   while (done < data.size()) {
     const ssize_t n = ::write(stdin_fd_, data.data() + done, data.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;  // EPIPE: the child is gone
+    if (n <= 0) {  // EPIPE: the child is gone
+      if (check_parent_) check_parent_();
+      return false;
+    }
     done += static_cast<std::size_t>(n);
   }
   return true;
@@ -186,6 +191,7 @@ ReadResult ChildProcess::read_line(std::string& line, std::chrono::milliseconds 
     const ssize_t n = ::read(stdout_fd_, chunk, sizeof chunk);
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (n <= 0) {
+      if (check_parent_) check_parent_();
       ::close(stdout_fd_);
       stdout_fd_ = -1;
       if (!buffer_.empty()) {  // a last line without '\n' still counts

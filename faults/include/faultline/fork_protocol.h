@@ -36,7 +36,7 @@ enum SpawnStep : uint32_t { kStepMessage = 1, kStepArgc = 2, kStepTooMany = 3, k
 struct Request {
   uint32_t magic;
   uint32_t kind;         // kSpawn
-  uint32_t argc;         // must equal the server's own argc
+  uint32_t argc;         // at most the server's argc: argv[1..] replace the server's last argc - 1 words
   uint32_t payload_len;  // bytes after this header: plan\0 cwd\0 argv[0]\0 ... argv[argc-1]\0
 };
 

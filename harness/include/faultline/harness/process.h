@@ -45,8 +45,10 @@ class ChildProcess {
   // Throws std::runtime_error if the program cannot be started (missing file, not executable).
   explicit ChildProcess(const SpawnOptions& options);
   // A child that another process forked for us (a fork server): we hold its pidfd and our ends of its pipes; `reap`
-  // returns its exit status once the pidfd reported its end (the parent reaps it, not us).
-  ChildProcess(int pid, int pidfd, int stdin_fd, int stdout_fd, std::function<ExitStatus()> reap);
+  // returns its exit status once the pidfd reported its end (the parent reaps it, not us); `check_parent` throws when
+  // that parent died, which ends the child too: its end must not pass for the engine's behaviour.
+  ChildProcess(int pid, int pidfd, int stdin_fd, int stdout_fd, std::function<ExitStatus()> reap,
+               std::function<void()> check_parent);
   ~ChildProcess();  // kills and reaps if still running
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
@@ -71,6 +73,7 @@ class ChildProcess {
   std::string buffer_;
   std::optional<ExitStatus> status_;
   std::function<ExitStatus()> reap_;  // empty: our own child, reaped with waitid
+  std::function<void()> check_parent_;  // called when the child's stdout or stdin closed
 };
 
 // Starts the engine: forked from this thread's fork server when options.fork_server_argv asks for it and the server
