@@ -54,7 +54,7 @@ startup_shim=$(LD_PRELOAD=$PWD/$bin/libfaultfs.so starts 500 $bin/walkv --versio
 startup_true2=$(starts 500 /bin/true)
 
 echo "bench: trial rate" >&2
-trials_torn=$($bin/bench_trials 400 torn-tail)
+trials_torn=$($bin/bench_trials 400 torn-tail 60)
 trials_all=$($bin/bench_trials 560 all)
 echo "bench: shim overhead" >&2
 shim_micro=$($bin/bench_shim 2>&1 | tail -8)
@@ -80,6 +80,8 @@ large=$(scale_run "$scale")
   echo "$(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr), $(. /etc/os-release; echo "$PRETTY_NAME"). Shared, noisy machines: read ratios, not absolute times."
   echo
   echo "## Trial rate (\`bench_trials\`): campaign against walkv next to the floor of a crash trial, same run"
+  echo "Exec'd starts and fork-server starts (docs/fork-server.md), and a Python engine behind a deferred fork point"
+  echo "(tests/harness/fork_engine.py, first block only)."
   echo '```'; echo "$trials_torn"; echo; echo "$trials_all"; echo '```'
   echo "Reading: a trial starts the engine three times (the fault run, recovery plus the writes after it, a clean restart)"
   echo "against the bare loop's two, so 0.67 is the ceiling with a free harness. The fault is aimed with the shim's step"

@@ -69,9 +69,10 @@ scenarios::EngineProfile walkv_profile() {
 }
 
 scenarios::EngineProfile python_profile() {
-  nlohmann::json p{{"format_version", 1}, {"name", "fork_engine.py"},
-                   {"command", fmt::format("{} {} {{dir}}", PYTHON3, FORK_ENGINE_PY)}, {"data_files", {"wal.log"}},
-                   {"fork_server", "deferred"}};
+  const auto p = nlohmann::json::parse(fmt::format(
+      R"({{"format_version": 1, "name": "fork_engine.py", "command": "{} {} {{dir}}", "data_files": ["wal.log"],
+           "fork_server": "deferred"}})",
+      PYTHON3, FORK_ENGINE_PY));
   return scenarios::parse_profile(p, "fork_engine.py profile");
 }
 

@@ -28,6 +28,17 @@ def fork_point():
     arg.argtypes = [ctypes.c_int]
     skip = len(sys.orig_argv) - len(sys.argv)  # the interpreter's own words before the script
     sys.argv = [arg(skip + i).decode() for i in range(len(sys.argv))]
+    # os.environ too was copied before the fork: take the child's plan from the C environment, so that a process
+    # this engine starts (subprocess passes os.environ) runs under the same plan as with exec.
+    getenv = lib.getenv
+    getenv.restype = ctypes.c_char_p
+    getenv.argtypes = [ctypes.c_char_p]
+    for name in ("FAULTFS_FORK_SERVER", "FAULTFS_FORK_POINT", "FAULTFS_PLAN"):
+        value = getenv(name.encode())
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value.decode()
 
 
 def main():
