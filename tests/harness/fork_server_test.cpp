@@ -42,12 +42,16 @@ Ran sh(const std::string& command) {
   return r;
 }
 
-// Processes whose command line contains `needle` (fork servers carry the placeholder in their argv).
-std::vector<int> processes_with(const std::string& needle) {
+// Processes whose command line contains `needle` (fork servers carry the placeholder in their argv) and whose working
+// directory is `cwd`: the harness runs in the test's directory, and its servers and engines inherit it, so tests that
+// run in parallel (ctest -j) never see, or kill, each other's servers.
+std::vector<int> processes_with(const std::string& needle, const fs::path& cwd) {
   std::vector<int> out;
   for (const auto& e : fs::directory_iterator("/proc")) {
     const auto name = e.path().filename().string();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::error_code ec;
+    if (fs::read_symlink(e.path() / "cwd", ec) != cwd || ec) continue;
     std::ifstream in(e.path() / "cmdline");
     std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (cmdline.find(needle) != std::string::npos) out.push_back(std::stoi(name));
@@ -69,8 +73,8 @@ int parent_of(int pid) {
 
 // The fork servers: processes with the placeholder in their command line whose parent has not. (A forked engine shows
 // its server's command line too: the kernel's copy of the argv strings is not what the child's argv points to.)
-std::vector<int> fork_servers() {
-  const auto all = processes_with(kPlaceholder);
+std::vector<int> fork_servers(const fs::path& cwd) {
+  const auto all = processes_with(kPlaceholder, cwd);
   std::vector<int> out;
   for (int pid : all)
     if (std::find(all.begin(), all.end(), parent_of(pid)) == all.end()) out.push_back(pid);
@@ -185,7 +189,7 @@ class ForkServer : public ::testing::Test {
       EXPECT_EQ(starts(forked, "exec"), 0) << forked.out;
       EXPECT_EQ(notices(forked), 0) << forked.out;
     }
-    EXPECT_TRUE(processes_with(kPlaceholder).empty()) << "a fork server outlived its campaign";
+    EXPECT_TRUE(processes_with(kPlaceholder, dir_).empty()) << "a fork server outlived its campaign";
   }
 
   fs::path dir_;
@@ -238,7 +242,7 @@ TEST_F(ForkServer, AStaticEngineFallsBackToExecWithOneNotice) {
   EXPECT_EQ(notices(forked), 1) << forked.out;
   EXPECT_NE(forked.out.find("static binary"), std::string::npos) << forked.out;
   EXPECT_EQ(starts(forked, "forked"), 0) << forked.out;
-  EXPECT_TRUE(processes_with(kPlaceholder).empty());
+  EXPECT_TRUE(processes_with(kPlaceholder, dir_).empty());
 }
 
 TEST_F(ForkServer, AnEngineThatRunsAThreadAtItsForkPointFallsBackToExecWithOneNotice) {
@@ -259,7 +263,7 @@ TEST_F(ForkServer, ServersKilledMidCampaignCostHarnessErrorsNeverVerdictsAndLeav
   std::thread killer([&] {
     while (!done.load()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(150));
-      for (int pid : fork_servers()) {
+      for (int pid : fork_servers(dir_)) {
         if (::kill(pid, SIGKILL) == 0) ++kills;
       }
     }
@@ -289,8 +293,8 @@ TEST_F(ForkServer, ServersKilledMidCampaignCostHarnessErrorsNeverVerdictsAndLeav
       EXPECT_NE(f.dump().find("fork server"), std::string::npos) << f.dump();
   }
   EXPECT_GT(starts(forked, "forked"), 0) << forked.out;
-  EXPECT_TRUE(processes_with(kPlaceholder).empty());
-  EXPECT_TRUE(processes_with((dir_ / "work").string()).empty()) << "an engine outlived its campaign";
+  EXPECT_TRUE(processes_with(kPlaceholder, dir_).empty());
+  EXPECT_TRUE(processes_with((dir_ / "work").string(), dir_).empty()) << "an engine outlived its campaign";
 }
 
 }  // namespace
