@@ -14,6 +14,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#include "faultline/fault_kinds.h"
 #include "faultline/rng.h"
 
 namespace faultfs {
@@ -64,11 +65,8 @@ inline F real(Call call) {
 }
 
 // ---- the plan (plan_parse.cc) -------------------------------------------------------------------------------------
-enum class Kind : uint8_t {
-  kCrash, kShortWrite, kBitflipWrite, kBitflipRead, kWriteError, kReadError, kFsyncError, kLostWrite,
-  kMisdirectedWrite
-};
-enum class Op : uint8_t { kWrite, kReadBefore, kReadAfter, kSync };  // when a fault kind is evaluated
+using Kind = faultline::FaultKind;  // the fault-kind table (faultline/fault_kinds.h)
+using Op = faultline::FaultCall;    // when a fault kind is evaluated
 enum class Trigger : uint8_t { kOffset, kNth, kProb, kStep };
 
 struct Fault {

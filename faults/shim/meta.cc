@@ -100,7 +100,7 @@ void untrack_close(int fd) {
 // ---- open, creat, fopen ------------------------------------------------------------------------------------------
 
 int real_open(Call call, int dirfd, const char* path, int flags, mode_t mode) {
-  switch (call) {
+  switch (static_cast<int>(call)) {  // a few calls of the table; the others are never issued here
     case c_open:
     case c_open64:
       return real<int (*)(const char*, int, ...)>(call)(path, flags, mode);

@@ -150,42 +150,79 @@ class Summarizer {
       h.bytes_written += static_cast<std::uint64_t>(e.ret);
       end = off + static_cast<std::uint64_t>(e.ret);
     }
-    if (fault != nullptr && fault->kind == "lost_write") {
-      data_landed = false;  // the size grew (zeros), the bytes did not arrive
-    } else if (fault != nullptr && fault->kind == "misdirected_write") {
-      data_landed = false;
-      const std::int64_t at = e.off + raw_i64(*fault, "shift");
-      if (at >= 0 && e.ret > 0) {
-        end = std::max(end, static_cast<std::uint64_t>(at) + len);
-        subtract(h.lost, static_cast<std::uint64_t>(at), static_cast<std::uint64_t>(at) + len);
-      }
-    } else if (fault != nullptr && fault->kind == "write_error") {
-      const std::uint64_t wrote = raw_u64(*fault, "wrote");
-      end = std::max(end, off + wrote);
-      subtract(h.lost, off, off + wrote);
-    }
+    if (fault != nullptr) land_fault(h, *fault, e, len, end, data_landed);
     h.size = std::max(h.size, end);
     if (data_landed) subtract(h.lost, off, end);
   }
 
+  // What a fault journaled before a write event changed about what that write did to the file.
+  void land_fault(FileHistory& h, const Event& fault, const Event& e, std::uint64_t len, std::uint64_t& end,
+                  bool& data_landed) {
+    const std::uint64_t off = u64(e.off);
+    switch (fault.kind) {
+      case FaultKind::kLostWrite:
+        data_landed = false;  // the size grew (zeros), the bytes did not arrive
+        break;
+      case FaultKind::kMisdirectedWrite: {
+        data_landed = false;
+        const std::int64_t at = e.off + raw_i64(fault, "shift");
+        if (at >= 0 && e.ret > 0) {
+          end = std::max(end, static_cast<std::uint64_t>(at) + len);
+          subtract(h.lost, static_cast<std::uint64_t>(at), static_cast<std::uint64_t>(at) + len);
+        }
+        break;
+      }
+      case FaultKind::kWriteError: {
+        const std::uint64_t wrote = raw_u64(fault, "wrote");
+        end = std::max(end, off + wrote);
+        subtract(h.lost, off, off + wrote);
+        break;
+      }
+      case FaultKind::kShortWrite:     // the write event itself says what landed
+      case FaultKind::kBitflipWrite:
+      case FaultKind::kCrash:          // never pending: handled in on_fault
+      case FaultKind::kFsyncError:
+      case FaultKind::kBitflipRead:
+      case FaultKind::kReadError:
+      case FaultKind::kPowerLoss:      // not in journals: parse_journal refuses them
+      case FaultKind::kAtRest:
+        break;
+    }
+  }
+
   void on_fault(const Event& e) {
     FileHistory& h = get(e.file);
-    if (e.kind == "crash") {
-      const std::uint64_t wrote = raw_u64(e, "wrote");
-      if (wrote > 0) {
-        h.size = std::max(h.size, u64(e.off) + wrote);
-        h.bytes_written += wrote;
-        subtract(h.lost, u64(e.off), u64(e.off) + wrote);
+    switch (e.kind) {
+      case FaultKind::kCrash: {
+        const std::uint64_t wrote = raw_u64(e, "wrote");
+        if (wrote > 0) {
+          h.size = std::max(h.size, u64(e.off) + wrote);
+          h.bytes_written += wrote;
+          subtract(h.lost, u64(e.off), u64(e.off) + wrote);
+        }
+        break;
       }
-    } else if (e.kind == "fsync_error") {
-      const std::uint64_t from = raw_u64(e, "lost_from"), to = raw_u64(e, "lost_to");
-      if (to > from) {
-        subtract(h.lost, from, to);  // keep the list disjoint
-        h.lost.emplace_back(from, to);
-        std::sort(h.lost.begin(), h.lost.end());
+      case FaultKind::kFsyncError: {
+        const std::uint64_t from = raw_u64(e, "lost_from"), to = raw_u64(e, "lost_to");
+        if (to > from) {
+          subtract(h.lost, from, to);  // keep the list disjoint
+          h.lost.emplace_back(from, to);
+          std::sort(h.lost.begin(), h.lost.end());
+        }
+        break;
       }
-    } else if (e.kind != "read_error" && e.kind != "bitflip_read") {
-      pending_[std::make_pair(e.pid, e.fd)] = &e;
+      case FaultKind::kReadError:
+      case FaultKind::kBitflipRead:
+        break;
+      case FaultKind::kShortWrite:  // the write event that follows says what it did
+      case FaultKind::kBitflipWrite:
+      case FaultKind::kWriteError:
+      case FaultKind::kLostWrite:
+      case FaultKind::kMisdirectedWrite:
+      case FaultKind::kPowerLoss:
+      case FaultKind::kAtRest:
+        pending_[std::make_pair(e.pid, e.fd)] = &e;
+        break;
     }
   }
 
@@ -396,8 +433,12 @@ std::vector<Event> parse_journal(const JournalText& journal, const std::filesyst
     e.len = int_field(j, "len", -1, path, line);
     e.ret = int_field(j, "ret", 0, path, line);
     e.size = int_field(j, "size", -1, path, line);
-    e.kind = string_field(j, "kind", path, line);
-    if (e.ev == "fault" && e.kind.empty()) malformed(path, line, "fault event without 'kind'");
+    if (e.ev == "fault") {
+      const std::string kind = string_field(j, "kind", path, line);
+      if (kind.empty()) malformed(path, line, "fault event without 'kind'");
+      if (!parse_fault_kind(kind.c_str(), &e.kind) || !shim_injects(e.kind))
+        malformed(path, line, fmt::format("fault event of unknown kind '{}'", kind));
+    }
     e.raw = std::move(j);
     events.push_back(std::move(e));
   }
