@@ -112,6 +112,8 @@ struct Plan {
 extern Plan g_plan;
 
 Op fault_op(Kind kind);
+// An `untracked` line: a call on a target the shim cannot follow (meta.cc).
+void journal_untracked(const char* fn, const char* rel, const char* why);
 const char* kind_name(Kind kind);
 const char* errno_name(int err);  // "EIO", ...; "E?" for others
 // Parses the plan file into g_plan (and maps its step_file). On any error: one line on stderr, then _exit(87).

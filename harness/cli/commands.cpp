@@ -21,95 +21,9 @@
 #include "faultline/harness/log.h"
 #include "faultline/harness/report_build.h"
 #include "faultline/reports/report.h"
-
+#include "subcommands.h"
 
 namespace faultline::cli {
-
-namespace fs = std::filesystem;
-using harness::CampaignConfig;
-
-namespace {
-
-std::atomic<bool> g_interrupted{false};
-void on_sigint(int) { g_interrupted = true; }
-
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-// Where this faultline's programs, shim, scenarios and profiles are (harness/include/faultline/harness/layout.h).
-const harness::Layout& layout() {
-  static const harness::Layout l = harness::find_layout();
-  return l;
-}
-fs::path self_dir() { return layout().bindir; }
-
-fs::path default_work_root(const std::string& requested, const std::string& what) {
-  if (!requested.empty()) return fs::absolute(requested);
-  const fs::path base = (fs::is_directory("/dev/shm") && ::access("/dev/shm", W_OK) == 0) ? fs::path("/dev/shm")
-                                                                                         : fs::temp_directory_path();
-  return base / fmt::format("faultline-{}-{}", what, ::getpid());
-}
-
-struct Common {
-  std::string scenario = "all";
-  std::string engine;
-  std::string profile;
-  std::string scenario_dir;
-  std::string shim;
-  std::string log_format = "text";
-  std::string work_dir;
-
-  void add_to(CLI::App* app, bool scenario_required) {
-    auto* s = app->add_option("--scenario", scenario,
-                              "scenario name, comma-separated names, 'all', or a path to a scenario .json");
-    if (scenario_required) s->required();
-    app->add_option("--engine", engine, "engine command with {dir} (black-box profile), e.g. \"./mydb --data {dir}\"");
-    app->add_option("--profile", profile, "engine profile .json (default: the built-in walkv profile)");
-    app->add_option("--scenario-dir", scenario_dir, "where scenario files live (default: the shipped scenarios/)");
-    app->add_option("--shim", shim, "path to libfaultfs.so (default: beside the faultline binary)");
-    app->add_option("--log-format", log_format, "text or json (slog-style JSON lines on stderr)")
-        ->check(CLI::IsMember({"text", "json"}));
-    app->add_option("--work-dir", work_dir, "where trial directories are made (default: /dev/shm when available)");
-  }
-
-  fs::path scenarios_path() const {
-    return scenario_dir.empty() ? harness::require_scenarios(layout()) : fs::path(scenario_dir);
-  }
-
-  scenarios::EngineProfile load_profile() const {
-    if (!engine.empty() && !profile.empty()) throw UsageError("--engine and --profile exclude each other: give one");
-    if (!engine.empty()) return scenarios::command_profile(engine);
-    return scenarios::load_profile(profile.empty() ? harness::require_profiles(layout()) / "walkv.json"
-                                                   : fs::path(profile));
-  }
-
-  fs::path shim_path() const {
-    fs::path p = shim.empty() ? harness::require_shim(layout()) : fs::path(shim);
-    if (!fs::exists(p))
-      throw std::runtime_error(fmt::format("--shim {}: the file does not exist: pass the path of libfaultfs.so",
-                                           p.string()));
-    return fs::absolute(p);
-  }
-
-  // What every campaign-running command shares: scenarios, engine, shim, where the programs are.
-  CampaignConfig campaign_base(const std::string& what) const {
-    apply_log_format();
-    CampaignConfig config;
-    config.scenarios = scenarios::resolve_scenarios(scenario, scenarios_path());
-    config.profile = load_profile();
-    config.shim = shim_path();
-    config.bindir = self_dir();
-    config.work_root = default_work_root(work_dir, what);
-    config.argv_prefix = {"faultline"};
-    return config;
-  }
-
-  void apply_log_format() const {
-    harness::log::set_format(log_format == "json" ? harness::log::Format::kJson : harness::log::Format::kText);
-  }
-};
-
 
 std::pair<std::uint32_t, std::uint32_t> parse_shard(const std::string& text) {
   std::smatch m;
@@ -119,7 +33,6 @@ std::pair<std::uint32_t, std::uint32_t> parse_shard(const std::string& text) {
   return {static_cast<std::uint32_t>(std::stoul(m[1])), static_cast<std::uint32_t>(std::stoul(m[2]))};
 }
 
-// Shard from the environment when --shard is absent: GoogleTest's variables, then Kubernetes Indexed Jobs.
 std::optional<std::pair<std::uint32_t, std::uint32_t>> shard_from_env() {
   const char* idx = std::getenv("GTEST_SHARD_INDEX");
   const char* total = std::getenv("GTEST_TOTAL_SHARDS");
@@ -159,23 +72,6 @@ int cmd_scenarios(const Common& common) {
   return 0;
 }
 
-}  // namespace
-
-int run_command(CampaignConfig config, const std::string& report_path, bool quiet);
-bool color_stdout();
-int repro_trial(const scenarios::Scenario& scenario, const scenarios::EngineProfile& profile, std::uint64_t seed,
-                const fs::path& shim, const fs::path& bindir, const fs::path& work_dir,
-                const harness::TrialOverrides& overrides, const std::string& expected_hash);
-int repro_bundle(const fs::path& file, const std::optional<scenarios::EngineProfile>& engine, const fs::path& shim,
-                 const fs::path& bindir, const fs::path& work_dir);
-int shrink_trial(harness::TrialConfig config, const fs::path& bundle_path);
-int selftest(harness::CampaignConfig base, const fs::path& report_dir, const std::atomic<bool>& interrupted);
-// report_cmd.cpp: `faultline report show|merge|corpus` and `run --junit/--github`.
-void add_ci_options(CLI::App* run);
-void write_ci_outputs(const nlohmann::ordered_json& report);
-CLI::App* add_report_command(CLI::App& app);
-int report_command();
-
 int repro_command(const Common& common, std::optional<std::uint64_t> seed, const std::string& bundle,
                   const std::string& work_dir, const std::string& expected_hash) {
   if (!bundle.empty()) {
@@ -193,12 +89,6 @@ int repro_command(const Common& common, std::optional<std::uint64_t> seed, const
   return repro_trial(list[0], common.load_profile(), *seed, common.shim_path(), self_dir(), dir, {}, expected_hash);
 }
 
-struct ReportedFailure {
-  std::string scenario, trace_hash, profile, command;
-  std::uint64_t seed = 0;
-};
-
-// Failure K (1-based) of a report, with the engine the campaign ran, so `repro --from-report` needs nothing else.
 ReportedFailure failure_from_report(const std::string& file, std::size_t k) {
   nlohmann::ordered_json doc;
   try {
@@ -251,62 +141,15 @@ int main(int argc, char** argv) {
     if (!parts.empty() && parts.back() == '\n') parts.pop_back();
     return fmt::format("faultline {} (git {})\n{}", harness::version(), harness::git_revision(), parts);
   });
-
-  Common run_opts, repro_opts, list_opts;
-  auto* run = app.add_subcommand("run", "run a crash campaign and write a JSON report");
-  run_opts.add_to(run, false);
-  std::optional<std::uint64_t> trials, seed;
-  std::string seeds, shard, report = "faultline-report.json", corpus, all_trials;
-  std::uint32_t jobs = std::max(1u, std::thread::hardware_concurrency());
-  std::optional<double> budget;
-  bool keep = false, quiet = false;
-  std::uint32_t determinism = 0;
-  run->add_option("--trials", trials, "number of trials (default 100)")->check(CLI::Range(1ull, 100000000ull));
-  run->add_option("--seeds", seeds, "explicit trial seeds A..B instead of --trials");
-  run->add_option("--seed", seed, "campaign seed (default: random, printed)");
-  run->add_option("--jobs,-j", jobs, "trials in parallel (default: number of cores)")->check(CLI::Range(1u, 1024u));
-  run->add_option("--shard", shard, "run shard K of N (K/N, 0-based); also from GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS or "
-                                    "JOB_COMPLETION_INDEX+FAULTLINE_SHARDS");
-  run->add_option("--report", report, "where to write the JSON report")->capture_default_str();
-  run->add_option("--time-budget", budget, "stop starting trials after this many seconds (report marked incomplete)");
-  run->add_flag("--keep", keep, "keep every trial directory, not only failing ones");
-  run->add_flag("--quiet,-q", quiet, "no progress line and no summary on stdout");
-  run->add_option("--check-determinism", determinism, "rerun N sampled trials and compare trace hashes");
-  run->add_option("--corpus", corpus, "file of \"<scenario> <seed>\" lines to run first (known failures)");
-  run->add_option("--all-trials", all_trials, "also write one JSON line per trial to this file");
-  add_ci_options(run);
-
-  auto* repro = app.add_subcommand("repro", "replay one trial step by step and keep its artifacts");
-  repro_opts.add_to(repro, false);
-  std::optional<std::uint64_t> repro_seed;
-  std::string repro_bundle_path, repro_hash;
-  repro->add_option("--seed", repro_seed, "the trial seed from the report");
-  repro->add_option("--bundle", repro_bundle_path, "replay a bundle written by `faultline shrink`");
-  repro->add_option("--expect-trace", repro_hash, "the trace hash from the report: say so if the replay differs");
-  std::string repro_report;
-  std::size_t repro_failure = 1;
-  repro->add_option("--from-report", repro_report, "take the trial from this report's failures (with --failure)");
-  repro->add_option("--failure", repro_failure, "which failure of --from-report, 1 = the first")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 40));
-
-  Common shrink_opts;
-  auto* shrink = app.add_subcommand("shrink", "minimise a failing trial and write a replayable bundle");
-  shrink_opts.add_to(shrink, true);
-  std::uint64_t shrink_seed = 0;
-  std::string shrink_out;
-  shrink->add_option("--seed", shrink_seed, "the failing trial's seed")->required();
-  shrink->add_option("--output,-o", shrink_out, "bundle file (default faultline-bundle-<scenario>-<seed>.json)");
-
-  Common self_opts;
-  auto* self = app.add_subcommand("selftest", "run the default campaign against walkv and every planted-bug variant");
-  self_opts.add_to(self, false);
-  std::uint64_t self_trials = 140, self_seed = 1;
-  std::string self_dir_out = "faultline-selftest";
-  self->add_option("--trials", self_trials, "trials per engine")->capture_default_str();
-  self->add_option("--seed", self_seed, "campaign seed")->capture_default_str();
-  self->add_option("--jobs,-j", jobs, "trials in parallel");
-  self->add_option("--output", self_dir_out, "directory for the table and profiles")->capture_default_str();
-
+  RunArgs run;
+  ReproArgs repro;
+  ShrinkArgs shrink;
+  SelftestArgs self;
+  Common list_opts;
+  auto* run_cmd = run.add(app);
+  auto* repro_cmd = repro.add(app);
+  auto* shrink_cmd = shrink.add(app);
+  auto* self_cmd = self.add(app);
   auto* list = app.add_subcommand("scenarios", "list the scenarios");
   list_opts.add_to(list, false);
   auto* report_cmd = add_report_command(app);
@@ -325,61 +168,11 @@ int main(int argc, char** argv) {
   try {
     if (list->parsed()) return cmd_scenarios(list_opts);
     if (report_cmd->parsed()) return report_command();
-    if (repro->parsed()) {
-      repro_opts.apply_log_format();
-      if (!repro_report.empty()) {
-        if (repro_seed || !repro_bundle_path.empty())
-          throw UsageError("--from-report excludes --seed and --bundle: the report names the trial");
-        const auto entry = failure_from_report(repro_report, repro_failure);
-        repro_opts.scenario = entry.scenario;
-        if (repro_opts.engine.empty() && repro_opts.profile.empty()) {
-          repro_opts.profile = entry.profile;
-          repro_opts.engine = entry.profile.empty() ? entry.command : "";
-        }
-        return repro_command(repro_opts, entry.seed, "", repro_opts.work_dir, entry.trace_hash);
-      }
-      return repro_command(repro_opts, repro_seed, repro_bundle_path, repro_opts.work_dir, repro_hash);
-    }
-    if (self->parsed()) {
-      CampaignConfig config = self_opts.campaign_base("selftest");
-      config.seed = self_seed;
-      config.trials = self_trials;
-      config.jobs = jobs;
-      config.keep_failed_max = 0;
-      struct sigaction sa {};
-      sa.sa_handler = on_sigint;
-      ::sigaction(SIGINT, &sa, nullptr);
-      const int code = selftest(config, self_dir_out, g_interrupted);
-      std::error_code ec;
-      fs::remove_all(config.work_root, ec);
-      return code;
-    }
-    if (shrink->parsed()) {
-      shrink_opts.apply_log_format();
-      return shrink_command(shrink_opts, shrink_seed, shrink_out);
-    }
-    CampaignConfig config = run_opts.campaign_base("run");
-    config.seed = seed ? *seed : std::random_device{}() * 0x100000000ULL + std::random_device{}();
-    if (!seeds.empty() && trials) throw UsageError("--trials and --seeds exclude each other: give one");
-    if (!seeds.empty()) config.seed_range = parse_seed_range(seeds);
-    config.trials = trials;
-    config.jobs = jobs;
-    if (!shard.empty()) {
-      std::tie(config.shard_index, config.shard_count) = parse_shard(shard);
-    } else if (auto env = shard_from_env()) {
-      std::tie(config.shard_index, config.shard_count) = *env;
-    }
-    config.time_budget_s = budget;
-    config.keep_all = keep;
-    config.determinism_sample = determinism;
-    if (!corpus.empty()) config.corpus = load_corpus(corpus);
-    config.all_trials_jsonl = all_trials;
-    config.progress = !quiet && ::isatty(2) && !std::getenv("CI");
-    if (!run_opts.engine.empty()) config.repro_extra = {"--engine", run_opts.engine};
-    if (!run_opts.profile.empty()) config.repro_extra = {"--profile", run_opts.profile};
-    if (!run_opts.scenario_dir.empty())
-      config.repro_extra.insert(config.repro_extra.end(), {"--scenario-dir", run_opts.scenario_dir});
-    return run_command(std::move(config), report, quiet);
+    if (repro_cmd->parsed()) return repro.execute();
+    if (self_cmd->parsed()) return self.execute();
+    if (shrink_cmd->parsed()) return shrink.execute();
+    if (run_cmd->parsed()) return run.execute();
+    return 2;
   } catch (const UsageError& e) {
     std::cerr << "faultline: " << e.what() << '\n';
     return 2;
@@ -390,37 +183,6 @@ int main(int argc, char** argv) {
     std::cerr << "faultline: error: " << e.what() << '\n';
     return 3;
   }
-}
-
-int run_command(CampaignConfig config, const std::string& report_path, bool quiet) {
-  struct sigaction sa {};
-  sa.sa_handler = on_sigint;
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
-  const auto started = std::chrono::system_clock::now();
-  std::vector<std::string> names;
-  for (const auto& s : config.scenarios) names.push_back(s.name);
-  harness::log::info("campaign starting",
-                     {{"seed", std::to_string(config.seed)}, {"scenarios", fmt::format("{}", fmt::join(names, ","))},
-                      {"trials", config.seed_range ? config.seed_range->second - config.seed_range->first + 1
-                                                   : config.trials.value_or(100)},
-                      {"jobs", config.jobs}, {"shard", fmt::format("{}/{}", config.shard_index, config.shard_count)},
-                      {"engine", config.profile.command}, {"work_dir", config.work_root.string()}});
-  fs::create_directories(config.work_root);
-  auto result = harness::run_campaign(config, g_interrupted);
-  // The argv in the report must replay the trial: repro takes the scenario and the seed.
-  const auto doc = harness::build_report(config, result, started);
-  reports::write_atomic(report_path, reports::dump(doc));
-  std::error_code ec;
-  if (fs::is_empty(config.work_root, ec)) fs::remove(config.work_root, ec);
-  if (!quiet) std::cout << reports::render_summary(doc, color_stdout());
-  write_ci_outputs(doc);
-  harness::log::info("report written", {{"path", fs::absolute(report_path).string()}, {"status", doc["status"]}});
-  if (result.voided > 0)
-    harness::log::warn("some trials were void: their fault never fired", {{"void", result.voided}});
-  for (const auto& m : result.determinism_mismatches)
-    harness::log::error("trial is not deterministic", m);
-  return harness::campaign_exit_code(result);
 }
 
 }  // namespace faultline::cli
