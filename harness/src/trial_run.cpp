@@ -29,6 +29,9 @@ std::uint64_t TrialRun::file_size(const std::string& file) const {
 void TrialRun::execute() {
   fs::create_directories(data_);
   auto plan = plan_trial(config_);
+  auto text = describe(plan);
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  runner_.say("plan:\n" + text);
   for (std::uint32_t cycle = 0; cycle < plan.cycles.size(); ++cycle)
     if (!run_cycle(cycle, plan.cycles[cycle])) return;
   health_check(plan.after_ops);
