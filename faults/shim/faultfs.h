@@ -14,6 +14,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#include "faultline/fault_kinds.h"
 #include "faultline/rng.h"
 
 namespace faultfs {
@@ -64,11 +65,8 @@ inline F real(Call call) {
 }
 
 // ---- the plan (plan_parse.cc) -------------------------------------------------------------------------------------
-enum class Kind : uint8_t {
-  kCrash, kShortWrite, kBitflipWrite, kBitflipRead, kWriteError, kReadError, kFsyncError, kLostWrite,
-  kMisdirectedWrite
-};
-enum class Op : uint8_t { kWrite, kReadBefore, kReadAfter, kSync };  // when a fault kind is evaluated
+using Kind = faultline::FaultKind;  // the fault-kind table (faultline/fault_kinds.h)
+using Op = faultline::FaultCall;    // when a fault kind is evaluated
 enum class Trigger : uint8_t { kOffset, kNth, kProb, kStep };
 
 struct Fault {
@@ -114,6 +112,8 @@ struct Plan {
 extern Plan g_plan;
 
 Op fault_op(Kind kind);
+// An `untracked` line: a call on a target the shim cannot follow (meta.cc).
+void journal_untracked(const char* fn, const char* rel, const char* why);
 const char* kind_name(Kind kind);
 const char* errno_name(int err);  // "EIO", ...; "E?" for others
 // Parses the plan file into g_plan (and maps its step_file). On any error: one line on stderr, then _exit(87).

@@ -35,30 +35,6 @@ constexpr ErrnoName kErrnos[] = {
     {"EXDEV", EXDEV},     {"ENOTEMPTY", ENOTEMPTY}, {"EOPNOTSUPP", EOPNOTSUPP}, {"ENODEV", ENODEV},
 };
 
-struct KindInfo {
-  const char* name;
-  Kind kind;
-  Op op;
-  const char* errnos;  // allowed errno= values, blank-separated; null: errno= not allowed
-  bool keep;           // keep= allowed
-  bool bit;            // bit= allowed
-  bool shift;          // shift= allowed
-  bool span;           // span= allowed
-};
-constexpr KindInfo kKinds[] = {
-    {"crash", Kind::kCrash, Op::kWrite, nullptr, true, false, false, true},
-    {"short_write", Kind::kShortWrite, Op::kWrite, nullptr, true, false, false, true},
-    {"bitflip_write", Kind::kBitflipWrite, Op::kWrite, nullptr, false, true, false, true},
-    {"bitflip_read", Kind::kBitflipRead, Op::kReadAfter, nullptr, false, true, false, false},
-    {"write_error", Kind::kWriteError, Op::kWrite, "EIO ENOSPC EDQUOT EFBIG", true, false, false, true},
-    {"read_error", Kind::kReadError, Op::kReadBefore, "EIO", false, false, false, false},
-    {"fsync_error", Kind::kFsyncError, Op::kSync, "EIO ENOSPC EDQUOT", false, false, false, false},
-    {"lost_write", Kind::kLostWrite, Op::kWrite, nullptr, false, false, false, false},
-    {"misdirected_write", Kind::kMisdirectedWrite, Op::kWrite, nullptr, false, false, true, false},
-};
-
-const KindInfo& info_of(Kind kind) { return kKinds[static_cast<int>(kind)]; }
-
 void say(const char* s) {
   auto real_write = real<ssize_t (*)(int, const void*, size_t)>(c_write);
   real_write(2, s, strlen(s));
@@ -120,18 +96,6 @@ bool parse_prob(const char* s, double* out) {
   return true;
 }
 
-bool word_in(const char* word, const char* list) {  // is `word` one of the blank-separated words of `list`?
-  const size_t len = strlen(word);
-  for (const char* p = list; *p != '\0';) {
-    const char* end = strchr(p, ' ');
-    const size_t n = end != nullptr ? static_cast<size_t>(end - p) : strlen(p);
-    if (n == len && strncmp(p, word, n) == 0) return true;
-    if (end == nullptr) break;
-    p = end + 1;
-  }
-  return false;
-}
-
 void copy_bounded(char* dst, size_t cap, const char* src, int line, const char* field) {
   if (strlen(src) >= cap) bad(line, field, "longer than %zu bytes", cap - 1);
   strcpy(dst, src);
@@ -141,14 +105,12 @@ void parse_fault(int line, char** words, int n) {
   if (g_plan.n_faults == kMaxFaults) bad(line, "fault", "at most %d fault lines", kMaxFaults);
   if (n < 2) bad(line, "fault", "expected a kind: crash, short_write, bitflip_write, bitflip_read, write_error, "
                                 "read_error, fsync_error, lost_write, misdirected_write");
-  const KindInfo* info = nullptr;
-  for (const KindInfo& k : kKinds) {
-    if (strcmp(k.name, words[1]) == 0) info = &k;
-  }
-  if (info == nullptr) {
+  faultline::FaultKind kind{};
+  if (!faultline::parse_fault_kind(words[1], &kind) || !faultline::shim_injects(kind)) {
     bad(line, "fault", "unknown kind '%s' (expected crash, short_write, bitflip_write, bitflip_read, write_error, "
                        "read_error, fsync_error, lost_write or misdirected_write)", words[1]);
   }
+  const faultline::FaultKindInfo* info = &faultline::fault_kind_info(kind);
   Fault& f = g_plan.faults[g_plan.n_faults];
   f = Fault{};
   f.kind = info->kind;
@@ -200,13 +162,13 @@ void parse_fault(int line, char** words, int n) {
     } else if (strcmp(key, "bit") == 0) {
       uint64_t b = 0;
       if (!info->bit) bad(line, key, "not allowed for %s (only bitflip_write, bitflip_read)", info->name);
-      if (!parse_u64(value, &b) || b > 7) bad(line, key, "expected a bit number 0..7, got '%s'", value);
+      if (!parse_u64(value, &b) || b > faultline::kBitMax) bad(line, key, "expected a bit number 0..7, got '%s'", value);
       f.bit = static_cast<int>(b);
     } else if (strcmp(key, "errno") == 0) {
       if (info->errnos == nullptr) {
         bad(line, key, "not allowed for %s (only write_error, read_error, fsync_error)", info->name);
       }
-      if (!word_in(value, info->errnos)) bad(line, key, "expected one of %s for %s, got '%s'", info->errnos,
+      if (!faultline::word_in_list(value, info->errnos)) bad(line, key, "expected one of %s for %s, got '%s'", info->errnos,
                                              info->name, value);
       for (const ErrnoName& e : kErrnos) {
         if (strcmp(e.name, value) == 0) f.err = e.value;
@@ -222,7 +184,7 @@ void parse_fault(int line, char** words, int n) {
   if (triggers != 1) {
     bad(line, "trigger", "expected exactly one of offset=, nth=, prob=, step= (got %d)", triggers);
   }
-  if (f.has_keep && f.trigger == Trigger::kOffset && (f.kind == Kind::kCrash || f.kind == Kind::kShortWrite)) {
+  if (f.has_keep && f.trigger == Trigger::kOffset && !info->keep_with_offset) {
     bad(line, "keep", "not allowed with offset= (%s keeps the bytes before the offset)", info->name);
   }
   if (f.has_span && f.trigger == Trigger::kOffset) {
@@ -298,8 +260,8 @@ void derive_fault_streams() {
 
 }  // namespace
 
-Op fault_op(Kind kind) { return info_of(kind).op; }
-const char* kind_name(Kind kind) { return info_of(kind).name; }
+Op fault_op(Kind kind) { return faultline::fault_kind_info(kind).call; }
+const char* kind_name(Kind kind) { return faultline::fault_kind_name(kind); }
 
 const char* errno_name(int err) {
   for (const ErrnoName& e : kErrnos) {

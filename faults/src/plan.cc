@@ -1,7 +1,8 @@
 // Fault plan v1 (docs/fault-plan.md): rendering and validation on the harness side.
 //
-// The rules here are the shim's parser's rules (faults/shim/plan_parse.cc), checked before a plan reaches an engine
-// run, so that a harness bug surfaces as an exception naming the field instead of an engine that exits 87.
+// The rules are the fault-kind table's (faultline/fault_kinds.h), which the shim's parser (faults/shim/plan_parse.cc)
+// reads too, checked before a plan reaches an engine run, so that a harness bug surfaces as an exception naming the
+// field instead of an engine that exits 87.
 #include "faultline/plan.h"
 
 #include <fcntl.h>
@@ -17,30 +18,6 @@
 
 namespace faultline::faults {
 namespace {
-
-struct KindRules {
-  std::string_view name;
-  bool keep;
-  bool bit;
-  bool shift;
-  bool span;
-  std::vector<std::string_view> errnos;
-};
-
-const std::vector<KindRules>& rules() {
-  static const std::vector<KindRules> kRules = {
-      {"crash", true, false, false, true, {}},
-      {"short_write", true, false, false, true, {}},
-      {"bitflip_write", false, true, false, true, {}},
-      {"bitflip_read", false, true, false, false, {}},
-      {"write_error", true, false, false, true, {"EIO", "ENOSPC", "EDQUOT", "EFBIG"}},
-      {"read_error", false, false, false, false, {"EIO"}},
-      {"fsync_error", false, false, false, false, {"EIO", "ENOSPC", "EDQUOT"}},
-      {"lost_write", false, false, false, false, {}},
-      {"misdirected_write", false, false, true, false, {}},
-  };
-  return kRules;
-}
 
 [[noreturn]] void invalid(const std::string& where, std::string_view field, const std::string& what) {
   throw std::invalid_argument(fmt::format("fault plan: {}field '{}': {}", where, field, what));
@@ -69,15 +46,27 @@ void check_glob(const std::string& where, std::string_view field, const std::str
 }
 
 // `has_step_file`: whether the plan has a step_file (a step= trigger needs its counter).
-void check_fault(std::size_t index, const FaultSpec& f, bool has_step_file) {
-  const std::string where = fmt::format("fault {} ({}): ", index, f.kind);
-  const auto& all = rules();
-  const auto rule = std::find_if(all.begin(), all.end(), [&](const KindRules& r) { return r.name == f.kind; });
-  if (rule == all.end()) {
-    invalid(where, "kind", fmt::format("unknown kind '{}' (expected one of: {})", f.kind,
-                                       fmt::join(shim_fault_kinds(), ", ")));
-  }
-  check_glob(where, "file", f.file);
+// The kinds a plan may name, for messages.
+std::string shim_kind_names() {
+  std::string out;
+  for (const auto& k : kFaultKinds)
+    if (shim_injects(k.kind)) out += fmt::format("{}{}", out.empty() ? "" : ", ", k.name);
+  return out;
+}
+
+// The kinds a plan may name whose table row has `flag`, for messages: "crash, short_write and write_error".
+template <typename Flag>
+std::string kinds_with(Flag flag) {
+  std::vector<std::string_view> names;
+  for (const auto& k : kFaultKinds)
+    if (shim_injects(k.kind) && flag(k)) names.push_back(k.name);
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    out += fmt::format("{}{}", i == 0 ? "" : i + 1 == names.size() ? " and " : ", ", names[i]);
+  return out;
+}
+
+void check_trigger(const std::string& where, const FaultSpec& f, bool has_step_file) {
   const int triggers =
       int{f.offset.has_value()} + int{f.nth.has_value()} + int{f.prob.has_value()} + int{f.step.has_value()};
   if (triggers != 1) {
@@ -87,36 +76,60 @@ void check_fault(std::size_t index, const FaultSpec& f, bool has_step_file) {
   if (f.prob && !(*f.prob > 0.0 && *f.prob <= 1.0)) invalid(where, "prob", fmt::format("must be in (0, 1], got {}", *f.prob));
   if (f.step && *f.step == 0) invalid(where, "step", "must be >= 1 (the counter starts at 0)");
   if (f.step && !has_step_file) invalid(where, "step", "needs a step counter: set the plan's step_file");
-  if (f.keep && !rule->keep) invalid(where, "keep", "only crash, short_write and write_error keep bytes");
-  if (f.keep && f.offset && (f.kind == "crash" || f.kind == "short_write")) {
+}
+
+// `has_step_file`: whether the plan has a step_file (a step= trigger needs its counter).
+void check_fault(std::size_t index, const FaultSpec& f, bool has_step_file) {
+  const auto& rule = fault_kind_info(f.kind);
+  const std::string where = fmt::format("fault {} ({}): ", index, rule.name);
+  if (!shim_injects(f.kind)) {
+    invalid(where, "kind", fmt::format("the shim does not inject '{}' (expected one of: {})", rule.name,
+                                       shim_kind_names()));
+  }
+  check_glob(where, "file", f.file);
+  check_trigger(where, f, has_step_file);
+  if (f.keep && !rule.keep) invalid(where, "keep", fmt::format("only {} keep bytes", kinds_with([](auto& k) { return k.keep; })));
+  if (f.keep && f.offset && !rule.keep_with_offset) {
     invalid(where, "keep", "not allowed with offset (the bytes before the offset are kept)");
   }
   if (f.span) {
-    if (!rule->span) invalid(where, "span", "only crash, short_write, bitflip_write and write_error take a span");
+    if (!rule.span) invalid(where, "span", fmt::format("only {} take a span", kinds_with([](auto& k) { return k.span; })));
     if (f.offset) invalid(where, "span", "not allowed with offset (the offset already names the byte)");
-    if (f.keep) invalid(where, "span", fmt::format("not allowed with keep (both choose where {} stops)", f.kind));
+    if (f.keep) invalid(where, "span", fmt::format("not allowed with keep (both choose where {} stops)", rule.name));
     constexpr auto kMin = std::numeric_limits<std::int64_t>::min();  // the shim reads -INT64_MAX..INT64_MAX
     if (f.span->from == kMin || f.span->to == kMin) invalid(where, "span", "FROM and TO must be > INT64_MIN");
   }
-  if (f.bit && !rule->bit) invalid(where, "bit", "only bitflip_write and bitflip_read flip a bit");
-  if (f.bit && (*f.bit < 0 || *f.bit > 7)) invalid(where, "bit", fmt::format("must be 0..7, got {}", *f.bit));
+  if (f.bit && !rule.bit) invalid(where, "bit", fmt::format("only {} flip a bit", kinds_with([](auto& k) { return k.bit; })));
+  if (f.bit && (*f.bit < 0 || *f.bit > kBitMax)) invalid(where, "bit", fmt::format("must be 0..{}, got {}", kBitMax, *f.bit));
   if (f.err) {
-    if (rule->errnos.empty()) invalid(where, "errno", "only write_error, read_error and fsync_error take an errno");
-    if (std::find(rule->errnos.begin(), rule->errnos.end(), *f.err) == rule->errnos.end()) {
-      invalid(where, "errno", fmt::format("must be one of {}, got '{}'", fmt::join(rule->errnos, ", "), *f.err));
+    if (rule.errnos == nullptr) {
+      invalid(where, "errno", fmt::format("only {} take an errno", kinds_with([](auto& k) { return k.errnos != nullptr; })));
+    }
+    if (!word_in_list(f.err->c_str(), rule.errnos)) {
+      std::string list = rule.errnos;
+      for (std::size_t at; (at = list.find(' ')) != std::string::npos;) list.replace(at, 1, ", ");
+      invalid(where, "errno", fmt::format("must be one of {}, got '{}'", list, *f.err));
     }
   }
-  if (f.shift && !rule->shift) invalid(where, "shift", "only misdirected_write shifts data");
+  if (f.shift && !rule.shift) invalid(where, "shift", fmt::format("only {} shifts data", kinds_with([](auto& k) { return k.shift; })));
   if (f.shift && *f.shift == 0) invalid(where, "shift", "must not be 0");
 }
 
 }  // namespace
 
-const std::vector<std::string>& shim_fault_kinds() {
-  static const std::vector<std::string> kKinds = {"crash",       "short_write",  "bitflip_write",
-                                                   "bitflip_read", "write_error", "read_error",
-                                                   "fsync_error", "lost_write",   "misdirected_write"};
-  return kKinds;
+std::string render_fault_line(const FaultSpec& f) {
+  std::string out = fmt::format("fault {} file={}", fault_kind_name(f.kind), f.file);
+  if (f.offset) out += fmt::format(" offset={}", *f.offset);
+  if (f.nth) out += fmt::format(" nth={}", *f.nth);
+  if (f.prob) out += fmt::format(" prob={}", *f.prob);  // shortest round-trip form, read back by strtod
+  if (f.step) out += fmt::format(" step={}", *f.step);
+  if (f.count != 1) out += fmt::format(" count={}", f.count);
+  if (f.span) out += fmt::format(" span={}:{}", f.span->from, f.span->to);
+  if (f.keep) out += fmt::format(" keep={}", *f.keep);
+  if (f.bit) out += fmt::format(" bit={}", *f.bit);
+  if (f.err) out += fmt::format(" errno={}", *f.err);
+  if (f.shift) out += fmt::format(" shift={}", *f.shift);
+  return out;
 }
 
 std::string render_plan(const Plan& plan) {
@@ -135,20 +148,7 @@ std::string render_plan(const Plan& plan) {
   for (const auto& glob : plan.targets) out += fmt::format("target {}\n", glob);
   out += fmt::format("exec {}\n", plan.exec_inherit ? "inherit" : "drop");
   if (!plan.step_file.empty()) out += fmt::format("step_file {}\n", plan.step_file.string());
-  for (const FaultSpec& f : plan.faults) {
-    out += fmt::format("fault {} file={}", f.kind, f.file);
-    if (f.offset) out += fmt::format(" offset={}", *f.offset);
-    if (f.nth) out += fmt::format(" nth={}", *f.nth);
-    if (f.prob) out += fmt::format(" prob={}", *f.prob);  // shortest round-trip form, read back by strtod
-    if (f.step) out += fmt::format(" step={}", *f.step);
-    if (f.count != 1) out += fmt::format(" count={}", f.count);
-    if (f.span) out += fmt::format(" span={}:{}", f.span->from, f.span->to);
-    if (f.keep) out += fmt::format(" keep={}", *f.keep);
-    if (f.bit) out += fmt::format(" bit={}", *f.bit);
-    if (f.err) out += fmt::format(" errno={}", *f.err);
-    if (f.shift) out += fmt::format(" shift={}", *f.shift);
-    out += '\n';
-  }
+  for (const FaultSpec& f : plan.faults) out += render_fault_line(f) + "\n";
   return out;
 }
 

@@ -154,21 +154,11 @@ std::uint64_t tear(File& f, std::uint64_t synced, std::uint64_t size, std::uint6
 
 }  // namespace
 
-const char* to_string(PowerLossModel model) {
-  switch (model) {
-    case PowerLossModel::kDropUnsynced: return "drop_unsynced";
-    case PowerLossModel::kRandomPrefix: return "random_prefix";
-    case PowerLossModel::kSectorTear512: return "sector_tear_512";
-    case PowerLossModel::kSectorTear4096: return "sector_tear_4096";
-  }
-  return "?";
-}
+const char* to_string(PowerLossModel model) { return power_loss_model_info(model).name; }
 
 PowerLossModel power_loss_model_from_string(const std::string& name) {
-  for (PowerLossModel m : {PowerLossModel::kDropUnsynced, PowerLossModel::kRandomPrefix, PowerLossModel::kSectorTear512,
-                           PowerLossModel::kSectorTear4096}) {
-    if (name == to_string(m)) return m;
-  }
+  for (const auto& m : kPowerLossModels)
+    if (name == m.name) return m.model;
   throw std::invalid_argument(fmt::format(
       "power loss model: expected drop_unsynced, random_prefix, sector_tear_512 or sector_tear_4096, got '{}'", name));
 }

@@ -181,6 +181,7 @@ RunResult Runner::run(const fs::path& data_dir, const std::string& label, std::v
   r.events = faults::parse_journal(text, journal);
   bytes_to_event_indices(text, r.issued);
   r.records = records_of(r.events, r.issued, config_.profile.data_files);
+  r.histories = faults::summarize(r.events);
   return r;
 }
 

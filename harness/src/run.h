@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -10,22 +11,16 @@
 #include "faultline/harness/trial.h"
 #include "faultline/journal.h"
 #include "faultline/plan.h"
+#include "trial/landing.h"
 
 namespace faultline::harness::detail {
 
-// One write call the engine made to a data file: a record, for engines that write one record per call.
-struct Record {
-  std::string file;
-  std::uint64_t off = 0;
-  std::uint64_t len = 0;
-  std::size_t op = SIZE_MAX;         // index of the operation during whose request it was written
-  std::size_t journal_index = 0;
-};
 
 struct RunResult {
   std::vector<Issued> issued;
   std::vector<faults::Event> events;
   std::vector<Record> records;       // successful writes to data files, in order
+  std::map<std::string, faults::FileHistory> histories;  // per file, from the events (summarized once)
   StartOutcome start;
   bool died = false;                 // the engine died during the workload
   ExitStatus status;

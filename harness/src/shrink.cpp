@@ -4,14 +4,16 @@
 
 #include <fstream>
 
+#include "trial/plan.h"
+
 namespace faultline::harness {
 
 namespace fs = std::filesystem;
 
 std::vector<Op> seeded_ops(const TrialConfig& config) {
-  Rng rng(derive_seed(config.seed, "workload"));
-  const auto& spec = config.scenario.workload;
-  return generate_ops(spec, spec.operations, 0, rng);
+  auto seeded = config;
+  seeded.overrides = {};
+  return detail::plan_trial(seeded).cycles.front().ops;  // the trial's own plan, so both draw the same workload
 }
 
 namespace {

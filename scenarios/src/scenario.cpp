@@ -26,9 +26,11 @@ nlohmann::json parse_json_file(const std::filesystem::path& file) {
 using detail::Fields;
 
 const std::vector<std::string>& fault_kinds() {
-  static const std::vector<std::string> kinds{
-      "crash",      "short_write", "bitflip_write", "bitflip_read",     "write_error", "read_error",
-      "fsync_error", "lost_write", "misdirected_write", "power_loss", "at_rest"};
+  static const std::vector<std::string> kinds = [] {
+    std::vector<std::string> out;
+    for (const auto& k : kFaultKinds) out.emplace_back(k.name);
+    return out;
+  }();
   return kinds;
 }
 
@@ -87,23 +89,39 @@ WorkloadSpec parse_workload(const Fields& f) {
   return w;
 }
 
+std::vector<std::string> damage_names() {
+  std::vector<std::string> out{""};
+  for (const char* name : kAtRestDamageNames) out.emplace_back(name);
+  return out;
+}
+
+std::vector<std::string> power_loss_names() {
+  std::vector<std::string> out{""};
+  for (const auto& m : kPowerLossModels) out.emplace_back(m.scenario_name);
+  return out;
+}
+
 FaultSpec parse_fault(const Fields& f) {
   f.only({"kind", "aim", "field", "errno", "keep", "damage", "power_loss", "during"});
   FaultSpec spec;
-  spec.kind = f.one_of("kind", "", fault_kinds());
+  const auto kind = f.one_of("kind", "", fault_kinds());
+  parse_fault_kind(kind.c_str(), &spec.kind);
   spec.aim = parse_aim(f.one_of("aim", "uniform", {"uniform", "any-record", "last-record", "mid-log"}));
   spec.field = parse_field(f.one_of("field", "any", {"any", "length", "payload", "checksum", "boundary"}));
   spec.err = f.one_of("errno", "EIO", {"EIO", "ENOSPC", "EDQUOT", "EFBIG"});
   if (f.has("keep")) spec.keep = f.uint("keep", 0, 0, 1u << 30);
-  const bool at_rest = spec.kind == "at_rest";
-  spec.damage = f.one_of("damage", at_rest ? "bitflip" : "",
-                         {"", "bitflip", "zero", "garbage", "truncate", "zero-tail", "garbage-tail"});
-  if (at_rest && spec.damage.empty()) f.fail("damage", "a damage kind for an at_rest fault");
-  if (!at_rest && !spec.damage.empty()) f.fail("damage", "no damage field unless kind is at_rest");
-  spec.power_loss = f.one_of("power_loss", spec.kind == "power_loss" ? "drop-unsynced" : "",
-                             {"", "drop-unsynced", "random-prefix", "sector-512", "sector-4096"});
+  const bool at_rest = spec.kind == FaultKind::kAtRest;
+  const auto damage = f.one_of("damage", at_rest ? "bitflip" : "", damage_names());
+  if (at_rest && damage.empty()) f.fail("damage", "a damage kind for an at_rest fault");
+  if (!at_rest && !damage.empty()) f.fail("damage", "no damage field unless kind is at_rest");
+  for (int i = 0; i < kAtRestDamageCount; ++i)
+    if (damage == kAtRestDamageNames[i]) spec.damage = static_cast<AtRestDamage>(i);
+  const auto model = f.one_of("power_loss", spec.kind == FaultKind::kPowerLoss ? "drop-unsynced" : "",
+                              power_loss_names());
+  for (const auto& m : kPowerLossModels)
+    if (model == m.scenario_name) spec.power_loss = m.model;
   spec.during_recovery = f.one_of("during", "workload", {"workload", "recovery"}) == "recovery";
-  if (spec.during_recovery && spec.kind != "crash") f.fail("during", "\"recovery\" only with kind \"crash\"");
+  if (spec.during_recovery && spec.kind != FaultKind::kCrash) f.fail("during", "\"recovery\" only with kind \"crash\"");
   return spec;
 }
 

@@ -49,7 +49,7 @@ TEST(Journal, ReadsEveryFieldOfAnEvent) {
   EXPECT_EQ(ev[1].len, 5);
   EXPECT_EQ(ev[1].ret, 5);
   EXPECT_EQ(ev[1].size, -1);
-  EXPECT_EQ(ev[2].kind, "crash");
+  EXPECT_STREQ(fault_kind_name(ev[2].kind), "crash");
   EXPECT_EQ(ev[2].raw["wrote"], 2);
 }
 
@@ -67,6 +67,14 @@ TEST(Journal, MalformedLineNamesFileAndLine) {
 TEST(Journal, LineWithoutEvIsMalformed) {
   EXPECT_NE(error_of("{\"pid\":1}\n").find("j.jsonl:1: malformed journal line: missing string field 'ev'"),
             std::string::npos);
+}
+
+TEST(Journal, FaultOfAnUnknownKindIsMalformed) {
+  const auto err = error_of("{\"ev\":\"fault\",\"pid\":1,\"kind\":\"meteor\"}\n");
+  EXPECT_NE(err.find("j.jsonl:1: malformed journal line: fault event of unknown kind 'meteor'"), std::string::npos)
+      << err;
+  EXPECT_NE(error_of("{\"ev\":\"fault\",\"pid\":1,\"kind\":\"at_rest\"}\n").find("unknown kind 'at_rest'"),
+            std::string::npos) << "the harness applies at-rest damage; the shim never journals it";
 }
 
 TEST(Journal, LineWithoutPidIsMalformed) {
@@ -87,8 +95,8 @@ TEST(Journal, FiredFaultsListsFaultEventsInOrder) {
       "{\"ev\":\"fault\",\"pid\":1,\"kind\":\"read_error\",\"file\":\"a\",\"off\":0,\"len\":4}\n");
   const auto faults = fired_faults(ev);
   ASSERT_EQ(faults.size(), 2u);
-  EXPECT_EQ(faults[0].kind, "short_write");
-  EXPECT_EQ(faults[1].kind, "read_error");
+  EXPECT_STREQ(fault_kind_name(faults[0].kind), "short_write");
+  EXPECT_STREQ(fault_kind_name(faults[1].kind), "read_error");
 }
 
 // ---- summarize -------------------------------------------------------------------------------------------------------

@@ -14,12 +14,14 @@
 namespace faultline::faults::shim_testing {
 
 using testing::env_or;
+using testing::kind_of;
 using testing::ProcessResult;
 using testing::read_file;
 using testing::TempDir;
 
 
 using testing::env_or;
+using testing::kind_of;
 using testing::ProcessResult;
 using testing::read_file;
 using testing::TempDir;
@@ -29,7 +31,7 @@ inline const std::string kProbe = env_or("FAULTFS_PROBE", FAULTFS_PROBE_PATH);
 
 inline FaultSpec fault(std::string kind) {
   FaultSpec f;
-  f.kind = std::move(kind);
+  f.kind = kind_of(kind);
   return f;
 }
 inline FaultSpec at_offset(std::string kind, std::uint64_t offset) {

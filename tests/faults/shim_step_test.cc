@@ -23,7 +23,7 @@ TEST_F(ShimTest, StepTriggerFiresOnTheFirstWriteOnceTheCounterReachedIt) {
   EXPECT_EQ(file("wal.log"), "aaaabbbbcccc");
   const auto faults = fired_faults(events());
   ASSERT_EQ(faults.size(), 1u);
-  EXPECT_EQ(faults[0].kind, "crash");
+  EXPECT_STREQ(fault_kind_name(faults[0].kind), "crash");
   EXPECT_EQ(faults[0].off, 12);
   EXPECT_EQ(faults[0].raw["wrote"], 0);
   EXPECT_EQ(faults[0].raw["step"], 3);
@@ -92,7 +92,7 @@ TEST_F(ShimTest, ReadFaultsOnStep) {
   EXPECT_EQ(lines[4], "pread ret=-1 errno=EIO data=");
   const auto faults = fired_faults(events());
   ASSERT_EQ(faults.size(), 2u);
-  EXPECT_EQ(faults[1].kind, "bitflip_read");
+  EXPECT_STREQ(fault_kind_name(faults[1].kind), "bitflip_read");
   EXPECT_EQ(faults[1].raw["step"], 2);
   const int at = faults[1].raw["at"].get<int>();
   EXPECT_EQ(lines[6], at == 0 ? "pread ret=2 errno=0 data=6061" : "pread ret=2 errno=0 data=6160");

@@ -52,7 +52,7 @@ class SqliteTest : public ::testing::Test {
 
 TEST_F(SqliteTest, CrashAtAWalOffsetKillsSqliteWithTheWalCutThere) {
   FaultSpec crash;
-  crash.kind = "crash";
+  crash.kind = FaultKind::kCrash;
   crash.file = "t.db-wal";
   crash.offset = 5000;
   const auto r = run(crash);
@@ -61,7 +61,7 @@ TEST_F(SqliteTest, CrashAtAWalOffsetKillsSqliteWithTheWalCutThere) {
   const auto events = read_journal(journal());
   const auto faults = fired_faults(events);
   ASSERT_EQ(faults.size(), 1u);
-  EXPECT_EQ(faults[0].kind, "crash");
+  EXPECT_STREQ(fault_kind_name(faults[0].kind), "crash");
   EXPECT_EQ(faults[0].file, "t.db-wal");
   EXPECT_EQ(faults[0].off, 4176);  // page 2's frame
   EXPECT_EQ(faults[0].len, 4096);
@@ -75,7 +75,7 @@ TEST_F(SqliteTest, CrashAtAWalOffsetKillsSqliteWithTheWalCutThere) {
 
 TEST_F(SqliteTest, BitflipInTheWalLandsWherePlanned) {
   FaultSpec flip;
-  flip.kind = "bitflip_write";
+  flip.kind = FaultKind::kBitflipWrite;
   flip.file = "t.db-wal";
   flip.offset = 56;
   flip.bit = 0;
@@ -86,7 +86,7 @@ TEST_F(SqliteTest, BitflipInTheWalLandsWherePlanned) {
   EXPECT_EQ(wal.substr(56, 15), "RQLite format 3");  // 'S' ^ 1 == 'R'
   const auto faults = fired_faults(read_journal(journal()));
   ASSERT_EQ(faults.size(), 1u);
-  EXPECT_EQ(faults[0].kind, "bitflip_write");
+  EXPECT_STREQ(fault_kind_name(faults[0].kind), "bitflip_write");
   EXPECT_EQ(faults[0].off, 56);
   EXPECT_EQ(faults[0].raw["at"], 56);
   EXPECT_EQ(faults[0].raw["bit"], 0);

@@ -1,6 +1,8 @@
 // Helpers for the fault layer's tests: scratch directories and child processes.
 #pragma once
 
+#include "faultline/fault_kinds.h"
+
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -110,6 +112,13 @@ inline ProcessResult run_process(const std::vector<std::string>& argv, const std
 inline std::string env_or(const char* name, const char* fallback) {
   const char* v = ::getenv(name);
   return v != nullptr && *v != '\0' ? v : fallback;
+}
+
+// The kind a test names by its plan spelling.
+inline FaultKind kind_of(const std::string& name) {
+  FaultKind kind = FaultKind::kCrash;
+  if (!parse_fault_kind(name.c_str(), &kind)) throw std::invalid_argument("no fault kind '" + name + "'");
+  return kind;
 }
 
 }  // namespace faultline::faults::testing

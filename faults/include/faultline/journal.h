@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "faultline/fault_kinds.h"
+
 namespace faultline::faults {
 
 struct Event {
@@ -22,7 +24,7 @@ struct Event {
   std::int64_t len = -1;
   std::int64_t ret = 0;
   std::int64_t size = -1;
-  std::string kind;               // for ev == "fault"
+  FaultKind kind = FaultKind::kCrash;  // for ev == "fault" (parsed once, here)
   nlohmann::ordered_json raw;     // the whole line, for kind-specific fields and for reports
 };
 

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "faultline/fault_kinds.h"
+
 namespace faultline::faults {
 
 // `span=FROM:TO`: where inside the firing write call the fault's byte is drawn (see docs/fault-plan.md). FROM and TO
@@ -19,8 +21,7 @@ struct Span {
 
 // One `fault KIND key=value...` line. Exactly one trigger (offset, nth, prob, step) must be set.
 struct FaultSpec {
-  std::string kind;              // crash, short_write, bitflip_write, bitflip_read, write_error, read_error,
-                                 // fsync_error, lost_write, misdirected_write
+  FaultKind kind = FaultKind::kCrash;  // one the shim injects (shim_injects)
   std::string file = "*";        // glob on the path relative to target_dir
   std::optional<std::uint64_t> offset;
   std::optional<std::uint64_t> nth;
@@ -49,7 +50,7 @@ std::string render_plan(const Plan& plan);
 // render_plan + write to `path` (fsync not needed: the shim reads it from the page cache).
 void write_plan(const Plan& plan, const std::filesystem::path& path);
 
-// All fault kinds the shim understands, for validation and listings.
-const std::vector<std::string>& shim_fault_kinds();
+// One `fault KIND key=value...` line, without its newline (not validated: render_plan does that).
+std::string render_fault_line(const FaultSpec& fault);
 
 }  // namespace faultline::faults

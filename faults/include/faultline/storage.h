@@ -15,13 +15,14 @@
 #include <string>
 #include <vector>
 
+#include "faultline/fault_kinds.h"
 #include "faultline/journal.h"
 #include "faultline/rng.h"
 
 namespace faultline::faults {
 
-enum class PowerLossModel { kDropUnsynced, kRandomPrefix, kSectorTear512, kSectorTear4096 };
-const char* to_string(PowerLossModel model);
+using faultline::PowerLossModel;  // faultline/fault_kinds.h
+const char* to_string(PowerLossModel model);   // the ledger's spelling: drop_unsynced, sector_tear_512, ...
 PowerLossModel power_loss_model_from_string(const std::string& name);  // throws std::invalid_argument
 
 struct PowerLossAction {

@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "faultline/fault_kinds.h"
+
 namespace faultline::scenarios {
 
 class ConfigError : public std::runtime_error {
@@ -32,14 +34,15 @@ enum class Aim { kUniform, kAnyRecord, kLastRecord, kMidLog };
 // Which part of the aimed record (needs the profile's frame declaration; otherwise any byte of the record).
 enum class Field { kAny, kLength, kPayload, kChecksum, kBoundary };
 
+// The names in a scenario file are parsed here, once: the trial sees only the enums of faultline/fault_kinds.h.
 struct FaultSpec {
-  std::string kind;                   // see fault_kinds()
+  FaultKind kind = FaultKind::kCrash;
   Aim aim = Aim::kUniform;
   Field field = Field::kAny;
   std::string err = "EIO";            // write_error / read_error / fsync_error
   std::optional<std::uint64_t> keep;  // write_error / short_write: bytes written first
-  std::string damage;                 // at_rest: bitflip, zero, garbage, truncate, zero-tail, garbage-tail
-  std::string power_loss;             // "" or drop-unsynced, random-prefix, sector-512, sector-4096
+  AtRestDamage damage = AtRestDamage::kBitflip;  // at_rest only
+  std::optional<PowerLossModel> power_loss;      // power_loss (default drop-unsynced), or a power loss after another kind
   bool during_recovery = false;       // crash again during the first recovery (nth write of recovery)
 };
 
@@ -55,7 +58,7 @@ struct Scenario {
   nlohmann::json document;            // the document it was parsed from (embedded in bundles)
 };
 
-const std::vector<std::string>& fault_kinds();
+const std::vector<std::string>& fault_kinds();  // every kind's name, in table order
 const char* to_string(Aim aim);
 const char* to_string(Field field);
 

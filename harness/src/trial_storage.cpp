@@ -1,0 +1,131 @@
+// Storage faults while the engine is down (at-rest damage, power loss) and the evidence kept before recovery.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+
+#include "trial_run.h"
+
+namespace faultline::harness::detail {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_all(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Zeroing bytes that are already zero damages nothing: start at the first non-zero byte of the record from the aimed
+// offset on (or before it).
+std::uint64_t first_nonzero(const std::string& bytes, const Placement& p) {
+  const auto end = p.record_off + p.record_len;
+  std::uint64_t at = p.offset;
+  while (at < end && at < bytes.size() && bytes[at] == 0) ++at;
+  if (at >= end || at >= bytes.size())
+    for (at = p.record_off; at < end && at < bytes.size() && bytes[at] == 0;) ++at;
+  return at;
+}
+
+}  // namespace
+
+void TrialRun::apply_at_rest(const Placement& p, Rng& rng) {
+  const fs::path file = data_ / p.file;
+  const auto d = fault_.damage;
+  const auto size = file_size(p.file);
+  const std::string before = read_all(file);
+  nlohmann::ordered_json ledger{{"phase", "engine down"}, {"kind", "at_rest"}, {"damage", damage_name(d)}};
+  switch (d) {
+    case AtRestDamage::kBitflip: {
+      const int bit = static_cast<int>(rng.below(8));
+      faults::flip_bit(file, p.offset, bit);
+      ledger["offset"] = p.offset;
+      ledger["bit"] = bit;
+      break;
+    }
+    case AtRestDamage::kZero:
+    case AtRestDamage::kGarbage: {
+      const auto end = p.record_off + p.record_len;
+      const std::uint64_t at = d == AtRestDamage::kZero ? first_nonzero(before, p) : p.offset;
+      const auto len = std::min<std::uint64_t>(1 + rng.below(8), end > at ? end - at : 1);
+      d == AtRestDamage::kZero ? faults::zero_range(file, at, len) : faults::garbage_range(file, at, len, rng);
+      ledger["offset"] = at;
+      ledger["length"] = len;
+      break;
+    }
+    case AtRestDamage::kTruncate:
+      faults::truncate_to(file, p.offset);
+      ledger["size"] = p.offset;
+      break;
+    case AtRestDamage::kZeroTail:
+    case AtRestDamage::kGarbageTail: {  // bytes appended past the last record
+      const auto len = 1 + rng.below(d == AtRestDamage::kZeroTail ? 4096 : 64);
+      faults::truncate_to(file, size + len);
+      if (d == AtRestDamage::kGarbageTail) faults::garbage_range(file, size, len, rng);
+      ledger["offset"] = size;
+      ledger["length"] = len;
+      break;
+    }
+  }
+  result_.faults.push_back(ledger);
+  if (read_all(file) == before)
+    violate("fault-not-fired", fmt::format("the {} damage left {} unchanged (the bytes already had that value)",
+                                           damage_name(d), p.file));
+}
+
+void TrialRun::apply_power_loss(const RunResult& run, Rng& rng) {
+  const auto model = fault_.power_loss.value_or(PowerLossModel::kDropUnsynced);
+  const auto actions = faults::apply_power_loss(data_, run.histories, model, rng);
+  power_loss_actions_ = actions;
+  nlohmann::ordered_json acts = nlohmann::ordered_json::array();
+  for (const auto& a : actions)
+    acts.push_back({{"file", a.file}, {"action", a.action}, {"size_before", a.size_before},
+                    {"size_after", a.size_after}, {"synced_size", a.synced_size}, {"detail", a.detail}});
+  result_.faults.push_back({{"phase", "engine down"}, {"kind", "power_loss"}, {"model", faults::to_string(model)},
+                            {"files", acts}});
+  runner_.say(fmt::format("  power loss ({}): {}", faults::to_string(model), acts.dump()));
+}
+
+bool TrialRun::apply_storage_faults(const RunResult& run, const Placement& p, Rng& rng) {
+  if (fault_.kind == FaultKind::kAtRest) {
+    apply_at_rest(p, rng);
+    if (!result_.violations.empty()) return false;
+  }
+  if (fault_.power_loss || fault_.kind == FaultKind::kFsyncError) apply_power_loss(run, rng);
+  return true;
+}
+
+// The data files as they were before recovery, kept in memory: most trials pass, and writing them out would cost a
+// directory, a file and their removal each time. write_evidence() puts them under evidence-N/ when the trial is kept.
+void TrialRun::snapshot_evidence() {
+  auto& files = evidence_.emplace_back();
+  for (const auto& entry : fs::directory_iterator(data_))
+    if (entry.is_regular_file() && matches_any(entry.path().filename().string(), config_.profile.data_files))
+      files[entry.path().filename().string()] = read_all(entry.path());
+}
+
+std::string TrialRun::evidence_changes() const {
+  std::string changes;
+  if (evidence_.empty()) return changes;
+  for (const auto& [name, before] : evidence_.back()) {
+    const auto now = data_ / name;
+    if (!fs::exists(now)) {
+      changes += fmt::format("{} was removed; ", name);
+    } else if (const auto after = read_all(now); after != before) {
+      changes += fmt::format("{} changed ({} bytes before, {} after); ", name, before.size(), after.size());
+    }
+  }
+  return changes;
+}
+
+void TrialRun::write_evidence() const {
+  for (std::size_t cycle = 0; cycle < evidence_.size(); ++cycle) {
+    const auto dir = config_.work_dir / fmt::format("evidence-{}", cycle);
+    fs::create_directories(dir);
+    for (const auto& [name, bytes] : evidence_[cycle]) std::ofstream(dir / name, std::ios::binary) << bytes;
+  }
+}
+
+}  // namespace faultline::harness::detail
