@@ -28,8 +28,10 @@ std::vector<PlantedBug> planted_bugs(const fs::path& libexecdir, const fs::path&
   if (!fs::exists(program))
     throw std::runtime_error(fmt::format("{} not found: selftest needs walkv-planted beside the shim",
                                          program.string()));
-  harness::ChildProcess child(
-      harness::SpawnOptions{{program.string(), "manifest"}, {}, {}, report_dir / "walkv-planted-manifest.err"});
+  harness::SpawnOptions options;
+  options.argv = {program.string(), "manifest"};
+  options.stderr_path = report_dir / "walkv-planted-manifest.err";
+  harness::ChildProcess child(options);
   std::vector<PlantedBug> bugs;
   for (std::string line; child.read_line(line, std::chrono::seconds(10)) == harness::ReadResult::kLine;) {
     try {
