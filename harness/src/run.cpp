@@ -101,6 +101,7 @@ std::unique_ptr<EngineSession> Runner::make_session(const fs::path& data_dir, co
   const char* first = std::getenv("FAULTLINE_PRELOAD_FIRST");
   options.env_set["LD_PRELOAD"] = (first && *first ? std::string(first) + ":" : std::string()) + config_.shim.string();
   options.env_set["FAULTFS_PLAN"] = plan_path.string();
+  options.tag = "FAULTFS_PLAN=" + plan_path.string();
   options.stderr_path = stderr_path;
   auto session = std::make_unique<EngineSession>(options, milliseconds(config_.profile.start_timeout_ms),
                                                  milliseconds(config_.profile.request_timeout_ms));
@@ -135,9 +136,9 @@ RunResult Runner::run(const fs::path& data_dir, const std::string& label, std::v
         }
       }
       r.issued.push_back(issued);
-      if (!reply) break;
+      if (!reply || session->overflowed()) break;
     }
-      r.hung = session->hung();
+    r.hung = session->hung();
     // stdout reaches EOF before the process can be reaped: after a missing reply, give it the request timeout to end.
     const bool no_reply = !r.issued.empty() && r.issued.back().reply.empty() && r.issued.back().ack == Ack::kNoReply;
     // After ERR a fail-stop engine exits by itself; let it, so what it journals on the way out is not cut short by a

@@ -270,9 +270,15 @@ bool TrialRun::run_cycle(std::uint32_t cycle, const std::vector<Op>& ops) {
     throw std::runtime_error(fmt::format("the fault shim was bypassed, so no fault can be placed: {} (see docs/faults.md, "
                                          "'What the shim cannot see')", bypass.front()));
   if (run.start.kind != StartOutcome::Kind::kReady) {
-    violate(run.hung ? "hang" : "engine-crash", fmt::format("before any fault: {}", run.start.detail));
+    violate(run.hung ? "hang" : run.start.kind == StartOutcome::Kind::kProtocolError ? "protocol-error" : "engine-crash",
+            fmt::format("before any fault: {}", run.start.detail));
     return false;
   }
+  // An engine that answered garbage has broken the protocol: say that, not that its data_files may be wrong.
+  auto protocol_broken = [&] {
+    for (const auto& e : run.protocol_errors) violate("protocol-error", e);
+    return !run.protocol_errors.empty();
+  };
   auto no_writes = [&] {
     return std::runtime_error(fmt::format("the engine wrote nothing to its data files ({}) during the workload: check "
                                           "the profile's data_files", fmt::join(config_.profile.data_files, ", ")));
@@ -290,6 +296,7 @@ bool TrialRun::run_cycle(std::uint32_t cycle, const std::vector<Op>& ops) {
                                             "operation #{} fired", run.status.describe(), armed_op));
         return false;
       }
+      if (protocol_broken()) return false;
       if (run.records.empty()) throw no_writes();
       violate("fault-not-fired", fmt::format("the engine made no {} on its data files once operation #{} ({}) was sent",
                                              fault_.kind == "fsync_error" ? "sync" : "write", armed_op,
@@ -298,6 +305,7 @@ bool TrialRun::run_cycle(std::uint32_t cycle, const std::vector<Op>& ops) {
     }
     p = *placed;
   } else {
+    if (protocol_broken()) return false;
     if (run.records.empty()) throw no_writes();
     p = place(run.records, ops.size(), rng);
   }
