@@ -240,11 +240,7 @@ ReportedFailure failure_from_report(const std::string& file, std::size_t k) {
   ReportedFailure out;
   out.scenario = f.value("scenario", "");
   out.trace_hash = f.value("trace_hash", "");
-  try {
-    out.seed = std::stoull(f.value("seed", ""));
-  } catch (const std::exception&) {
-    throw UsageError(fmt::format("{}: failures[{}].seed: expected a decimal string", file, k - 1));
-  }
+  out.seed = harness::parse_uint(fmt::format("{}: field 'failures[{}].seed'", file, k - 1), f.value("seed", ""));
   const auto& engine = doc["configuration"]["engine"];
   out.profile = engine.value("profile", "");
   out.command = engine.value("command", "");
