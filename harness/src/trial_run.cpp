@@ -306,6 +306,10 @@ bool TrialRun::run_cycle(std::uint32_t cycle, const std::vector<Op>& ops) {
     p = *placed;
   } else {
     if (protocol_broken()) return false;
+    if (run.records.empty() && run.hung) {  // no write because it stopped answering: a hang, not a profile mistake
+      violate("hang", "the engine stopped answering during the workload");
+      return false;
+    }
     if (run.records.empty()) throw no_writes();
     p = place(run.records, ops.size(), rng);
   }
