@@ -19,9 +19,9 @@ namespace faultline::reports {
 namespace fs = std::filesystem;
 
 void write_atomic(const fs::path& path, const std::string& content) {
-  // The directory must exist: callers check their outputs before doing the work (faultline/harness/input.h), and a
-  // missing directory is the user's to create, not ours to guess.
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  std::error_code ec;
+  fs::create_directories(dir, ec);
   const fs::path tmp = dir / fmt::format(".{}.tmp-{}", path.filename().string(), ::getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
