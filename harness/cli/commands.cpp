@@ -327,7 +327,7 @@ int main(int argc, char** argv) {
   Common shrink_opts;
   auto* shrink = app.add_subcommand("shrink", "minimise a failing trial and write a replayable bundle");
   shrink_opts.add_to(shrink, false);
-  std::optional<std::uint64_t> shrink_seed;
+  std::string shrink_seed;  // parsed with a range check: CLI11 reads "-1" as 2^64 - 1
   std::string shrink_out, shrink_report;
   std::size_t shrink_failure = 1;
   shrink->add_option("--seed", shrink_seed, "the failing trial's seed (with --scenario)");
@@ -413,7 +413,7 @@ int main(int argc, char** argv) {
     if (shrink->parsed()) {
       shrink_opts.apply_log_format();
       if (!shrink_report.empty()) {
-        if (shrink_seed) throw UsageError("--from-report excludes --seed: the report names the trial");
+        if (!shrink_seed.empty()) throw UsageError("--from-report excludes --seed: the report names the trial");
         const auto entry = failure_from_report(shrink_report, shrink_failure);
         shrink_opts.scenario = entry.scenario;
         if (shrink_opts.engine.empty() && shrink_opts.profile.empty()) {
@@ -422,9 +422,9 @@ int main(int argc, char** argv) {
         }
         return shrink_command(shrink_opts, entry.seed, shrink_out);
       }
-      if (!shrink_seed || shrink->count("--scenario") == 0)
+      if (shrink_seed.empty() || shrink->count("--scenario") == 0)
         throw UsageError("shrink needs --scenario and --seed, or --from-report FILE --failure K");
-      return shrink_command(shrink_opts, *shrink_seed, shrink_out);
+      return shrink_command(shrink_opts, harness::parse_uint("--seed", shrink_seed), shrink_out);
     }
     // Everything the user typed is checked before the campaign starts: a mistake costs no trial and loses no report.
     harness::check_output_file("--report", report);
