@@ -1,5 +1,6 @@
 #include "commands.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -18,11 +19,13 @@
 #include <fmt/format.h>
 
 #include "faultline/harness/campaign.h"
+#include "faultline/harness/input.h"
 #include "faultline/harness/layout.h"
 #include "faultline/harness/log.h"
 #include "faultline/harness/process.h"
 #include "faultline/harness/report_build.h"
 #include "faultline/reports/model.h"
+#include "faultline/harness/supervisor.h"
 #include "faultline/reports/report.h"
 #include "select.h"
 
@@ -35,11 +38,26 @@ using harness::CampaignConfig;
 namespace {
 
 std::atomic<bool> g_interrupted{false};
-void on_sigint(int) { g_interrupted = true; }
+std::atomic<int> g_signal{0};
+void on_signal(int sig) {
+  g_signal = sig;
+  g_interrupted = true;
+}
 
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+// SIGINT, SIGTERM and SIGHUP all stop the campaign the same way: no new trial starts, the running ones end within
+// their deadlines, and the partial report is written marked incomplete (exit 130).
+void catch_stop_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &sa, nullptr);
+}
+
+std::string stop_signal_name() {
+  const char* name = sigabbrev_np(g_signal.load());
+  return name ? fmt::format("SIG{}", name) : "a signal";
+}
+
+using UsageError = scenarios::ConfigError;
 
 // Where this faultline's programs, shim, scenarios and profiles are (harness/include/faultline/harness/layout.h).
 const harness::Layout& layout() {
@@ -48,11 +66,21 @@ const harness::Layout& layout() {
 }
 fs::path self_dir() { return layout().bindir; }
 
+fs::path default_work_base() {
+  return (fs::is_directory("/dev/shm") && ::access("/dev/shm", W_OK) == 0) ? fs::path("/dev/shm")
+                                                                           : fs::temp_directory_path();
+}
+
 fs::path default_work_root(const std::string& requested, const std::string& what) {
   if (!requested.empty()) return fs::absolute(requested);
-  const fs::path base = (fs::is_directory("/dev/shm") && ::access("/dev/shm", W_OK) == 0) ? fs::path("/dev/shm")
-                                                                                         : fs::temp_directory_path();
-  return base / fmt::format("faultline-{}-{}", what, ::getpid());
+  return default_work_base() / fmt::format("faultline-{}-{}", what, ::getpid());
+}
+
+// The work root of this command, locked for its life (supervisor.h). In the default place, the roots of runs that were
+// killed are cleaned up first.
+std::unique_ptr<harness::supervisor::WorkRoot> hold_work_root(const fs::path& root, const std::string& requested) {
+  if (requested.empty()) harness::supervisor::clean_stale_roots(default_work_base());
+  return std::make_unique<harness::supervisor::WorkRoot>(root, "--work-dir");
 }
 
 struct Common {
@@ -108,6 +136,7 @@ struct Common {
     config.profile = load_profile();
     config.shim = shim_path();
     config.bindir = self_dir();
+    harness::check_engine_profile(config.profile, config.bindir);
     config.work_root = default_work_root(work_dir, what);
     config.argv_prefix = {"faultline"};
     return config;
@@ -121,31 +150,16 @@ struct Common {
 };
 
 
-std::pair<std::uint32_t, std::uint32_t> parse_shard(const std::string& text) {
-  std::smatch m;
-  const std::regex re(R"((\d+)/(\d+))");
-  if (!std::regex_match(text, m, re) || std::stoul(m[2]) == 0 || std::stoul(m[1]) >= std::stoul(m[2]))
-    throw UsageError(fmt::format("--shard {}: expected K/N with 0 <= K < N, e.g. 0/4", text));
-  return {static_cast<std::uint32_t>(std::stoul(m[1])), static_cast<std::uint32_t>(std::stoul(m[2]))};
-}
-
 // Shard from the environment when --shard is absent: GoogleTest's variables, then Kubernetes Indexed Jobs.
 std::optional<std::pair<std::uint32_t, std::uint32_t>> shard_from_env() {
   const char* idx = std::getenv("GTEST_SHARD_INDEX");
   const char* total = std::getenv("GTEST_TOTAL_SHARDS");
-  if (idx && total) return parse_shard(fmt::format("{}/{}", idx, total));
+  if (idx && total) return harness::parse_shard("GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS", fmt::format("{}/{}", idx, total));
   const char* k8s = std::getenv("JOB_COMPLETION_INDEX");
   const char* count = std::getenv("FAULTLINE_SHARDS");
-  if (k8s && count) return parse_shard(fmt::format("{}/{}", k8s, count));
+  if (k8s && count) return harness::parse_shard("JOB_COMPLETION_INDEX/FAULTLINE_SHARDS", fmt::format("{}/{}", k8s, count));
   if (k8s) throw UsageError("JOB_COMPLETION_INDEX is set but FAULTLINE_SHARDS (the job's completions) is not");
   return std::nullopt;
-}
-
-std::pair<std::uint64_t, std::uint64_t> parse_seed_range(const std::string& text) {
-  std::smatch m;
-  if (!std::regex_match(text, m, std::regex(R"((\d+)\.\.(\d+))")) || std::stoull(m[1]) > std::stoull(m[2]))
-    throw UsageError(fmt::format("--seeds {}: expected A..B with A <= B, e.g. 1..500", text));
-  return {std::stoull(m[1]), std::stoull(m[2])};
 }
 
 std::vector<std::pair<std::string, std::uint64_t>> load_corpus(const fs::path& file) {
@@ -158,7 +172,7 @@ std::vector<std::pair<std::string, std::uint64_t>> load_corpus(const fs::path& f
     std::smatch m;
     if (!std::regex_match(line, m, std::regex(R"(\s*([A-Za-z0-9_.-]+)\s+(\d+)\s*(#.*)?)")))
       throw UsageError(fmt::format("{}:{}: expected \"<scenario> <seed>\", got \"{}\"", file.string(), n, line));
-    out.emplace_back(m[1], std::stoull(m[2]));
+    out.emplace_back(m[1], harness::parse_uint(fmt::format("{}:{}: seed", file.string(), n), m[2]));
   }
   return out;
 }
@@ -172,7 +186,8 @@ int cmd_scenarios(const Common& common) {
 
 }  // namespace
 
-int run_command(CampaignConfig config, const std::string& report_path, bool quiet, const std::string& artifacts);
+int run_command(CampaignConfig config, const std::string& report_path, bool quiet, const std::string& artifacts,
+                const std::string& run_work_dir);
 bool color_stdout();
 int repro_trial(const scenarios::Scenario& scenario, const scenarios::EngineProfile& profile, std::uint64_t seed,
                 const fs::path& shim, const fs::path& bindir, const fs::path& work_dir,
@@ -184,15 +199,20 @@ int selftest(harness::CampaignConfig base, const fs::path& report_dir, const std
 // report_cmd.cpp: `faultline report show|merge|corpus` and `run --junit/--github`.
 void add_ci_options(CLI::App* run);
 void write_ci_outputs(const nlohmann::ordered_json& report);
+void check_ci_outputs();  // --junit: before the first trial
 CLI::App* add_report_command(CLI::App& app);
 int report_command();
 
 int repro_command(const Common& common, std::optional<std::uint64_t> seed, const std::string& bundle,
-                  const std::string& work_dir, const std::string& expected_hash) {
+                  const std::string& work_dir, const std::string& expected_hash, bool engine_from_bundle) {
   if (!bundle.empty()) {
     if (seed) throw UsageError("--bundle and --seed exclude each other: a bundle carries its own seed");
+    // A bundle is input from anywhere: its engine command runs only when asked for (--engine-from-bundle); otherwise
+    // the local --engine, --profile or the shipped walkv profile.
+    if (engine_from_bundle && (!common.engine.empty() || !common.profile.empty()))
+      throw UsageError("--engine-from-bundle excludes --engine and --profile: give one");
     std::optional<scenarios::EngineProfile> engine;
-    if (!common.engine.empty() || !common.profile.empty()) engine = common.load_profile();
+    if (!engine_from_bundle) engine = common.load_profile();
     const fs::path dir = work_dir.empty() ? fs::path("faultline-repro") / fs::path(bundle).stem() : fs::path(work_dir);
     return repro_bundle(bundle, engine, common.shim_path(), self_dir(), dir);
   }
@@ -226,11 +246,7 @@ ReportedFailure failure_from_report(const std::string& file, std::size_t k) {
   ReportedFailure out;
   out.scenario = f.value("scenario", "");
   out.trace_hash = f.value("trace_hash", "");
-  try {
-    out.seed = std::stoull(f.value("seed", ""));
-  } catch (const std::exception&) {
-    throw UsageError(fmt::format("{}: failures[{}].seed: expected a decimal string", file, k - 1));
-  }
+  out.seed = harness::parse_uint(fmt::format("{}: field 'failures[{}].seed'", file, k - 1), f.value("seed", ""));
   const auto& engine = doc["configuration"]["engine"];
   out.profile = engine.value("profile", "");
   out.command = engine.value("command", "");
@@ -250,9 +266,11 @@ int shrink_command(const Common& common, std::uint64_t seed, const std::string& 
   config.seed = seed;
   config.shim = common.shim_path();
   config.bindir = self_dir();
-  config.work_dir = default_work_root(common.work_dir, "shrink") / "base";
   const fs::path out = output.empty() ? fs::path(fmt::format("faultline-bundle-{}-{}.json", list[0].name, seed))
                                       : fs::path(output);
+  harness::check_output_file("--output", out);
+  const auto root = hold_work_root(default_work_root(common.work_dir, "shrink"), common.work_dir);
+  config.work_dir = root->dir() / "base";
   return shrink_trial(config, out);
 }
 
@@ -268,8 +286,8 @@ int main(int argc, char** argv) {
   Common run_opts, repro_opts, list_opts;
   auto* run = app.add_subcommand("run", "run a crash campaign and write a JSON report");
   run_opts.add_to(run, false);
-  std::optional<std::uint64_t> trials, seed;
-  std::string seeds, shard, report = "faultline-report.json", corpus, all_trials;
+  std::optional<std::uint64_t> trials;
+  std::string seed, seeds, shard, report = "faultline-report.json", corpus, all_trials;
   std::uint32_t jobs = std::max(1u, std::thread::hardware_concurrency());
   std::optional<double> budget;
   bool keep = false, quiet = false;
@@ -281,7 +299,8 @@ int main(int argc, char** argv) {
   run->add_option("--shard", shard, "run shard K of N (K/N, 0-based); also from GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS or "
                                     "JOB_COMPLETION_INDEX+FAULTLINE_SHARDS");
   run->add_option("--report", report, "where to write the JSON report")->capture_default_str();
-  run->add_option("--time-budget", budget, "stop starting trials after this many seconds (report marked incomplete)");
+  run->add_option("--time-budget", budget, "stop starting trials after this many seconds (report marked incomplete)")
+      ->check(CLI::Range(0.001, 1e9));
   run->add_flag("--keep", keep, "keep every trial directory, not only failing ones");
   run->add_flag("--quiet,-q", quiet, "no progress line and no summary on stdout");
   run->add_option("--check-determinism", determinism, "rerun N sampled trials and compare trace hashes");
@@ -298,10 +317,12 @@ int main(int argc, char** argv) {
 
   auto* repro = app.add_subcommand("repro", "replay one trial step by step and keep its artifacts");
   repro_opts.add_to(repro, false);
-  std::optional<std::uint64_t> repro_seed;
-  std::string repro_bundle_path, repro_hash;
-  repro->add_option("--seed", repro_seed, "the trial seed from the report");
+  std::string repro_seed_text, repro_bundle_path, repro_hash;
+  bool engine_from_bundle = false;
+  repro->add_option("--seed", repro_seed_text, "the trial seed from the report");
   repro->add_option("--bundle", repro_bundle_path, "replay a bundle written by `faultline shrink`");
+  repro->add_flag("--engine-from-bundle", engine_from_bundle,
+                  "run the engine command recorded in the bundle (only for bundles you trust: it is arbitrary code)");
   repro->add_option("--expect-trace", repro_hash, "the trace hash from the report: say so if the replay differs");
   std::string repro_report;
   std::size_t repro_failure = 1;
@@ -312,7 +333,7 @@ int main(int argc, char** argv) {
   Common shrink_opts;
   auto* shrink = app.add_subcommand("shrink", "minimise a failing trial and write a replayable bundle");
   shrink_opts.add_to(shrink, false);
-  std::optional<std::uint64_t> shrink_seed;
+  std::string shrink_seed;  // parsed with a range check: CLI11 reads "-1" as 2^64 - 1
   std::string shrink_out, shrink_report;
   std::size_t shrink_failure = 1;
   shrink->add_option("--seed", shrink_seed, "the failing trial's seed (with --scenario)");
@@ -324,17 +345,20 @@ int main(int argc, char** argv) {
   Common self_opts;
   auto* self = app.add_subcommand("selftest", "run the default campaign against walkv and every planted-bug variant");
   self_opts.add_to(self, false);
-  std::uint64_t self_trials = 140, self_seed = 1;
+  std::uint64_t self_trials = 140;
+  std::string self_seed = "1";
   std::string self_dir_out = "faultline-selftest";
-  self->add_option("--trials", self_trials, "trials per engine")->capture_default_str();
+  self->add_option("--trials", self_trials, "trials per engine")->capture_default_str()->check(CLI::Range(1ull, 100000000ull));
   self->add_option("--seed", self_seed, "campaign seed")->capture_default_str();
-  self->add_option("--jobs,-j", jobs, "trials in parallel");
+  self->add_option("--jobs,-j", jobs, "trials in parallel")->check(CLI::Range(1u, 1024u));
   self->add_option("--output", self_dir_out, "directory for the table and profiles")->capture_default_str();
 
   auto* list = app.add_subcommand("scenarios", "list the scenarios");
   list_opts.add_to(list, false);
   auto* report_cmd = add_report_command(app);
 
+  // Before any engine starts: the orphans of engines (daemons, double forks) become ours to find and kill.
+  harness::supervisor::become_subreaper();
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -352,7 +376,7 @@ int main(int argc, char** argv) {
     if (repro->parsed()) {
       repro_opts.apply_process_options();
       if (!repro_report.empty()) {
-        if (repro_seed || !repro_bundle_path.empty())
+        if (!repro_seed_text.empty() || !repro_bundle_path.empty())
           throw UsageError("--from-report excludes --seed and --bundle: the report names the trial");
         const auto entry = failure_from_report(repro_report, repro_failure);
         repro_opts.scenario = entry.scenario;
@@ -360,13 +384,17 @@ int main(int argc, char** argv) {
           repro_opts.profile = entry.profile;
           repro_opts.engine = entry.profile.empty() ? entry.command : "";
         }
-        return repro_command(repro_opts, entry.seed, "", repro_opts.work_dir, entry.trace_hash);
+        return repro_command(repro_opts, entry.seed, "", repro_opts.work_dir, entry.trace_hash, false);
       }
-      return repro_command(repro_opts, repro_seed, repro_bundle_path, repro_opts.work_dir, repro_hash);
+      std::optional<std::uint64_t> repro_seed;
+      if (!repro_seed_text.empty()) repro_seed = harness::parse_uint("--seed", repro_seed_text);
+      if (engine_from_bundle && repro_bundle_path.empty()) throw UsageError("--engine-from-bundle goes with --bundle");
+      return repro_command(repro_opts, repro_seed, repro_bundle_path, repro_opts.work_dir, repro_hash,
+                           engine_from_bundle);
     }
     if (self->parsed()) {
       CampaignConfig config = self_opts.campaign_base("selftest");
-      config.seed = self_seed;
+      config.seed = harness::parse_uint("--seed", self_seed);
       // Trial i runs scenario i % S: with fewer trials than scenarios a variant only one scenario can catch would be
       // "missed" for want of a trial. Every engine gets whole rounds of the scenarios.
       const std::uint64_t rounds = std::max<std::uint64_t>(1, (self_trials + config.scenarios.size() - 1) /
@@ -379,18 +407,19 @@ int main(int argc, char** argv) {
       config.trials = rounds * config.scenarios.size();
       config.jobs = jobs;
       config.keep_failed_max = 0;
-      struct sigaction sa {};
-      sa.sa_handler = on_sigint;
-      ::sigaction(SIGINT, &sa, nullptr);
+      harness::check_output_dir("--output", self_dir_out);
+      catch_stop_signals();
+      const auto root = hold_work_root(config.work_root, self_opts.work_dir);
       const int code = selftest(config, self_dir_out, g_interrupted);
       std::error_code ec;
-      fs::remove_all(config.work_root, ec);
+      for (const auto& entry : fs::directory_iterator(config.work_root, ec))
+        if (entry.path().filename() != ".lock") fs::remove_all(entry.path(), ec);
       return code;
     }
     if (shrink->parsed()) {
       shrink_opts.apply_process_options();
       if (!shrink_report.empty()) {
-        if (shrink_seed) throw UsageError("--from-report excludes --seed: the report names the trial");
+        if (!shrink_seed.empty()) throw UsageError("--from-report excludes --seed: the report names the trial");
         const auto entry = failure_from_report(shrink_report, shrink_failure);
         shrink_opts.scenario = entry.scenario;
         if (shrink_opts.engine.empty() && shrink_opts.profile.empty()) {
@@ -399,18 +428,23 @@ int main(int argc, char** argv) {
         }
         return shrink_command(shrink_opts, entry.seed, shrink_out);
       }
-      if (!shrink_seed || shrink->count("--scenario") == 0)
+      if (shrink_seed.empty() || shrink->count("--scenario") == 0)
         throw UsageError("shrink needs --scenario and --seed, or --from-report FILE --failure K");
-      return shrink_command(shrink_opts, *shrink_seed, shrink_out);
+      return shrink_command(shrink_opts, harness::parse_uint("--seed", shrink_seed), shrink_out);
     }
+    // Everything the user typed is checked before the campaign starts: a mistake costs no trial and loses no report.
+    harness::check_output_file("--report", report);
+    if (!all_trials.empty()) harness::check_output_file("--all-trials", all_trials, false);
+    check_ci_outputs();
     CampaignConfig config = run_opts.campaign_base("run");
-    config.seed = seed ? *seed : std::random_device{}() * 0x100000000ULL + std::random_device{}();
+    config.seed = !seed.empty() ? harness::parse_uint("--seed", seed)
+                                : std::random_device{}() * 0x100000000ULL + std::random_device{}();
     if (!seeds.empty() && trials) throw UsageError("--trials and --seeds exclude each other: give one");
-    if (!seeds.empty()) config.seed_range = parse_seed_range(seeds);
+    if (!seeds.empty()) config.seed_range = harness::parse_seed_range("--seeds", seeds);
     config.trials = trials;
     config.jobs = jobs;
     if (!shard.empty()) {
-      std::tie(config.shard_index, config.shard_count) = parse_shard(shard);
+      std::tie(config.shard_index, config.shard_count) = harness::parse_shard("--shard", shard);
     } else if (auto env = shard_from_env()) {
       std::tie(config.shard_index, config.shard_count) = *env;
     }
@@ -421,17 +455,18 @@ int main(int argc, char** argv) {
     if (!last_failed.empty()) add_last_failed(config, last_failed);
     config.exit_first = exit_first;
     warn_about_scenarios_without_trials(config);
+    const auto planned = harness::plan_trials(config).size();
+    if (determinism > planned)
+      throw UsageError(fmt::format("--check-determinism {}: this {}campaign has only {} trials; give at most {}",
+                                   determinism, config.shard_count > 1 ? "shard of the " : "", planned, planned));
     config.all_trials_jsonl = all_trials;
     config.progress = !quiet && ::isatty(2) && !std::getenv("CI");
     if (!run_opts.engine.empty()) config.repro_extra = {"--engine", run_opts.engine};
     if (!run_opts.profile.empty()) config.repro_extra = {"--profile", run_opts.profile};
     if (!run_opts.scenario_dir.empty())
       config.repro_extra.insert(config.repro_extra.end(), {"--scenario-dir", run_opts.scenario_dir});
-    return run_command(std::move(config), report, quiet, artifacts);
-  } catch (const UsageError& e) {
-    std::cerr << "faultline: " << e.what() << '\n';
-    return 2;
-  } catch (const scenarios::ConfigError& e) {
+    return run_command(std::move(config), report, quiet, artifacts, run_opts.work_dir);
+  } catch (const scenarios::ConfigError& e) {  // UsageError too
     std::cerr << "faultline: " << e.what() << '\n';
     return 2;
   } catch (const std::exception& e) {
@@ -440,11 +475,11 @@ int main(int argc, char** argv) {
   }
 }
 
-int run_command(CampaignConfig config, const std::string& report_path, bool quiet, const std::string& artifacts) {
-  struct sigaction sa {};
-  sa.sa_handler = on_sigint;
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
+int run_command(CampaignConfig config, const std::string& report_path, bool quiet, const std::string& artifacts,
+                const std::string& run_work_dir) {
+  catch_stop_signals();
+  // One descriptor held back for the report: under a tight RLIMIT_NOFILE (or a leak) the report can still be written.
+  int reserve = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   const auto started = std::chrono::system_clock::now();
   std::vector<std::string> names;
   for (const auto& s : config.scenarios) names.push_back(s.name);
@@ -454,14 +489,15 @@ int run_command(CampaignConfig config, const std::string& report_path, bool quie
                                                    : config.trials.value_or(100)},
                       {"jobs", config.jobs}, {"shard", fmt::format("{}/{}", config.shard_index, config.shard_count)},
                       {"engine", config.profile.command}, {"work_dir", config.work_root.string()}});
-  fs::create_directories(config.work_root);
+  const auto root = hold_work_root(config.work_root, run_work_dir);
   auto result = harness::run_campaign(config, g_interrupted);
   keep_artifacts(result, artifacts.empty() ? default_artifacts_dir(report_path) : fs::path(artifacts));
+  if (result.interrupted) result.incomplete_reason = fmt::format("{} by {}", result.incomplete_reason, stop_signal_name());
   // The argv in the report must replay the trial: repro takes the scenario and the seed.
   const auto doc = harness::build_report(config, result, started);
+  if (reserve >= 0) ::close(reserve);
+  reserve = -1;
   reports::write_atomic(report_path, reports::dump(doc));
-  std::error_code ec;
-  if (fs::is_empty(config.work_root, ec)) fs::remove(config.work_root, ec);
   if (!quiet) std::cout << reports::render_summary(doc, color_stdout());
   write_ci_outputs(doc);
   const auto starts = harness::launch_counts();

@@ -20,12 +20,14 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "faultline/harness/input.h"
 #include "faultline/reports/ci.h"
 #include "faultline/reports/diff.h"
 #include "faultline/reports/html.h"
 #include "faultline/reports/merge.h"
 #include "faultline/reports/model.h"
 #include "faultline/reports/report.h"
+#include "faultline/scenarios/scenario.h"
 
 namespace faultline::cli {
 
@@ -121,6 +123,7 @@ int status_exit_code(const ordered_json& doc) {
 }
 
 int show() {
+  if (!g_report.show_ci.junit.empty()) harness::check_output_file("--junit", g_report.show_ci.junit);
   const auto doc = load(g_report.show_file);
   std::cout << reports::render_summary(doc, stdout_wants_color());
   write_outputs(doc, g_report.show_ci);
@@ -128,6 +131,7 @@ int show() {
 }
 
 int merge() {
+  harness::check_output_file("--output", g_report.merge_output);
   std::vector<ordered_json> docs;
   for (const auto& f : g_report.merge_files) docs.push_back(load(f));
   ordered_json merged;
@@ -185,6 +189,7 @@ std::set<std::pair<std::string, std::string>> corpus_entries(const std::string& 
 }
 
 int corpus() {
+  harness::check_output_file("--append-to", g_report.corpus_file);
   const auto doc = load(g_report.corpus_report);
   std::string existing;
   if (fs::exists(g_report.corpus_file)) {
@@ -231,6 +236,10 @@ void add_ci_options(CLI::App* run) { add_ci_flags(run, g_run_ci); }
 
 void write_ci_outputs(const ordered_json& report) { write_outputs(report, g_run_ci); }
 
+void check_ci_outputs() {
+  if (!g_run_ci.junit.empty()) harness::check_output_file("--junit", g_run_ci.junit);
+}
+
 CLI::App* add_report_command(CLI::App& app) {
   auto* report = app.add_subcommand("report", "read, merge and convert JSON reports");
   report->require_subcommand(1);
@@ -266,6 +275,9 @@ int report_command() {
     std::cerr << "faultline: report needs a command: show, merge, corpus, html or diff\n";
     return 2;
   } catch (const InputError& e) {
+    std::cerr << "faultline: " << e.what() << '\n';
+    return 2;
+  } catch (const scenarios::ConfigError& e) {
     std::cerr << "faultline: " << e.what() << '\n';
     return 2;
   } catch (const std::exception& e) {

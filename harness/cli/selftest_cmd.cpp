@@ -60,6 +60,11 @@ int selftest(harness::CampaignConfig base, const fs::path& report_dir, const std
   fs::create_directories(report_dir);
   const std::vector<PlantedBug> bugs = planted_bugs(base.shim.parent_path(), report_dir);
   auto run_one = [&](const std::string& name, const std::string& command, bool must_pass, const std::string& expected) {
+    // After a stop signal the remaining engines are not run, and the table says so: never "MISSED" for them.
+    if (interrupted.load()) {
+      rows.push_back(Row{name, "not run (interrupted)", "", "-", 0, false});
+      return;
+    }
     auto config = base;
     config.profile.command = command;
     config.profile.name = name;
@@ -90,6 +95,11 @@ int selftest(harness::CampaignConfig base, const fs::path& report_dir, const std
     row.ok = must_pass ? !detected : detected && as_expected;
     row.caught = must_pass ? (detected ? "FALSE ALARM" : "passes")
                : !detected ? "MISSED" : as_expected ? "caught" : "caught, but not as " + expected;
+    if (result.incomplete && (must_pass ? !detected : !row.ok)) {  // a partial campaign proves a catch, never a miss or a pass
+      row.ok = false;
+      row.caught = fmt::format("incomplete ({}, {} of {} trials)", result.incomplete_reason, result.total,
+                               result.planned);
+    }
     std::cout << fmt::format("  {:<22} {:<12} {}\n", name, row.caught, row.violations) << std::flush;
     rows.push_back(row);
   };
@@ -111,8 +121,11 @@ int selftest(harness::CampaignConfig base, const fs::path& report_dir, const std
                          r.violations.empty() ? "-" : r.violations, r.first, r.seconds);
     all_ok = all_ok && r.ok;
   }
+  if (interrupted.load())
+    table = "**Interrupted**: engines marked \"not run\" or \"incomplete\" were not fully tested.\n\n" + table;
   reports::write_atomic(report_dir / "selftest.md", table);
-  std::cout << '\n' << table << fmt::format("\nselftest {}; table written to {}\n", all_ok ? "passed" : "FAILED",
+  std::cout << '\n' << table << fmt::format("\nselftest {}; table written to {}\n",
+                                            interrupted.load() ? "INTERRUPTED" : all_ok ? "passed" : "FAILED",
                                             (report_dir / "selftest.md").string());
   return interrupted.load() ? 130 : all_ok ? 0 : 1;
 }

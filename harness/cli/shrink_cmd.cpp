@@ -46,6 +46,11 @@ int repro_bundle(const fs::path& file, const std::optional<scenarios::EngineProf
   const auto bundle = harness::load_bundle(file);
   std::cout << fmt::format("bundle {}: expects {}\n", file.string(),
                            bundle.violation.empty() ? "nothing in particular" : bundle.violation);
+  if (engine)
+    std::cout << fmt::format("engine: \"{}\" ({}; the bundle's own engine runs only with --engine-from-bundle)\n",
+                             engine->command, engine->source.empty() ? "--engine" : engine->source.string());
+  else
+    std::cout << fmt::format("engine: \"{}\" (from the bundle, --engine-from-bundle)\n", bundle.config.profile.command);
   // With another engine (the fixed one, say) the trace differs by design: only compare hashes for the bundled engine.
   return repro_trial(bundle.config.scenario, engine ? *engine : bundle.config.profile, bundle.config.seed, shim, bindir,
                      work_dir, bundle.config.overrides, engine ? "" : bundle.trace_hash);

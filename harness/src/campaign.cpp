@@ -68,7 +68,11 @@ namespace {
 class Aggregator {
  public:
   Aggregator(const CampaignConfig& config, CampaignResult& result) : config_(config), result_(result) {
-    if (!config.all_trials_jsonl.empty()) all_.open(config.all_trials_jsonl, std::ios::trunc);
+    if (!config.all_trials_jsonl.empty()) {
+      all_.open(config.all_trials_jsonl, std::ios::trunc);
+      if (!all_) throw std::runtime_error(fmt::format("--all-trials {}: cannot open it for writing",
+                                                      config.all_trials_jsonl.string()));
+    }
   }
 
   void add(const TrialRef& ref, TrialResult trial) {
@@ -162,35 +166,56 @@ CampaignResult run_campaign(const CampaignConfig& config, const std::atomic<bool
   const auto start = Clock::now();
   std::atomic<std::size_t> next{0};
   std::atomic<bool> out_of_time{false};
+  std::atomic<bool> stop{false};  // the campaign cannot go on: a worker did not start or the aggregation failed
+  std::mutex error_mutex;
+  auto fail_campaign = [&](const std::string& what) {
+    std::lock_guard lock(error_mutex);
+    if (result.harness_error.empty()) result.harness_error = what;
+    stop = true;
+  };
   auto worker = [&] {
-    for (;;) {
-      if (interrupted.load() || out_of_time.load()) return;
-      if (config.exit_first && aggregate.failed() > 0) return;
-      if (config.time_budget_s &&
-          std::chrono::duration<double>(Clock::now() - start).count() > *config.time_budget_s) {
-        out_of_time = true;
-        return;
+    try {
+      for (;;) {
+        if (interrupted.load() || out_of_time.load() || stop.load()) return;
+        if (config.exit_first && aggregate.failed() > 0) return;
+        if (config.time_budget_s &&
+            std::chrono::duration<double>(Clock::now() - start).count() > *config.time_budget_s) {
+          out_of_time = true;
+          return;
+        }
+        const auto i = next.fetch_add(1);
+        if (i >= refs.size()) return;
+        // run_trial reports engine and harness problems in its result; anything escaping it is still one trial's
+        // error, never the end of the campaign.
+        TrialResult trial;
+        try {
+          trial = run_trial(trial_config(config, refs[i]));
+        } catch (const std::exception& e) {
+          trial.scenario = config.scenarios[refs[i].scenario].name;
+          trial.seed = refs[i].seed;
+          trial.verdict = Verdict::kError;
+          trial.error = fmt::format("harness error: {}", e.what());
+        }
+        aggregate.add(refs[i], std::move(trial));
       }
-      const auto i = next.fetch_add(1);
-      if (i >= refs.size()) return;
-      // run_trial reports engine and harness problems in its result; anything escaping it is still one trial's
-      // error, never the end of the campaign.
-      TrialResult trial;
-      try {
-        trial = run_trial(trial_config(config, refs[i]));
-      } catch (const std::exception& e) {
-        trial.scenario = config.scenarios[refs[i].scenario].name;
-        trial.seed = refs[i].seed;
-        trial.verdict = Verdict::kError;
-        trial.error = fmt::format("harness error: {}", e.what());
-      }
-      aggregate.add(refs[i], std::move(trial));
+    } catch (const std::exception& e) {  // out of memory while aggregating: stop, and keep what was counted
+      fail_campaign(fmt::format("a worker stopped: {}", e.what()));
     }
   };
+  // A thread that cannot start (no memory for its stack, RLIMIT_NPROC) stops the campaign cleanly: the threads already
+  // running are joined, never left joinable (that would be std::terminate), and the report says why it is partial.
   std::vector<std::thread> threads;
-  for (std::uint32_t j = 0; j < std::max(1u, config.jobs); ++j) threads.emplace_back(worker);
+  const std::uint32_t jobs = std::max(1u, config.jobs);
+  for (std::uint32_t j = 0; j < jobs && !stop.load(); ++j) {
+    try {
+      threads.emplace_back(worker);
+    } catch (const std::exception& e) {
+      fail_campaign(fmt::format("could not start worker thread {} of {}: {} (lower --jobs or raise the limits)", j + 1,
+                                jobs, e.what()));
+    }
+  }
   if (config.progress) {
-    while (aggregate.done() < refs.size() && !interrupted.load() && !out_of_time.load() &&
+    while (aggregate.done() < refs.size() && !interrupted.load() && !out_of_time.load() && !stop.load() &&
            !(config.exit_first && aggregate.failed() > 0)) {
       show_progress(aggregate.done(), refs.size(), aggregate.bad(), start, false);
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
@@ -200,33 +225,42 @@ CampaignResult run_campaign(const CampaignConfig& config, const std::atomic<bool
   if (config.progress) show_progress(aggregate.done(), refs.size(), aggregate.bad(), start, true);
   std::sort(result.failures.begin(), result.failures.end(), [](auto& a, auto& b) { return a.first < b.first; });
 
-  if (interrupted.load()) {
-    result.incomplete = true;
-    result.incomplete_reason = "interrupted";
-  } else if (config.exit_first && result.failed > 0 && result.total < refs.size()) {
-    result.incomplete = true;
-    result.incomplete_reason = "stopped at the first failing trial (--exitfirst)";
-  } else if (out_of_time.load() && result.total < refs.size()) {
-    result.incomplete = true;
-    result.incomplete_reason = fmt::format("time budget of {} s reached", *config.time_budget_s);
-  }
-  // Determinism: rerun an evenly spread sample and compare trace hashes.
-  if (config.determinism_sample > 0 && !interrupted.load()) {
-    std::map<std::size_t, std::string> first;
+  // Determinism: rerun an evenly spread sample and compare trace hashes; a stop signal ends it between trials.
+  if (config.determinism_sample > 0 && !interrupted.load() && !stop.load()) {
     const auto step = std::max<std::size_t>(1, refs.size() / config.determinism_sample);
-    for (std::size_t i = 0; i < refs.size() && first.size() < config.determinism_sample; i += step) {
+    for (std::size_t i = 0; i < refs.size() && result.determinism_checked < config.determinism_sample; i += step) {
+      if (interrupted.load()) break;
       auto a = run_trial(trial_config(config, refs[i], "-det-a"));
       auto b = run_trial(trial_config(config, refs[i], "-det-b"));
       std::error_code ec;
       fs::remove_all(a.artifacts, ec);
       fs::remove_all(b.artifacts, ec);
-      first[i] = a.trace_hash;
+      ++result.determinism_checked;
       if (a.trace_hash != b.trace_hash)
         result.determinism_mismatches.push_back({{"scenario", a.scenario}, {"seed", std::to_string(a.seed)},
                                                  {"first", a.trace_hash}, {"second", b.trace_hash},
                                                  {"first_verdict", to_string(a.verdict)},
                                                  {"second_verdict", to_string(b.verdict)}});
     }
+  }
+  if (interrupted.load() &&
+      (result.total < refs.size() || result.determinism_checked < config.determinism_sample)) {
+    result.incomplete = true;
+    result.interrupted = true;
+    result.incomplete_reason = result.total < refs.size() ? "interrupted"
+                                                          : fmt::format("interrupted during the determinism check "
+                                                                        "({} of {} trials compared)",
+                                                                        result.determinism_checked,
+                                                                        config.determinism_sample);
+  } else if (!result.harness_error.empty()) {
+    result.incomplete = true;
+    result.incomplete_reason = result.harness_error;
+  } else if (config.exit_first && result.failed > 0 && result.total < refs.size()) {
+    result.incomplete = true;
+    result.incomplete_reason = "stopped at the first failing trial (--exitfirst)";
+  } else if (out_of_time.load() && result.total < refs.size()) {
+    result.incomplete = true;
+    result.incomplete_reason = fmt::format("time budget of {} s reached", *config.time_budget_s);
   }
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return result;

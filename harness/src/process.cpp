@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,6 +23,8 @@
 #include <boost/process/extend.hpp>
 #include <fmt/format.h>
 
+#include "faultline/harness/supervisor.h"
+
 namespace bp = boost::process;
 
 namespace faultline::harness {
@@ -31,16 +34,22 @@ using Clock = std::chrono::steady_clock;
 
 int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 
+// Rounded up, so poll() never returns just before the deadline and leaves the caller spinning on poll(..., 0).
 int remaining_ms(Clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-  return left < 0 ? 0 : static_cast<int>(left);
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  return left < 0 ? 0 : left > INT32_MAX ? INT32_MAX : static_cast<int>(left);
 }
 
-// Runs in the child between fork and exec: lead a new process group so kill() reaches every descendant.
+// Runs in the child between fork and exec: lead a new process group so kill() reaches every descendant, and die
+// with the harness (PR_SET_PDEATHSIG: when the spawning thread ends, which is after the engine's trial, or when the
+// harness is killed), so a SIGKILLed harness leaves no hung engine behind.
 struct NewProcessGroup : bp::extend::handler {
+  pid_t parent;
   template <typename Executor>
   void on_exec_setup(Executor&) const {
     ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);  // the harness died before prctl
   }
 };
 
@@ -74,7 +83,7 @@ std::string ExitStatus::describe() const {
   return fmt::format("killed by SIG{}", name ? name : std::to_string(signal));
 }
 
-ChildProcess::ChildProcess(const SpawnOptions& options) {
+ChildProcess::ChildProcess(const SpawnOptions& options) : max_line_bytes_(options.max_line_bytes) {
   if (options.argv.empty()) throw std::invalid_argument("empty command");
   static const bool sigpipe_ignored = [] { return ::signal(SIGPIPE, SIG_IGN) != SIG_ERR; }();
   (void)sigpipe_ignored;
@@ -96,9 +105,17 @@ ChildProcess::ChildProcess(const SpawnOptions& options) {
   // Pipes are created close-on-exec, so a child spawned concurrently by another thread never inherits them (its stdin
   // would then see EOF late); dup2 in the child clears the flag on fds 0 and 1 only. This replaces bp::limit_handles,
   // which in Boost 1.74 closes the child's redirected stdout when stderr goes to a file.
+  // If the second pipe2 fails (EMFILE), the first pair is closed before throwing: a leak here costs every later
+  // trial its descriptors, and the report its own (issue 19).
   int in_fds[2], out_fds[2];
-  if (::pipe2(in_fds, O_CLOEXEC) != 0 || ::pipe2(out_fds, O_CLOEXEC) != 0)
+  if (::pipe2(in_fds, O_CLOEXEC) != 0)
     throw std::runtime_error(fmt::format("pipe2 failed: {}", std::strerror(errno)));
+  if (::pipe2(out_fds, O_CLOEXEC) != 0) {
+    const int err = errno;
+    ::close(in_fds[0]);
+    ::close(in_fds[1]);
+    throw std::runtime_error(fmt::format("pipe2 failed: {}", std::strerror(err)));
+  }
   bp::pipe in_pipe(in_fds[0], in_fds[1]);
   bp::pipe out_pipe(out_fds[0], out_fds[1]);
   std::error_code ec;
@@ -108,16 +125,24 @@ ChildProcess::ChildProcess(const SpawnOptions& options) {
   if (exe.empty() || ::access(exe.c_str(), X_OK) != 0)
     throw std::runtime_error(fmt::format("cannot run '{}': not found or not executable", options.argv[0]));
   std::vector<std::string> args(options.argv.begin() + 1, options.argv.end());
+  // Spawn and register under one lock: a sweep for orphans never sees this child unregistered.
+  auto registry = supervisor::registry_lock();
   bp::child child(bp::exe = exe, bp::args = args, bp::std_in < in_pipe, bp::std_out > out_pipe,
                   bp::std_err > boost::filesystem::path(options.stderr_path.string()), ChildEnvironment{{}, envp.data()},
-                  bp::posix::use_vfork, NewProcessGroup{}, CloseInheritedFds{}, ec);
+                  bp::posix::use_vfork, NewProcessGroup{{}, ::getpid()}, CloseInheritedFds{}, ec);
   if (ec) throw std::runtime_error(fmt::format("cannot start '{}': {}", exe, ec.message()));
   pid_ = child.id();
+  supervisor::adopt(pid_);
+  registry.unlock();
+  tag_ = options.tag;
   child.detach();  // from here on the pidfd owns waiting and killing
   pidfd_ = pidfd_open(pid_);
   if (pidfd_ < 0) {
+    const int err = errno;
     ::kill(-pid_, SIGKILL);
-    throw std::runtime_error(fmt::format("pidfd_open({}) failed: {}", pid_, std::strerror(errno)));
+    ::waitpid(pid_, nullptr, 0);
+    supervisor::release(pid_);
+    throw std::runtime_error(fmt::format("pidfd_open({}) failed: {}", pid_, std::strerror(err)));
   }
   // Boost closed the child's ends (stdin's source, stdout's sink) in on_success but the pipe objects still hold those
   // numbers and would close them again on destruction, by then possibly another thread's fds: take ownership of our
@@ -129,6 +154,7 @@ ChildProcess::ChildProcess(const SpawnOptions& options) {
   out_pipe.assign_sink(-1);
   out_pipe.assign_source(-1);
   ::fcntl(stdin_fd_, F_SETFD, FD_CLOEXEC);
+  ::fcntl(stdin_fd_, F_SETFL, ::fcntl(stdin_fd_, F_GETFL) | O_NONBLOCK);
   ::fcntl(stdout_fd_, F_SETFD, FD_CLOEXEC);
   ::fcntl(stdout_fd_, F_SETFL, ::fcntl(stdout_fd_, F_GETFL) | O_NONBLOCK);
 }
@@ -137,6 +163,8 @@ ChildProcess::ChildProcess(int pid, int pidfd, int stdin_fd, int stdout_fd, std:
                            std::function<void()> check_parent)
     : pid_(pid), pidfd_(pidfd), stdin_fd_(stdin_fd), stdout_fd_(stdout_fd), reap_(std::move(reap)),
       check_parent_(std::move(check_parent)) {
+  // Both non-blocking, as for an exec'd child: send_line and read_line keep their deadlines whatever the engine does.
+  ::fcntl(stdin_fd_, F_SETFL, ::fcntl(stdin_fd_, F_GETFL) | O_NONBLOCK);
   ::fcntl(stdout_fd_, F_SETFL, ::fcntl(stdout_fd_, F_GETFL) | O_NONBLOCK);
 }
 
@@ -151,13 +179,22 @@ ChildProcess::~ChildProcess() {
   if (pidfd_ >= 0) ::close(pidfd_);
 }
 
-bool ChildProcess::send_line(const std::string& line) {
+bool ChildProcess::send_line(const std::string& line) { return send_line(line, Clock::now() + kSendTimeout); }
+
+// stdin is non-blocking: a child that never reads its stdin fills the pipe, and the write must not outlast the deadline.
+bool ChildProcess::send_line(const std::string& line, Clock::time_point deadline) {
   if (stdin_fd_ < 0) return false;
   std::string data = line + '\n';
   std::size_t done = 0;
   while (done < data.size()) {
     const ssize_t n = ::write(stdin_fd_, data.data() + done, data.size() - done);
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) {
+      if (Clock::now() >= deadline) return false;
+      pollfd p{stdin_fd_, POLLOUT, 0};
+      if (::poll(&p, 1, remaining_ms(deadline)) == 0) return false;
+      continue;
+    }
     if (n <= 0) {  // EPIPE: the child is gone
       if (check_parent_) check_parent_();
       return false;
@@ -173,35 +210,58 @@ void ChildProcess::close_stdin() {
 }
 
 ReadResult ChildProcess::read_line(std::string& line, std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
+  return read_line(line, Clock::now() + timeout);
+}
+
+// The buffer holds unread bytes from `start_`; `scanned_` of them are known to hold no '\n', so every byte is searched
+// once however it arrives (a flood without newlines costs linear time, not quadratic). The deadline is checked before
+// every read, whatever poll() says: a child that keeps writing cannot keep the harness waiting.
+ReadResult ChildProcess::read_line(std::string& line, Clock::time_point deadline) {
   for (;;) {
-    const auto newline = buffer_.find('\n');
+    const auto newline = buffer_.find('\n', start_ + scanned_);
     if (newline != std::string::npos) {
-      line = buffer_.substr(0, newline);
+      if (newline - start_ > max_line_bytes_) return ReadResult::kTooLong;
+      line.assign(buffer_, start_, newline - start_);
       if (!line.empty() && line.back() == '\r') line.pop_back();
-      buffer_.erase(0, newline + 1);
+      take(newline + 1);
       return ReadResult::kLine;
     }
-    if (stdout_fd_ < 0) return ReadResult::kEof;
+    scanned_ = buffer_.size() - start_;
+    if (scanned_ > max_line_bytes_) return ReadResult::kTooLong;
+    if (stdout_fd_ < 0) {
+      if (scanned_ == 0) return ReadResult::kEof;
+      line.assign(buffer_, start_, std::string::npos);  // a last line without '\n' still counts
+      take(buffer_.size());
+      return ReadResult::kLine;
+    }
+    if (Clock::now() >= deadline) return ReadResult::kTimeout;
     pollfd p{stdout_fd_, POLLIN, 0};
     const int ready = ::poll(&p, 1, remaining_ms(deadline));
     if (ready < 0 && errno == EINTR) continue;
     if (ready == 0) return ReadResult::kTimeout;
-    char chunk[4096];
-    const ssize_t n = ::read(stdout_fd_, chunk, sizeof chunk);
+    constexpr std::size_t kChunk = 65536;
+    const std::size_t old = buffer_.size();
+    buffer_.resize(old + kChunk);
+    const ssize_t n = ::read(stdout_fd_, buffer_.data() + old, kChunk);
+    buffer_.resize(old + static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (n <= 0) {
       if (check_parent_) check_parent_();
       ::close(stdout_fd_);
       stdout_fd_ = -1;
-      if (!buffer_.empty()) {  // a last line without '\n' still counts
-        line = std::move(buffer_);
-        buffer_.clear();
-        return ReadResult::kLine;
-      }
-      return ReadResult::kEof;
     }
-    buffer_.append(chunk, static_cast<std::size_t>(n));
+  }
+}
+
+void ChildProcess::take(std::size_t end) {
+  start_ = end;
+  scanned_ = 0;
+  if (start_ == buffer_.size()) {
+    buffer_.clear();
+    start_ = 0;
+  } else if (start_ >= 65536 && start_ * 2 >= buffer_.size()) {  // amortised: each byte moves at most once or twice
+    buffer_.erase(0, start_);
+    start_ = 0;
   }
 }
 
@@ -226,8 +286,11 @@ std::optional<ExitStatus> ChildProcess::wait(std::chrono::milliseconds timeout) 
       (s.exited ? s.code : s.signal) = info.si_status;
     }
     status_ = s;
-    // The group may still hold descendants of the engine: they must not outlive the trial.
+    // The group may still hold descendants of the engine: they must not outlive the trial. Nor may those that left
+    // the group (setsid) and were handed to the harness, the subreaper, when their parent died.
     ::kill(-pid_, SIGKILL);
+    supervisor::release(pid_);
+    if (!tag_.empty()) supervisor::sweep_orphans(tag_);
     return status_;
   }
 }

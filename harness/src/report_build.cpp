@@ -131,7 +131,8 @@ std::string hexdump_after_recovery(const TrialResult& t, const fs::path& trial_d
 }
 
 int campaign_exit_code(const CampaignResult& result) {
-  return reports::exit_code(status_of(result), result.incomplete && result.incomplete_reason == "interrupted");
+  if (!result.harness_error.empty() && !result.interrupted) return 3;  // the campaign could not go on
+  return reports::exit_code(status_of(result), result.interrupted);
 }
 
 nlohmann::ordered_json failure_entry(const CampaignConfig& config, std::size_t index, const TrialResult& t) {
@@ -188,7 +189,8 @@ nlohmann::ordered_json build_report(const CampaignConfig& config, const Campaign
       {"jobs", config.jobs},
       {"timeouts", {{"start_ms", config.profile.start_timeout_ms}, {"request_ms", config.profile.request_timeout_ms}}},
       {"time_budget_s", config.time_budget_s ? nlohmann::ordered_json(*config.time_budget_s) : nlohmann::ordered_json(nullptr)}};
-  r["status"] = reports::to_string(status_of(result));
+  r["status"] = reports::to_string(!result.harness_error.empty() && result.failed == 0 ? reports::Status::kError
+                                                                                      : status_of(result));
   nlohmann::ordered_json per_scenario = nlohmann::ordered_json::object();
   for (const auto& [name, counts] : result.per_scenario) {
     nlohmann::ordered_json c{{"pass", 0}, {"fail", 0}, {"void", 0}, {"error", 0}};
@@ -201,7 +203,7 @@ nlohmann::ordered_json build_report(const CampaignConfig& config, const Campaign
                   {"failed", result.failed}, {"void", result.voided}, {"errors", result.errors},
                   {"per_scenario", per_scenario}, {"per_violation", per_violation}};
   r["coverage"] = result.coverage;
-  r["determinism"] = {{"checked", config.determinism_sample}, {"mismatches", result.determinism_mismatches}};
+  r["determinism"] = {{"checked", result.determinism_checked}, {"mismatches", result.determinism_mismatches}};
   r["failures"] = nlohmann::ordered_json::array();
   for (const auto& [index, trial] : result.failures) r["failures"].push_back(failure_entry(config, index, trial));
   reports::add_groups(r);

@@ -101,6 +101,7 @@ std::unique_ptr<EngineSession> Runner::make_session(const fs::path& data_dir, co
   const char* first = std::getenv("FAULTLINE_PRELOAD_FIRST");
   options.env_set["LD_PRELOAD"] = (first && *first ? std::string(first) + ":" : std::string()) + config_.shim.string();
   options.env_set["FAULTFS_PLAN"] = plan_path.string();
+  options.tag = "FAULTFS_PLAN=" + plan_path.string();
   options.stderr_path = stderr_path;
   // The fork server (docs/fork-server.md) is started once per worker with the data directory replaced by a path
   // that cannot exist; each start then gets this argv. An engine that runs instead of serving finds no directory.
@@ -146,9 +147,9 @@ RunResult Runner::run(const fs::path& data_dir, const std::string& label, std::v
         }
       }
       r.issued.push_back(issued);
-      if (!reply) break;
+      if (!reply || session->overflowed()) break;
     }
-      r.hung = session->hung();
+    r.hung = session->hung();
     // stdout reaches EOF before the process can be reaped: after a missing reply, give it the request timeout to end.
     const bool no_reply = !r.issued.empty() && r.issued.back().reply.empty() && r.issued.back().ack == Ack::kNoReply;
     // After ERR a fail-stop engine exits by itself; let it, so what it journals on the way out is not cut short by a

@@ -53,6 +53,12 @@ StartOutcome EngineSession::start() {
       out.detail = fmt::format("no READY within {} ms", start_timeout_.count());
       process_->kill();
       return out;
+    case ReadResult::kTooLong:
+      out.kind = StartOutcome::Kind::kProtocolError;
+      out.detail = fmt::format("expected READY as the first line on stdout, got more than {} bytes without a newline",
+                               options_.max_line_bytes);
+      process_->kill();
+      return out;
     case ReadResult::kEof:
       break;
   }
@@ -71,28 +77,47 @@ StartOutcome EngineSession::start() {
 }
 
 std::optional<std::string> EngineSession::request(const std::string& line) {
-  if (!process_->send_line(line)) return std::nullopt;
+  // One deadline covers sending the request and reading the reply.
+  const auto deadline = std::chrono::steady_clock::now() + request_timeout_;
+  if (!process_->send_line(line, deadline)) {
+    if (std::chrono::steady_clock::now() >= deadline) hung_ = true;  // it stopped reading its stdin
+    return std::nullopt;
+  }
   std::string reply;
-  switch (process_->read_line(reply, request_timeout_)) {
+  switch (process_->read_line(reply, deadline)) {
     case ReadResult::kLine: exchanged(); return reply;
     case ReadResult::kTimeout: hung_ = true; return std::nullopt;
     case ReadResult::kEof: ended_by_itself(); return std::nullopt;
+    case ReadResult::kTooLong:
+      // Not a reply: the caller records a protocol error and stops; the rest of the flood is never read.
+      overflowed_ = true;
+      return fmt::format("<more than {} bytes without a newline>", options_.max_line_bytes);
   }
   return std::nullopt;
 }
 
 DumpResult EngineSession::dump() {
   DumpResult result;
-  if (!process_->send_line("DUMP")) {
+  const auto deadline = std::chrono::steady_clock::now() + request_timeout_;
+  if (!process_->send_line("DUMP", deadline)) {
     result.error = "the engine closed its stdin before DUMP";
     return result;
   }
+  // One deadline for the whole answer, and a bound on its size: an engine that lists entries forever is a hang,
+  // not a wait of request_timeout per line.
+  std::size_t bytes = 0;
   for (;;) {
     std::string line;
-    const auto r = process_->read_line(line, request_timeout_);
+    const auto r = process_->read_line(line, deadline);
     if (r == ReadResult::kTimeout) {
       hung_ = true;
       result.error = fmt::format("DUMP: no END within {} ms", request_timeout_.count());
+      return result;
+    }
+    if (r == ReadResult::kTooLong || (bytes += line.size() + 1) > kMaxDumpBytes) {
+      result.error = fmt::format("DUMP: more than {} bytes {}", r == ReadResult::kTooLong ? options_.max_line_bytes
+                                                                                          : kMaxDumpBytes,
+                                 r == ReadResult::kTooLong ? "in one line" : "before END");
       return result;
     }
     if (r == ReadResult::kEof) {
@@ -123,7 +148,7 @@ DumpResult EngineSession::dump() {
 }
 
 std::optional<ExitStatus> EngineSession::quit() {
-  process_->send_line("QUIT");
+  process_->send_line("QUIT", std::chrono::steady_clock::now() + request_timeout_);
   process_->close_stdin();
   auto status = process_->wait(request_timeout_);
   if (!status) {

@@ -1,5 +1,7 @@
 #include "faultline/harness/shrink.h"
 
+#include "faultline/harness/input.h"
+
 #include <fmt/format.h>
 
 #include <fstream>
@@ -196,31 +198,49 @@ Bundle load_bundle(const fs::path& file) {
   if (!doc.contains("scenario") || !doc.contains("profile")) throw fail("scenario", "the embedded scenario and profile");
   b.config.scenario = scenarios::parse_scenario(doc["scenario"], file.string() + ": scenario");
   b.config.profile = scenarios::parse_profile(doc["profile"], file.string() + ": profile");
-  try {
-    b.config.seed = std::stoull(doc.at("seed").get<std::string>());
-  } catch (const std::exception&) {
-    throw fail("seed", "a decimal string");
-  }
+  // A bundle comes from anywhere: every field is checked against the protocol's grammar before anything runs, so an
+  // operation can never smuggle a second request (a newline) or an oversized word to the engine.
+  if (!doc.contains("seed") || !doc["seed"].is_string()) throw fail("seed", "a decimal string");
+  b.config.seed = parse_uint(file.string() + ": field 'seed'", doc["seed"].get<std::string>());
   if (!doc.contains("operations") || !doc["operations"].is_array()) throw fail("operations", "an array of requests");
+  if (doc["operations"].size() > 100000) throw fail("operations", "at most 100000 requests");
+  auto word = [](const std::string& w) {  // docs/engine-protocol.md: 1 to 64 characters of [A-Za-z0-9_.-]
+    return !w.empty() && w.size() <= 64 &&
+           w.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == std::string::npos;
+  };
   std::vector<Op> ops;
-  for (const auto& line : doc["operations"]) {
+  for (std::size_t i = 0; i < doc["operations"].size(); ++i) {
+    const auto& line = doc["operations"][i];
     const std::string text = line.is_string() ? line.get<std::string>() : "";
+    const auto first = text.find(' ');
+    const auto second = first == std::string::npos ? first : text.find(' ', first + 1);
     Op op;
-    if (text.rfind("PUT ", 0) == 0 && text.find(' ', 4) != std::string::npos) {
-      op.key = text.substr(4, text.find(' ', 4) - 4);
-      op.value = text.substr(text.find(' ', 4) + 1);
-    } else if (text.rfind("DEL ", 0) == 0) {
+    if (text.rfind("PUT ", 0) == 0 && second != std::string::npos) {
+      op.key = text.substr(4, second - 4);
+      op.value = text.substr(second + 1);
+    } else if (text.rfind("DEL ", 0) == 0 && second == std::string::npos) {
       op.kind = Op::Kind::kDel;
       op.key = text.substr(4);
-    } else {
-      throw fail("operations", fmt::format("\"PUT k v\" or \"DEL k\", got {}", line.dump()));
     }
+    if (op.key.empty() || !word(op.key) || (op.kind == Op::Kind::kPut && !word(op.value)))
+      throw fail(fmt::format("operations[{}]", i),
+                 fmt::format("\"PUT k v\" or \"DEL k\" with k and v of 1 to 64 characters of [A-Za-z0-9_.-], got {}",
+                             line.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace).substr(0, 200)));
     ops.push_back(op);
   }
   b.config.overrides.ops = ops;
-  const auto& f = doc.value("fault", nlohmann::json::object());
+  nlohmann::json f = nlohmann::json::object();
+  if (doc.contains("fault")) {
+    f = doc["fault"];
+    if (!f.is_object()) throw fail("fault", "an object with record_from_end and offset_in_record");
+  }
+  for (const char* key : {"record_from_end", "offset_in_record"})
+    if (f.contains(key) && !f[key].is_number_unsigned())
+      throw fail(fmt::format("fault.{}", key), "a non-negative integer");
   b.config.overrides.record_from_end = f.value("record_from_end", std::uint64_t{0});
   b.config.overrides.offset_in_record = f.value("offset_in_record", std::uint64_t{0});
+  for (const char* key : {"expected_violation", "trace_hash"})
+    if (doc.contains(key) && !doc[key].is_string()) throw fail(key, "a string");
   b.violation = doc.value("expected_violation", "");
   b.trace_hash = doc.value("trace_hash", "");
   return b;

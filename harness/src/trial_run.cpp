@@ -74,7 +74,8 @@ std::optional<RunResult> TrialRun::fault_run(std::uint32_t cycle, const CyclePla
     throw std::runtime_error(fmt::format("the fault shim was bypassed, so no fault can be placed: {} (see docs/faults.md, "
                                          "'What the shim cannot see')", bypass.front()));
   if (run.start.kind != StartOutcome::Kind::kReady) {
-    violate(run.hung ? "hang" : "engine-crash", fmt::format("before any fault: {}", run.start.detail));
+    violate(run.hung ? "hang" : run.start.kind == StartOutcome::Kind::kProtocolError ? "protocol-error" : "engine-crash",
+            fmt::format("before any fault: {}", run.start.detail));
     return std::nullopt;
   }
   return run;
@@ -82,16 +83,27 @@ std::optional<RunResult> TrialRun::fault_run(std::uint32_t cycle, const CyclePla
 
 // Where the fault landed: from the journal for a fault placed while the engine ran, drawn over the records otherwise.
 std::optional<Placement> TrialRun::locate(const RunResult& run, CyclePlan& plan) {
+  // An engine that answered garbage has broken the protocol: say that, not that its data_files may be wrong.
+  auto protocol_broken = [&] {
+    for (const auto& e : run.protocol_errors) violate("protocol-error", e);
+    return !run.protocol_errors.empty();
+  };
   auto no_writes = [&] {
     return std::runtime_error(fmt::format("the engine wrote nothing to its data files ({}) during the workload: check "
                                           "the profile's data_files", fmt::join(config_.profile.data_files, ", ")));
   };
   if (!plan.armed) {
+    if (protocol_broken()) return std::nullopt;
+    if (run.records.empty() && run.hung) {  // no write because it stopped answering: a hang, not a profile mistake
+      violate("hang", "the engine stopped answering during the workload");
+      return std::nullopt;
+    }
     if (run.records.empty()) throw no_writes();
     return locate_on_records(fault_, run.records, plan.ops.size(), config_.profile.frame, config_.overrides, plan.rest);
   }
   auto placed = locate_fired(fault_.kind, run.events, run.records, run.issued, config_.profile.frame);
   if (!placed) {
+    if (!run.hung && !run.died && protocol_broken()) return std::nullopt;
     const auto v = judge_unfired({fault_.kind, run.hung, run.died, run.status, !run.records.empty(), *plan.armed_op,
                                   plan.ops[*plan.armed_op].request()});
     if (!v) throw no_writes();

@@ -69,6 +69,7 @@ nlohmann::ordered_json load_report(const fs::path& path) {
                                          "{} (use the faultline version that wrote it)", path.string(), version));
   for (const char* field : {"status", "summary", "configuration"})
     if (!doc.contains(field)) throw std::runtime_error(fmt::format("{}: field '{}' is missing", path.string(), field));
+  validate_report(doc, path.string());
   return doc;
 }
 

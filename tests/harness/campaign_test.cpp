@@ -145,7 +145,7 @@ TEST_F(Campaign, ShrinkingAPlantedBugEndsAtAHandfulOfOperationsWithTheSameViolat
   EXPECT_LE(bundle["operations"].size(), 4u) << "documented bound: a handful of operations\n" << shrunk.out;
   EXPECT_LT(bundle["operations"].size(), bundle["original"]["operations"].get<std::size_t>());
   // The bundle replays anywhere: same violation, same trace hash, against the recorded engine...
-  const auto replay = faultline("repro --bundle bundle.json");
+  const auto replay = faultline("repro --bundle bundle.json --engine-from-bundle");
   EXPECT_EQ(replay.code, 1) << replay.out;
   EXPECT_NE(replay.out.find(violation + ":"), std::string::npos) << replay.out;
   EXPECT_NE(replay.out.find(bundle["trace_hash"].get<std::string>()), std::string::npos) << replay.out;

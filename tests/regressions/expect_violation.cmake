@@ -1,7 +1,7 @@
 # Replays BUNDLE with its recorded engine and requires exit 1 with the bundle's expected violation in the output.
 file(READ ${BUNDLE} doc)
 string(JSON violation GET "${doc}" expected_violation)
-execute_process(COMMAND ${FAULTLINE} repro --bundle ${BUNDLE} --work-dir ${WORK}
+execute_process(COMMAND ${FAULTLINE} repro --bundle ${BUNDLE} --engine-from-bundle --work-dir ${WORK}
                 RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT code EQUAL 1)
   message(FATAL_ERROR "expected exit 1 (the trial fails), got ${code}\n${out}\n${err}")

@@ -53,6 +53,9 @@ struct CampaignResult {
   std::size_t planned = 0, total = 0, passed = 0, failed = 0, voided = 0, errors = 0;
   bool incomplete = false;
   std::string incomplete_reason;
+  bool interrupted = false;           // a stop signal: exit 130
+  std::string harness_error;          // the campaign could not go on (a worker did not start): exit 3
+  std::size_t determinism_checked = 0;  // trials actually rerun twice and compared
   std::map<std::string, std::map<std::string, std::size_t>> per_scenario;  // scenario -> verdict -> count
   std::map<std::string, std::size_t> per_violation;
   nlohmann::ordered_json coverage = nlohmann::ordered_json::object();

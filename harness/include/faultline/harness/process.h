@@ -25,6 +25,10 @@ struct ExitStatus {
   std::string describe() const;  // "exit 3", "killed by SIGKILL"
 };
 
+// No line of engine protocol v1 comes near this (keys and values are at most 64 characters): an engine that writes
+// more without a newline is broken, and the harness stops reading instead of growing without bound.
+inline constexpr std::size_t kMaxLineBytes = 1 << 20;
+
 struct SpawnOptions {
   std::vector<std::string> argv;
   std::map<std::string, std::string> env_set;   // added to (or replacing in) the harness's environment
@@ -36,9 +40,14 @@ struct SpawnOptions {
   std::vector<std::string> fork_server_argv;
   bool fork_point_deferred = false;             // the engine calls faultline_fork_point() (profile `fork_server`)
   std::chrono::milliseconds fork_server_timeout{10000};  // the server must say hello within this
+  std::size_t max_line_bytes = kMaxLineBytes;   // a longer stdout line is a protocol error (ReadResult::kTooLong)
+  // An environment entry ("NAME=value", also in env_set) unique to this child: once it is reaped, orphans carrying it
+  // are killed (supervisor.h). Empty: none are looked for.
+  std::string tag;
 };
 
-enum class ReadResult { kLine, kEof, kTimeout };
+// kTooLong: the child wrote more than max_line_bytes without a newline; the bytes stay unread.
+enum class ReadResult { kLine, kEof, kTimeout, kTooLong };
 
 class ChildProcess {
  public:
@@ -54,10 +63,15 @@ class ChildProcess {
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   int pid() const { return pid_; }
-  // Writes `line` plus '\n' to the child's stdin. False if the child closed its stdin (it died).
+  // Writes `line` plus '\n' to the child's stdin by `deadline` (default kSendTimeout from now). False if the child
+  // closed its stdin (it died) or did not read it in time.
+  static constexpr std::chrono::seconds kSendTimeout{10};
   bool send_line(const std::string& line);
-  // Reads one line (without '\n') from the child's stdout within `timeout`.
+  bool send_line(const std::string& line, std::chrono::steady_clock::time_point deadline);
+  // Reads one line (without '\n') from the child's stdout within `timeout`, or by the absolute `deadline`. The
+  // deadline holds whatever the child writes: kTimeout once it has passed, even while bytes keep arriving.
   ReadResult read_line(std::string& line, std::chrono::milliseconds timeout);
+  ReadResult read_line(std::string& line, std::chrono::steady_clock::time_point deadline);
   // Waits for the child to end within `timeout`; nullopt if it is still running.
   std::optional<ExitStatus> wait(std::chrono::milliseconds timeout);
   // SIGKILL to the whole process group, then reap. Returns how the child ended (it may have ended by itself).
@@ -70,10 +84,15 @@ class ChildProcess {
   int pidfd_ = -1;
   int stdin_fd_ = -1;
   int stdout_fd_ = -1;
+  std::size_t max_line_bytes_ = kMaxLineBytes;
+  std::string tag_;
   std::string buffer_;
+  std::size_t start_ = 0;    // unread bytes of buffer_ begin here
+  std::size_t scanned_ = 0;  // this many unread bytes hold no '\n'
   std::optional<ExitStatus> status_;
   std::function<ExitStatus()> reap_;  // empty: our own child, reaped with waitid
   std::function<void()> check_parent_;  // called when the child's stdout or stdin closed
+  void take(std::size_t end);
 };
 
 // Starts the engine: forked from this thread's fork server when options.fork_server_argv asks for it and the server

@@ -26,6 +26,10 @@ struct DumpResult {
   std::string error;       // protocol error, EOF or timeout
 };
 
+// A DUMP answer longer than this is a protocol error (a workload writes far fewer keys: each ENTRY line of a correct
+// engine is at most 135 bytes).
+inline constexpr std::size_t kMaxDumpBytes = 64u << 20;
+
 class EngineSession {
  public:
   EngineSession(SpawnOptions options, std::chrono::milliseconds start_timeout,
@@ -44,6 +48,8 @@ class EngineSession {
     return status;
   }
   bool hung() const { return hung_; }
+  // The engine wrote a stdout line longer than kMaxLineBytes: request() returned a placeholder; stop talking to it.
+  bool overflowed() const { return overflowed_; }
 
   // The trace hash may only cover journal events that cannot race with the harness's SIGKILL: those written before
   // the last completed exchange (READY, a reply, DUMP's END), or all of them when the engine ended by itself.
@@ -60,6 +66,7 @@ class EngineSession {
   std::chrono::milliseconds request_timeout_;
   std::unique_ptr<ChildProcess> process_;
   bool hung_ = false;
+  bool overflowed_ = false;
   std::unique_ptr<faults::JournalWatch> journal_;
   std::shared_ptr<std::size_t> mark_;
   void exchanged();

@@ -17,9 +17,14 @@ inline constexpr const char* kFormatVersion = "1.1";  // 1.1: failures[].signatu
 // report or the new one, never half of one. Throws std::runtime_error naming the path on failure.
 void write_atomic(const std::filesystem::path& path, const std::string& content);
 
-// Reads and checks a report: it must be JSON with a supported major format_version. Throws std::runtime_error
-// naming the file and what is wrong.
+// Reads and checks a report: it must be JSON with a supported major format_version, and pass validate_report. Throws
+// std::runtime_error naming the file and what is wrong.
 nlohmann::ordered_json load_report(const std::filesystem::path& path);
+
+// A report is untrusted input: the fields readers use have the schema's types (counts are non-negative integers,
+// run.incomplete is a boolean, seeds are decimal strings, ...), and the status agrees with the counts. Throws
+// std::runtime_error "<source>: field '<path>': expected ..., got ...".
+void validate_report(const nlohmann::ordered_json& doc, const std::string& source);
 
 // Serialises with invalid UTF-8 replaced (engine output can contain anything).
 std::string dump(const nlohmann::ordered_json& doc, int indent = 2);

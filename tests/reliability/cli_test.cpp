@@ -1,0 +1,321 @@
+// `faultline` as a careless user, an unlucky environment and a hostile engine drive it: every probe of issue 19 ends
+// with the documented exit code, a report (marked incomplete when it is partial), and nothing of Faultline's left.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "faultline/harness/supervisor.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+struct Ran {
+  int code = -1;
+  std::string out;
+};
+
+Ran sh(const std::string& command) {
+  Ran r;
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) r.out.append(buf, n);
+  const int status = ::pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+std::string engine(const std::string& name) { return fmt::format("{}/{}.sh", FAULTLINE_ENGINES, name); }
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / fmt::format("faultline-rel-{}-{}", ::getpid(),
+                                                    ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    EXPECT_EQ(leftovers(), 0u) << "processes of this test's engines are still running";
+    fs::remove_all(dir_);
+  }
+  // Processes whose fault plan lies in this test's work directory: engines and whatever they started.
+  std::size_t leftovers() const {
+    return faultline::harness::supervisor::processes_with_environment("FAULTFS_PLAN=" + work().string() + "/").size();
+  }
+  fs::path work() const { return dir_ / "work"; }
+  Ran faultline(const std::string& args, const std::string& prefix = "") {
+    return sh(fmt::format("cd {} && {} {} {} --work-dir {}", dir_.string(), prefix, FAULTLINE_BIN, args,
+                          work().string()));
+  }
+  Ran report_tool(const std::string& args) {  // `faultline report ...` has no --work-dir
+    return sh(fmt::format("cd {} && {} report {}", dir_.string(), FAULTLINE_BIN, args));
+  }
+  // Starts faultline in the background; returns its pid.
+  pid_t start(const std::string& args) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      ::chdir(dir_.c_str());
+      const std::string cmd = fmt::format("exec {} {} --work-dir {} >{}/out.txt 2>&1", FAULTLINE_BIN, args,
+                                          work().string(), dir_.string());
+      ::execl("/bin/sh", "sh", "-c", cmd.c_str(), nullptr);
+      ::_exit(127);
+    }
+    return pid;
+  }
+  int finish(pid_t pid) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  json report(const std::string& name = "r.json") {
+    std::ifstream in(dir_ / name);
+    return json::parse(in);
+  }
+  void write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name) << text; }
+  fs::path dir_;
+};
+
+// Waits until the work directory holds a trial directory: the campaign is running.
+void wait_for_trials(const fs::path& work) {
+  for (int i = 0; i < 200; ++i) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(work, ec))
+      if (e.is_directory()) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+}  // namespace
+
+TEST_F(Cli, OutputsAreCheckedBeforeTheFirstTrial) {
+  fs::create_directories(dir_ / "adir");
+  for (const auto& [args, option] : std::vector<std::pair<std::string, std::string>>{
+           {"--report adir", "--report"},
+           {"--report missing/r.json", "--report"},
+           {"--all-trials /proc/faultline.jsonl", "--all-trials"},
+           {"--junit missing/j.xml", "--junit"}}) {
+    const auto r = faultline("run --trials 1 -q " + args);
+    EXPECT_EQ(r.code, 2) << args << "\n" << r.out;
+    EXPECT_NE(r.out.find(option), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("campaign starting"), std::string::npos) << "a trial ran: " << r.out;
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "missing"));
+}
+
+TEST_F(Cli, NumbersOutOfRangeExitTwoNamingTheOption) {
+  for (const auto& [args, option] : std::vector<std::pair<std::string, std::string>>{
+           {"--shard 99999999999999999999/3", "--shard"},
+           {"--shard 4294967297/4294967298", "--shard"},
+           {"--seeds 1..99999999999999999999999", "--seeds"},
+           {"--seed -1", "--seed"},
+           {"--time-budget -1", "--time-budget"},
+           {"--trials 2 --check-determinism 100000", "--check-determinism"}}) {
+    const auto r = faultline("run -q " + args);
+    EXPECT_EQ(r.code, 2) << args << "\n" << r.out;
+    EXPECT_NE(r.out.find(option), std::string::npos) << r.out;
+  }
+}
+
+TEST_F(Cli, ConfigurationErrorsExitTwoBeforeAnyTrial) {
+  write("escape.json", R"({"format_version": 1, "name": "x", "command": "/bin/true {dir}", "data_files": ["../*"]})");
+  for (const auto& [args, what] : std::vector<std::pair<std::string, std::string>>{
+           {"--engine 'faultline-no-such-engine {dir}'", "not found"},
+           {"--engine \"sh -c 'x {dir}\"", "unterminated"},
+           {"--profile escape.json", "data_files"}}) {
+    const auto r = faultline("run --trials 2 -q " + args);
+    EXPECT_EQ(r.code, 2) << args << "\n" << r.out;
+    EXPECT_NE(r.out.find(what), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("campaign starting"), std::string::npos) << r.out;
+  }
+}
+
+// The probe of issue 19: a flood of bytes without a newline took 30 s and 71 MB. Now it is a protocol error at once.
+TEST_F(Cli, FloodingEngineIsAProtocolErrorNotAnEndlessRead) {
+  const auto r = faultline(fmt::format("run --engine '{} {{dir}}' --scenario torn-tail --trials 1 --report r.json -q",
+                                       engine("flood")));
+  EXPECT_EQ(r.code, 1) << r.out;
+  const auto doc = report();
+  EXPECT_LT(doc["run"]["duration_s"].get<double>(), 15.0);  // the engine itself would run 20 s
+  EXPECT_EQ(doc["failures"][0]["violations"][0]["name"], "protocol-error");
+}
+
+// "OKzzz…" and no write: the report says protocol error, not "check data_files".
+TEST_F(Cli, GarbageRepliesAreProtocolErrorsNotAHintAboutDataFiles) {
+  const auto r = faultline(fmt::format("run --engine '{} {{dir}}' --scenario torn-tail --trials 1 --report r.json -q",
+                                       engine("garbage")));
+  EXPECT_EQ(r.code, 1) << r.out;
+  const auto doc = report();
+  EXPECT_EQ(doc["failures"][0]["violations"][0]["name"], "protocol-error") << doc["failures"][0].dump();
+}
+
+TEST_F(Cli, EveryStopSignalWritesAPartialReportMarkedIncomplete) {
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    const pid_t pid = start(fmt::format("run --engine '{} {{dir}}' --trials 50 --jobs 2 --report r.json -q",
+                                        engine("hang")));
+    wait_for_trials(work());
+    ::kill(pid, sig);
+    EXPECT_EQ(finish(pid), 130) << sigabbrev_np(sig);
+    const auto doc = report();
+    EXPECT_TRUE(doc["run"]["incomplete"].get<bool>());
+    EXPECT_NE(doc["run"]["incomplete_reason"].get<std::string>().find(sigabbrev_np(sig)), std::string::npos);
+    EXPECT_FALSE(fs::exists(work() / ".lock"));
+    EXPECT_EQ(leftovers(), 0u);
+    fs::remove(dir_ / "r.json");
+    fs::remove_all(work());  // the hung trials kept as evidence: the next round waits for its own
+  }
+}
+
+TEST_F(Cli, InterruptedDeterminismCheckIsIncompleteNotAPass) {
+  const pid_t pid = start("run --scenario torn-tail --trials 2 --check-determinism 2 --report r.json -q");
+  // The two trials take well under a second; the reruns use -det- directories.
+  for (int i = 0; i < 400; ++i) {
+    std::error_code ec;
+    bool rerun = false;
+    for (const auto& e : fs::directory_iterator(work(), ec)) rerun = rerun || e.path().filename().string().find("-det-") != std::string::npos;
+    if (rerun) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ::kill(pid, SIGINT);
+  const int code = finish(pid);
+  const auto doc = report();
+  if (doc["determinism"]["checked"].get<int>() == 2) GTEST_SKIP() << "the reruns finished before the signal";
+  EXPECT_EQ(code, 130);
+  EXPECT_TRUE(doc["run"]["incomplete"].get<bool>());
+  EXPECT_NE(doc["run"]["incomplete_reason"].get<std::string>().find("determinism"), std::string::npos);
+}
+
+TEST_F(Cli, DeterminismCheckedIsWhatWasCompared) {
+  const auto r = faultline("run --scenario torn-tail --trials 3 --check-determinism 2 --report r.json -q");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(report()["determinism"]["checked"], 2);
+}
+
+// A worker thread that cannot start (no address space for its stack) once meant std::terminate and no report.
+TEST_F(Cli, WorkerThatCannotStartGivesAPartialReportAndExitThree) {
+  if (std::getenv("FAULTLINE_PRELOAD_FIRST")) GTEST_SKIP() << "sanitizers reserve more address space than the limit";
+  const auto r = faultline("run --trials 60 --jobs 2 --report r.json -q", "ulimit -v 20000;");
+  ASSERT_TRUE(fs::exists(dir_ / "r.json")) << r.out;
+  const auto doc = report();
+  if (!doc["run"]["incomplete"].get<bool>()) GTEST_SKIP() << "both threads started under this limit";
+  EXPECT_EQ(r.code, 3) << r.out;
+  EXPECT_NE(doc["run"]["incomplete_reason"].get<std::string>().find("worker thread"), std::string::npos);
+  EXPECT_FALSE(fs::exists(work()));
+}
+
+// Under a tight descriptor limit trials may fail, but no descriptor leaks and the report is written.
+TEST_F(Cli, TightDescriptorLimitLosesNoReport) {
+  const auto r = faultline("run --trials 40 --jobs 1 --report r.json -q", "ulimit -n 16;");
+  ASSERT_TRUE(fs::exists(dir_ / "r.json")) << r.out;
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(report()["summary"]["passed"], 40);
+}
+
+TEST_F(Cli, DaemonsAndDoubleForksOfEnginesDoNotOutliveTheCampaign) {
+  const auto r = faultline(fmt::format("run --engine '{} {{dir}} {}' --scenario torn-tail --trials 4 --jobs 2 "
+                                       "--report r.json -q", engine("daemon"), WALKV_BIN));
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("left processes running"), std::string::npos) << r.out;  // and says so
+  EXPECT_FALSE(fs::exists(work()));
+}
+
+// SIGKILL of the harness: its hung engines die with it (PR_SET_PDEATHSIG), their daemons are found by the next run in
+// the same work directory, by the lock the dead run left, and killed; the dead run's trial directories are removed.
+TEST_F(Cli, NextRunCleansWhatAKilledRunLeft) {
+  write("hangd.sh", fmt::format("#!/bin/sh\nsetsid sleep 600 </dev/null >/dev/null 2>&1 &\nexec {} \"$1\"\n",
+                                engine("hang")));
+  fs::permissions(dir_ / "hangd.sh", fs::perms::owner_all);
+  const pid_t pid = start(fmt::format("run --engine '{}/hangd.sh {{dir}}' --trials 20 --jobs 2 -q", dir_.string()));
+  wait_for_trials(work());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ::kill(pid, SIGKILL);
+  finish(pid);
+  ASSERT_TRUE(fs::exists(work() / ".lock"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_GT(leftovers(), 0u);  // the daemons, reparented to init
+  const auto r = faultline("run --scenario torn-tail --trials 1 --report r.json -q");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("killed earlier"), std::string::npos) << r.out;
+  EXPECT_EQ(leftovers(), 0u);
+  EXPECT_FALSE(fs::exists(work()));
+}
+
+TEST_F(Cli, ShrinkLeavesNoWorkDirectory) {
+  const auto r = faultline("shrink --scenario torn-tail --seed 1 -o b.json");
+  EXPECT_EQ(r.code, 1) << r.out;  // walkv is correct: nothing to shrink
+  EXPECT_FALSE(fs::exists(work()));
+}
+
+TEST_F(Cli, InterruptedSelftestNeverClaimsMissed) {
+  const pid_t pid = start("selftest --trials 4 --jobs 2 --output st");
+  wait_for_trials(work() / "walkv");
+  ::kill(pid, SIGTERM);
+  EXPECT_EQ(finish(pid), 130);
+  std::ifstream in(dir_ / "st" / "selftest.md");
+  std::stringstream table;
+  table << in.rdbuf();
+  EXPECT_NE(table.str().find("Interrupted"), std::string::npos) << table.str();
+  EXPECT_NE(table.str().find("not run"), std::string::npos) << table.str();
+  EXPECT_EQ(table.str().find("MISSED"), std::string::npos) << table.str();
+  EXPECT_FALSE(fs::exists(work()));
+}
+
+TEST_F(Cli, ReportsAreValidatedAsUntrustedInput) {
+  ASSERT_EQ(faultline("run --scenario torn-tail --trials 2 --report good.json -q").code, 0);
+  auto doc = report("good.json");
+  auto variant = [&](const std::string& name, const std::function<void(json&)>& change) {
+    json d = doc;
+    change(d);
+    write(name, d.dump());
+  };
+  variant("neg.json", [](json& d) { d["summary"]["passed"] = -5; });
+  variant("yes.json", [](json& d) { d["run"]["incomplete"] = "yes"; });
+  variant("lie.json", [](json& d) {
+    d["summary"]["failed"] = 1;
+    d["failures"] = json::array({{{"scenario", "torn-tail"}, {"seed", "1"}, {"verdict", "fail"}}});
+  });
+  for (const auto& [file, field] : std::vector<std::pair<std::string, std::string>>{
+           {"neg.json", "summary.passed"}, {"yes.json", "run.incomplete"}, {"lie.json", "status"}}) {
+    const auto show = report_tool("show " + file);
+    EXPECT_EQ(show.code, 2) << show.out;
+    EXPECT_NE(show.out.find(field), std::string::npos) << show.out;
+    EXPECT_EQ(show.out.find("18446744073709551611"), std::string::npos);
+    const auto merge = report_tool(fmt::format("merge {} -o m.json", file));
+    EXPECT_EQ(merge.code, 2) << merge.out;
+  }
+}
+
+TEST_F(Cli, BundlesAreValidatedAndTheirEngineRunsOnlyWhenAskedFor) {
+  json bundle = json::parse(std::ifstream(fs::path(FAULTLINE_SOURCE) / "tests" / "regressions" / "no-checksum.json"));
+  auto variant = [&](const std::string& name, const std::function<void(json&)>& change) {
+    json b = bundle;
+    change(b);
+    write(name, b.dump());
+  };
+  variant("fault.json", [](json& b) { b["fault"] = "x"; });
+  variant("inject.json", [](json& b) { b["operations"][0] = "PUT k0 v1\nQUIT"; });
+  for (const auto& [file, field] : std::vector<std::pair<std::string, std::string>>{{"fault.json", "fault"},
+                                                                                     {"inject.json", "operations[0]"}}) {
+    const auto r = faultline("repro --bundle " + file);
+    EXPECT_EQ(r.code, 2) << r.out;
+    EXPECT_NE(r.out.find(field), std::string::npos) << r.out;
+  }
+  // The bundle's own engine (here a planted bug) runs only with --engine-from-bundle; by default, the local walkv.
+  variant("evil.json", [](json& b) { b["profile"]["command"] = "/bin/sh -c 'touch pwned' {dir}"; });
+  const auto safe = faultline("repro --bundle evil.json");
+  EXPECT_NE(safe.out.find("engine: "), std::string::npos) << safe.out;
+  EXPECT_FALSE(fs::exists(dir_ / "pwned")) << safe.out;
+  faultline("repro --bundle evil.json --engine-from-bundle");
+  EXPECT_TRUE(fs::exists(dir_ / "pwned"));
+}

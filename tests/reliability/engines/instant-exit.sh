@@ -1,0 +1,3 @@
+#!/bin/sh
+# Hostile engine: exits at once.
+exit 7
