@@ -61,7 +61,7 @@ constexpr std::size_t kTimelineEventsPerRun = 120;
 nlohmann::ordered_json timeline_event(const faults::Event& e) {
   nlohmann::ordered_json j{{"ev", e.ev}};
   if (!e.file.empty()) j["file"] = e.file;
-  if (e.ev == "fault") j["kind"] = e.kind;
+  if (e.ev == "fault") j["kind"] = fault_kind_name(e.kind);  // the wire name (faultline/fault_kinds.h)
   if (e.off >= 0) j["off"] = e.off;
   if (e.len >= 0) j["len"] = e.len;
   if (e.size >= 0 && e.ev != "open") j["size"] = e.size;
