@@ -285,11 +285,12 @@ TEST_F(ForkServer, ServersKilledMidCampaignCostHarnessErrorsNeverVerdictsAndLeav
     }
     EXPECT_EQ(a.at(id), t) << id;
   }
-  for (const auto& f : report("fork.json")["failures"])
+  const auto fork_report = report("fork.json");  // the loops must not range over a part of a temporary
+  for (const auto& f : fork_report["failures"])
     EXPECT_EQ(f["verdict"], "error") << f.dump();
   if (errors > 0) {
     EXPECT_EQ(forked.code, 3);
-    for (const auto& f : report("fork.json")["failures"])
+    for (const auto& f : fork_report["failures"])
       EXPECT_NE(f.dump().find("fork server"), std::string::npos) << f.dump();
   }
   EXPECT_GT(starts(forked, "forked"), 0) << forked.out;

@@ -26,7 +26,8 @@ Failure with_seed_and_offsets(Failure f, const std::string& seed, std::uint64_t 
 }  // namespace
 
 TEST(Model, FailureEntryRoundTripsThroughTheTypedModel) {
-  for (const auto& entry : example_report()["failures"]) {
+  const auto report = example_report();  // the loop must not range over a part of a temporary
+  for (const auto& entry : report["failures"]) {
     ordered_json copy = entry;
     copy.erase("signature");
     EXPECT_EQ(nlohmann::json(to_json(failure_from_json(copy))), nlohmann::json(copy)) << entry.dump();
