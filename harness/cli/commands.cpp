@@ -191,7 +191,7 @@ int run_command(CampaignConfig config, const std::string& report_path, bool quie
 bool color_stdout();
 int repro_trial(const scenarios::Scenario& scenario, const scenarios::EngineProfile& profile, std::uint64_t seed,
                 const fs::path& shim, const fs::path& bindir, const fs::path& work_dir,
-                const harness::TrialOverrides& overrides, const std::string& expected_hash);
+                const std::optional<harness::TrialPlan>& plan, const std::string& expected_hash);
 int repro_bundle(const fs::path& file, const std::optional<scenarios::EngineProfile>& engine, const fs::path& shim,
                  const fs::path& bindir, const fs::path& work_dir);
 int shrink_trial(harness::TrialConfig config, const fs::path& bundle_path);

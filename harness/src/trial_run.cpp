@@ -28,7 +28,8 @@ std::uint64_t TrialRun::file_size(const std::string& file) const {
 
 void TrialRun::execute() {
   fs::create_directories(data_);
-  auto plan = plan_trial(config_);
+  auto plan = config_.plan ? *config_.plan : plan_trial(config_);
+  check_plan(plan, config_);
   auto text = describe(plan);
   if (!text.empty() && text.back() == '\n') text.pop_back();
   runner_.say("plan:\n" + text);
@@ -106,7 +107,7 @@ std::optional<Placement> TrialRun::locate(const RunRecord& run, CyclePlan& plan)
       return std::nullopt;
     }
     if (run.records.empty()) throw no_writes();
-    return locate_on_records(fault_, run.records, plan.ops.size(), config_.profile.frame, config_.overrides, plan.rest);
+    return locate_on_records(fault_, run.records, plan.ops.size(), config_.profile.frame, plan.aim, plan.rest);
   }
   auto placed = locate_fired(fault_.kind, run.events, run.records, run.issued, config_.profile.frame);
   if (!placed) {
