@@ -1,9 +1,9 @@
 // Reading the recorded history (faultline/history.h): a walk over the records the shim appended (history_format.h).
 #include "faultline/history.h"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -102,7 +102,18 @@ History parse_history(std::string_view bytes) {
 History read_history(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw std::runtime_error(fmt::format("cannot read the recorded history {}", file.string()));
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // The file is as long as the shim's window (sparse): read the header, then only the bytes up to `end`.
+  std::string bytes(h::kHeaderSize, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  bytes.resize(static_cast<std::size_t>(in.gcount()));
+  if (bytes.size() == h::kHeaderSize) {
+    const std::uint64_t end = std::min<std::uint64_t>(u64_at(bytes, h::kEndAt), h::kMaxHistory);
+    if (end > h::kHeaderSize) {
+      bytes.resize(end, '\0');
+      in.read(bytes.data() + h::kHeaderSize, static_cast<std::streamsize>(end - h::kHeaderSize));
+      bytes.resize(h::kHeaderSize + static_cast<std::size_t>(in.gcount()));
+    }
+  }
   try {
     return parse_history(bytes);
   } catch (const std::invalid_argument& e) {
