@@ -14,7 +14,6 @@
 
 #include "faultfs.h"
 
-#define FAULTFS_EXPORT extern "C" __attribute__((visibility("default")))
 
 // glibc entry points that only the fortified headers declare.
 extern "C" {
@@ -308,27 +307,6 @@ FAULTFS_EXPORT int unlinkat(int dirfd, const char* path, int flags) noexcept {
   return unlink_common(c_unlinkat, dirfd, path, flags);
 }
 FAULTFS_EXPORT int remove(const char* path) noexcept { return unlink_common(c_remove, AT_FDCWD, path, 0); }
-FAULTFS_EXPORT int mkdir(const char* path, mode_t mode) noexcept { return mkdir_common(AT_FDCWD, path, mode, c_mkdir); }
-FAULTFS_EXPORT int mkdirat(int dirfd, const char* path, mode_t mode) noexcept {
-  return mkdir_common(dirfd, path, mode, c_mkdirat);
-}
-FAULTFS_EXPORT int link(const char* from, const char* to) noexcept {
-  return link_common(c_link, AT_FDCWD, from, AT_FDCWD, to, 0);
-}
-FAULTFS_EXPORT int linkat(int olddir, const char* from, int newdir, const char* to, int flags) noexcept {
-  return link_common(c_linkat, olddir, from, newdir, to, flags);
-}
-FAULTFS_EXPORT void sync() noexcept {
-  must<void (*)()>(c_sync)();
-  note_sync_all(c_sync, -1, 0);
-}
-FAULTFS_EXPORT int syncfs(int fd) noexcept {
-  const int r = must<int (*)(int)>(c_syncfs)(fd);
-  const int err = errno;
-  note_sync_all(c_syncfs, fd, r);
-  errno = err;
-  return r;
-}
 
 // ---- descriptors ---------------------------------------------------------------------------------------------------
 

@@ -18,6 +18,9 @@
 #include "faultline/history_format.h"
 #include "faultline/rng.h"
 
+// An interposed entry point (calls.cc, names.cc).
+#define FAULTFS_EXPORT extern "C" __attribute__((visibility("default")))
+
 namespace faultfs {
 
 constexpr int kMaxFd = 65536;      // fds at or above are never tracked (an `untracked` event says so)

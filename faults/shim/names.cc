@@ -1,5 +1,6 @@
-// The namespace operations on targets (rename, unlink, truncate, fallocate) and the writes the shim cannot see
-// (mmap, copy_file_range, sendfile), journaled as `untracked` (the model is at the top of meta.cc).
+// The namespace operations on targets (rename, unlink, truncate, fallocate; for the recorded history also mkdir,
+// link, sync, syncfs) and the writes the shim cannot see (mmap, copy_file_range, sendfile), journaled as `untracked`
+// (the model is at the top of meta.cc).
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -285,3 +286,29 @@ void note_mmap(const char* fn, int prot, int flags, int fd) {
 }
 
 }  // namespace faultfs
+
+// ---- the entry points of the calls only the history follows -----------------------------------------------------
+
+using namespace faultfs;
+
+FAULTFS_EXPORT int mkdir(const char* path, mode_t mode) noexcept { return mkdir_common(AT_FDCWD, path, mode, c_mkdir); }
+FAULTFS_EXPORT int mkdirat(int dirfd, const char* path, mode_t mode) noexcept {
+  return mkdir_common(dirfd, path, mode, c_mkdirat);
+}
+FAULTFS_EXPORT int link(const char* from, const char* to) noexcept {
+  return link_common(c_link, AT_FDCWD, from, AT_FDCWD, to, 0);
+}
+FAULTFS_EXPORT int linkat(int olddir, const char* from, int newdir, const char* to, int flags) noexcept {
+  return link_common(c_linkat, olddir, from, newdir, to, flags);
+}
+FAULTFS_EXPORT void sync() noexcept {
+  real<void (*)()>(c_sync)();
+  note_sync_all(c_sync, -1, 0);
+}
+FAULTFS_EXPORT int syncfs(int fd) noexcept {
+  const int r = real<int (*)(int)>(c_syncfs)(fd);
+  const int err = errno;
+  note_sync_all(c_syncfs, fd, r);
+  errno = err;
+  return r;
+}
