@@ -228,6 +228,14 @@ struct Pass {
     });
   }
 
+  // A rename over a file that barrier b made durable carries the renamed file's earlier writes with it.
+  void order_replacing_renames(std::size_t b) {
+    for (std::size_t r = 0; r < b; ++r) {
+      if (out[r] != b || history.events[r].type != HistoryType::kRename || !resolved[r].replaces) continue;
+      settle(b, [&](std::size_t p) { return p < r && cls(p) == EventClass::kData && inode(p) == inode(r); });
+    }
+  }
+
   void step(std::size_t i) {
     const EventClass c = cls(i);
     if (c == EventClass::kData || c == EventClass::kMetadata) {
@@ -247,6 +255,7 @@ struct Pass {
       settle(i, [](std::size_t) { return true; });
       waits.clear();
     }
+    if (model.rename_replace_orders_data) order_replacing_renames(i);
   }
 };
 

@@ -138,6 +138,14 @@ TEST(Persistence, Ext4OrdersARenameOverAFileAfterTheRenamedFilesDataXfsDoesNot) 
   EXPECT_TRUE(Model(events, "xfs").some_tree(6, empty_a));  // the zero-length file after a crash
 }
 
+TEST(Persistence, Ext4ARenameOverAFileMadeDurableCarriesTheRenamedFilesData) {
+  const std::vector<HistoryEvent> events = {create("a", 1), write("a", 1, 0, "old"), fsync("a", 1),
+                                            create("a.tmp", 2), write("a.tmp", 2, 0, "new"), rename("a.tmp", "a"),
+                                            dirsync(".")};
+  EXPECT_TRUE(Model(events, "ext4-ordered").durable_at(4, 7));
+  EXPECT_FALSE(Model(events, "xfs").durable_at(4, 7));
+}
+
 TEST(Persistence, PosixMayPersistAnAppendsSizeWithoutItsBytes) {
   const std::vector<HistoryEvent> events = {create("a", 1), dirsync("."), write("a", 1, 0, "abc")};
   auto zeros = [](const FileTree& t) { return t.files.contains("a") && t.files.at("a") == std::string(3, '\0'); };
