@@ -221,6 +221,10 @@ class Line {
   size_t n_ = 0;
   static constexpr size_t kReserve = 4;  // room for "}\n" that emit() adds
 };
+// Maps the first *window bytes of fd MAP_SHARED, growing the file (of `size` bytes) to them; when that is not
+// possible (RLIMIT_AS, RLIMIT_FSIZE) maps only the first page and sets *window to `header` (journal_line.cc).
+// Returns MAP_FAILED when nothing can be mapped.
+void* map_window(int fd, uint64_t size, uint64_t* window, uint64_t header);
 void journal_open();  // opens g_plan.journal, moves it to a high fd; exits 87 when it cannot
 
 // ---- the recorded history (history.cc, faultline/history_format.h) ------------------------------------------------

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -70,21 +69,7 @@ bool map_history(int fd) {
   void* map = MAP_FAILED;
   uint64_t window = h::kWindow;
   if (ok) {
-    struct rlimit fsize {};
-    const bool may_grow = static_cast<uint64_t>(st.st_size) >= window || getrlimit(RLIMIT_FSIZE, &fsize) != 0 ||
-                          fsize.rlim_cur == RLIM_INFINITY || fsize.rlim_cur >= window;
-    if (may_grow) {
-      map = reinterpret_cast<void*>(syscall(SYS_mmap, nullptr, window, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
-    }
-    if (map != MAP_FAILED && static_cast<uint64_t>(st.st_size) < window &&
-        syscall(SYS_ftruncate, fd, static_cast<off_t>(window)) != 0) {
-      syscall(SYS_munmap, map, window);
-      map = MAP_FAILED;
-    }
-    if (map == MAP_FAILED) {
-      map = reinterpret_cast<void*>(syscall(SYS_mmap, nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
-      window = h::kHeaderSize;
-    }
+    map = map_window(fd, static_cast<uint64_t>(st.st_size), &window, h::kHeaderSize);
     ok = map != MAP_FAILED;
   }
   if (ok) {
@@ -166,6 +151,8 @@ void history_add(faultline::history::RecordType type, const char* name, const ch
     p += n;
     left -= n;
   }
+  static const char kZeros[8] = {};
+  put(p, kZeros, static_cast<size_t>(at + size - p));  // the padding too: past the window the file must reach the record's end
   if (flip >= 0 && static_cast<uint64_t>(flip) < data) {  // the byte a bitflip_write changed on its way
     uint64_t index = static_cast<uint64_t>(flip);
     for (int i = 0; i < iovcnt; ++i) {

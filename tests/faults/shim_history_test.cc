@@ -96,6 +96,19 @@ TEST_F(ShimHistoryTest, ARecordPathThatIsNotAHistoryIsABadPlan) {
   EXPECT_NE(r.err.find("field 'record'"), std::string::npos) << r.err;
 }
 
+TEST_F(ShimHistoryTest, UnderAFileSizeLimitRecordsAreWrittenAtTheirReservedOffsets) {
+  write_plan(recording(), plan_path());
+  // 100000 blocks of 512 bytes: below the 1 GiB window, so the file is not grown and records go to pwrite().
+  const std::string cmd = "ulimit -f 100000; LD_PRELOAD='" + kLib + "' FAULTFS_PLAN='" + plan_path().string() +
+                          "' exec '" + kProbe + "' '" + data().string() + "' 'open a.log wc' 'write 5000 q' 'fsync'";
+  const auto r = testing::run_process({"/bin/sh", "-c", cmd}, {}, tmp_.path());
+  ASSERT_EQ(r.exit_code(), 0) << r.out << r.err;
+  EXPECT_LT(std::filesystem::file_size(history_path()), std::uint64_t{1} << 20);
+  const History h = read_history(history_path());
+  ASSERT_EQ(types(), (std::vector<T>{T::kCreate, T::kWrite, T::kFsync}));
+  EXPECT_EQ(h.events[1].data, std::string(5000, 'q'));
+}
+
 TEST_F(ShimHistoryTest, WithoutRecordNoHistoryIsWritten) {
   const auto r = run(plan(), {"open a.log wc", "write 3 x"});
   ASSERT_EQ(r.exit_code(), 0) << r.out << r.err;
