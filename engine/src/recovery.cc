@@ -119,8 +119,8 @@ Status ForEachRecordAfterDamage(wal::WalReader* reader, const std::function<void
 }
 
 // The log's part of recovery: replay, then the mode's policy for the first damage (R1-R6).
-static Status ReplayLog(Env* env, const std::string& dir, RecoveryMode mode, uint64_t snapshot_sequence, const ApplyFn& apply,
-                 RecoveryResult* result) {
+static Status ReplayLog(Env* env, const std::string& dir, RecoveryMode mode, uint64_t snapshot_sequence,
+                        const ApplyFn& apply, RecoveryResult* result) {
   std::unique_ptr<ReadableFile> file;
   Status s = env->NewReadableFile(LogPath(dir), &file);  // R1: read-only until the verdict is in
   if (s.IsNotFound()) return Status::Ok();                 // a new data directory

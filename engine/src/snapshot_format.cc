@@ -58,7 +58,8 @@ Status Decode(std::string_view bytes, uint64_t* last_sequence, KvMap* map) {
     if (key_bytes == 0 || body - at < uint64_t{key_bytes} + value_bytes) {
       return Damaged("entry " + std::to_string(i) + " has lengths that do not fit", at - kEntryHeaderBytes);
     }
-    map->insert_or_assign(std::string(bytes.substr(at, key_bytes)), std::string(bytes.substr(at + key_bytes, value_bytes)));
+    map->insert_or_assign(std::string(bytes.substr(at, key_bytes)),
+                          std::string(bytes.substr(at + key_bytes, value_bytes)));
     at += key_bytes + value_bytes;
   }
   if (at != body) return Damaged(std::to_string(body - at) + " bytes after the last entry", at);
