@@ -133,6 +133,8 @@ void KvServer::HandleLine(std::string_view line) {
   } else if (command == "DUMP") {
     for (const auto& [key, value] : *map_) replies_.push_back({"ENTRY " + key + " " + value, false});
     replies_.push_back({"END", false});
+  } else if (command == "COMPACT" && compaction_.env == nullptr) {
+    malformed("compaction is not available: this server has no data directory");
   } else if (command == "COMPACT") {
     if (Compact()) replies_.push_back({"OK", false});
   } else if (command == "QUIT") {
@@ -160,9 +162,9 @@ void KvServer::HandleWrite(wal::Op op, std::string_view key, std::string_view va
 
 bool KvServer::Compact() {
   std::unique_ptr<WritableFile> log;
-  Status s = compaction_.env == nullptr ? Status::InvalidArgument("this server has no data directory to compact")
-                                        : walkv::Compact(compaction_.env, compaction_.dir, *map_,
-                                                         writer_->last_sequence(), &log);
+  Status s = compaction_.env == nullptr
+                 ? Status::InvalidArgument("compaction is not available: this server has no data directory")
+                 : walkv::Compact(compaction_.env, compaction_.dir, *map_, writer_->last_sequence(), &log);
   if (s.ok()) s = writer_->ReplaceFile(std::move(log));
   if (!s.ok()) {
     replies_.push_back({"ERR compaction failed: " + s.ToString(), false});

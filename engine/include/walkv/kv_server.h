@@ -35,7 +35,7 @@ class Env;
 
 // Log compaction from the request loop (compaction.h): COMPACT, and automatically after every after_records writes.
 struct CompactionConfig {
-  Env* env = nullptr;  // nullptr: COMPACT answers ERR (a server without a data directory, in tests)
+  Env* env = nullptr;  // nullptr: COMPACT answers ERR and changes nothing (a server without a data directory)
   std::string dir;
   uint64_t after_records = 0;  // 0: only on request
 };
