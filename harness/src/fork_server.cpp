@@ -32,6 +32,7 @@
 #include "faultline/fork_protocol.h"
 #include "faultline/harness/log.h"
 #include "faultline/harness/process.h"
+#include "faultline/harness/supervisor.h"
 #include "fork_server_env.h"
 
 namespace faultline::harness {
@@ -357,6 +358,8 @@ std::unique_ptr<ChildProcess> exec_child(const SpawnOptions& options) {
 }  // namespace
 
 std::unique_ptr<ChildProcess> launch(const SpawnOptions& options) {
+  if (supervisor::stopping())
+    throw std::runtime_error("the harness is stopping (a second stop signal): no engine starts");
   // As ChildProcess does before its first exec: a write to a dead engine's stdin must be EPIPE, not the end of the
   // harness, and the engines (the server's children too) inherit the ignored SIGPIPE as exec'd ones do.
   static const bool sigpipe_ignored = [] { return ::signal(SIGPIPE, SIG_IGN) != SIG_ERR; }();
