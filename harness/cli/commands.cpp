@@ -22,6 +22,7 @@
 #include "faultline/harness/input.h"
 #include "faultline/harness/layout.h"
 #include "faultline/harness/log.h"
+#include "faultline/harness/preflight.h"
 #include "faultline/harness/process.h"
 #include "faultline/harness/report_build.h"
 #include "faultline/reports/model.h"
@@ -92,6 +93,7 @@ struct Common {
   std::string log_format = "text";
   std::string work_dir;
   bool no_fork_server = false;
+  bool no_preflight = false;
 
   void add_to(CLI::App* app, bool scenario_required) {
     auto* s = app->add_option("--scenario", scenario,
@@ -106,6 +108,13 @@ struct Common {
     app->add_option("--work-dir", work_dir, "where trial directories are made (default: /dev/shm when available)");
     app->add_flag("--no-fork-server", no_fork_server,
                   "exec the engine for every start instead of forking it from a fork server (docs/fork-server.md)");
+    app->add_flag("--no-preflight", no_preflight,
+                  "skip the engine's preflight (one start on an empty directory, READY, QUIT) before the trials");
+  }
+
+  // The engine starts once on an empty directory before any trial (faultline/harness/preflight.h); exit 2 if not.
+  void preflight(const scenarios::EngineProfile& engine_profile, const fs::path& check_dir) const {
+    if (!no_preflight) harness::preflight(engine_profile, shim_path(), self_dir(), check_dir);
   }
 
   fs::path scenarios_path() const {
@@ -187,7 +196,7 @@ int cmd_scenarios(const Common& common) {
 }  // namespace
 
 int run_command(CampaignConfig config, const std::string& report_path, bool quiet, const std::string& artifacts,
-                const std::string& run_work_dir);
+                const Common& options);
 bool color_stdout();
 int repro_trial(const scenarios::Scenario& scenario, const scenarios::EngineProfile& profile, std::uint64_t seed,
                 const fs::path& shim, const fs::path& bindir, const fs::path& work_dir,
@@ -214,6 +223,7 @@ int repro_command(const Common& common, std::optional<std::uint64_t> seed, const
     std::optional<scenarios::EngineProfile> engine;
     if (!engine_from_bundle) engine = common.load_profile();
     const fs::path dir = work_dir.empty() ? fs::path("faultline-repro") / fs::path(bundle).stem() : fs::path(work_dir);
+    if (engine) common.preflight(*engine, fs::absolute(dir) / "preflight");
     return repro_bundle(bundle, engine, common.shim_path(), self_dir(), dir);
   }
   if (!seed) throw UsageError("repro needs --seed (with --scenario) or --bundle");
@@ -222,7 +232,9 @@ int repro_command(const Common& common, std::optional<std::uint64_t> seed, const
   if (list.size() != 1) throw UsageError("repro replays one trial: give --scenario exactly one scenario");
   const fs::path dir = work_dir.empty() ? fs::path("faultline-repro") / fmt::format("{}-{}", list[0].name, *seed)
                                         : fs::path(work_dir);
-  return repro_trial(list[0], common.load_profile(), *seed, common.shim_path(), self_dir(), dir, {}, expected_hash);
+  const auto profile = common.load_profile();
+  common.preflight(profile, fs::absolute(dir) / "preflight");
+  return repro_trial(list[0], profile, *seed, common.shim_path(), self_dir(), dir, {}, expected_hash);
 }
 
 struct ReportedFailure {
@@ -271,6 +283,7 @@ int shrink_command(const Common& common, std::uint64_t seed, const std::string& 
   harness::check_output_file("--output", out);
   const auto root = hold_work_root(default_work_root(common.work_dir, "shrink"), common.work_dir);
   config.work_dir = root->dir() / "base";
+  common.preflight(config.profile, root->dir() / "preflight");
   return shrink_trial(config, out);
 }
 
@@ -465,7 +478,7 @@ int main(int argc, char** argv) {
     if (!run_opts.profile.empty()) config.repro_extra = {"--profile", run_opts.profile};
     if (!run_opts.scenario_dir.empty())
       config.repro_extra.insert(config.repro_extra.end(), {"--scenario-dir", run_opts.scenario_dir});
-    return run_command(std::move(config), report, quiet, artifacts, run_opts.work_dir);
+    return run_command(std::move(config), report, quiet, artifacts, run_opts);
   } catch (const scenarios::ConfigError& e) {  // UsageError too
     std::cerr << "faultline: " << e.what() << '\n';
     return 2;
@@ -476,7 +489,7 @@ int main(int argc, char** argv) {
 }
 
 int run_command(CampaignConfig config, const std::string& report_path, bool quiet, const std::string& artifacts,
-                const std::string& run_work_dir) {
+                const Common& options) {
   catch_stop_signals();
   // One descriptor held back for the report: under a tight RLIMIT_NOFILE (or a leak) the report can still be written.
   int reserve = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -489,7 +502,8 @@ int run_command(CampaignConfig config, const std::string& report_path, bool quie
                                                    : config.trials.value_or(100)},
                       {"jobs", config.jobs}, {"shard", fmt::format("{}/{}", config.shard_index, config.shard_count)},
                       {"engine", config.profile.command}, {"work_dir", config.work_root.string()}});
-  const auto root = hold_work_root(config.work_root, run_work_dir);
+  const auto root = hold_work_root(config.work_root, options.work_dir);
+  options.preflight(config.profile, config.work_root / "preflight");
   auto result = harness::run_campaign(config, g_interrupted);
   keep_artifacts(result, artifacts.empty() ? default_artifacts_dir(report_path) : fs::path(artifacts));
   if (result.interrupted) result.incomplete_reason = fmt::format("{} by {}", result.incomplete_reason, stop_signal_name());
@@ -505,6 +519,9 @@ int run_command(CampaignConfig config, const std::string& report_path, bool quie
                                         {"engine_starts_forked", starts.forked}, {"engine_starts_exec", starts.execd}});
   if (result.voided > 0)
     harness::log::warn("some trials were void: their fault never fired", {{"void", result.voided}});
+  for (const auto& [file, entry] : result.untracked_files)
+    harness::log::warn("a file the engine wrote only around the shim was left out of the fault and durability model",
+                       {{"file", file}, {"why", entry.first}, {"trials", entry.second}});
   for (const auto& m : result.determinism_mismatches)
     harness::log::error("trial is not deterministic", m);
   return harness::campaign_exit_code(result);

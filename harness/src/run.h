@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,11 @@ struct RunResult {
   std::vector<faults::Event> events;
   std::vector<Record> records;       // successful writes to data files, in order
   std::map<std::string, faults::FileHistory> histories;  // per file, from the events (summarized once)
+  // Target files the run found on disk and never touched (their histories come from existing_files).
+  std::set<std::string> untouched;
+  // Files written only around the shim, in this run or an earlier one of the trial (faults::leave_out_untracked):
+  // not in `histories` or `records`.
+  std::map<std::string, std::string> left_out;
   StartOutcome start;
   bool died = false;                 // the engine died during the workload
   ExitStatus status;
@@ -52,6 +58,8 @@ class Runner {
   Recovery recover(const std::filesystem::path& data_dir, const std::string& label,
                    std::vector<faults::FaultSpec> faults, bool all_files_targets = false);
 
+  // The engine's command as split into words, with `data_dir` for {dir} (what a start runs).
+  std::vector<std::string> argv(const std::filesystem::path& data_dir) const;
   const std::vector<std::string>& plans() const { return plans_; }
   const std::vector<std::filesystem::path>& journals() const { return journals_; }
   // Per journal: the length within which its lines are free of races with the harness (EngineSession::track_journal).
@@ -69,6 +77,7 @@ class Runner {
   std::vector<std::filesystem::path> journals_;
   std::vector<std::shared_ptr<std::size_t>> marks_;
   std::uint64_t plan_counter_ = 0;
+  std::map<std::string, std::string> left_out_;  // trial-wide: files written only around the shim
 };
 
 // Issued::journal_events_* are recorded as journal lengths during a run; this turns them into event indices.

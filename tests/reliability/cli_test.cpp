@@ -143,8 +143,8 @@ TEST_F(Cli, ConfigurationErrorsExitTwoBeforeAnyTrial) {
 
 // The probe of issue 19: a flood of bytes without a newline took 30 s and 71 MB. Now it is a protocol error at once.
 TEST_F(Cli, FloodingEngineIsAProtocolErrorNotAnEndlessRead) {
-  const auto r = faultline(fmt::format("run --engine '{} {{dir}}' --scenario torn-tail --trials 1 --report r.json -q",
-                                       engine("flood")));
+  const auto r = faultline(fmt::format("run --engine '{} {{dir}}' --scenario torn-tail --trials 1 --report r.json -q "
+                                       "--no-preflight", engine("flood")));
   EXPECT_EQ(r.code, 1) << r.out;
   const auto doc = report();
   EXPECT_LT(doc["run"]["duration_s"].get<double>(), 15.0);  // the engine itself would run 20 s
@@ -162,8 +162,8 @@ TEST_F(Cli, GarbageRepliesAreProtocolErrorsNotAHintAboutDataFiles) {
 
 TEST_F(Cli, EveryStopSignalWritesAPartialReportMarkedIncomplete) {
   for (const int sig : {SIGINT, SIGTERM, SIGHUP}) {
-    const pid_t pid = start(fmt::format("run --engine '{} {{dir}}' --trials 50 --jobs 2 --report r.json -q",
-                                        engine("hang")));
+    const pid_t pid = start(fmt::format("run --engine '{} {{dir}}' --trials 50 --jobs 2 --report r.json -q "
+                                        "--no-preflight", engine("hang")));
     wait_for_trials(work());
     ::kill(pid, sig);
     EXPECT_EQ(finish(pid), 130) << sigabbrev_np(sig);
@@ -237,7 +237,8 @@ TEST_F(Cli, NextRunCleansWhatAKilledRunLeft) {
   write("hangd.sh", fmt::format("#!/bin/sh\nsetsid sleep 600 </dev/null >/dev/null 2>&1 &\nexec {} \"$1\"\n",
                                 engine("hang")));
   fs::permissions(dir_ / "hangd.sh", fs::perms::owner_all);
-  const pid_t pid = start(fmt::format("run --engine '{}/hangd.sh {{dir}}' --trials 20 --jobs 2 -q", dir_.string()));
+  const pid_t pid = start(fmt::format("run --engine '{}/hangd.sh {{dir}}' --trials 20 --jobs 2 -q --no-preflight",
+                                      dir_.string()));
   wait_for_trials(work());
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   ::kill(pid, SIGKILL);
