@@ -104,7 +104,8 @@ bool TrialRun::apply_storage_faults(const RunResult& run, const Placement& p, Rn
 void TrialRun::snapshot_evidence() {
   auto& files = evidence_.emplace_back();
   for (const auto& entry : fs::directory_iterator(data_))
-    if (entry.is_regular_file() && matches_any(entry.path().filename().string(), config_.profile.data_files))
+    if (entry.is_regular_file() && matches_any(entry.path().filename().string(), config_.profile.data_files) &&
+        !result_.untracked_files.contains(entry.path().filename().string()))  // not data: an engine may recreate it
       files[entry.path().filename().string()] = read_all(entry.path());
 }
 

@@ -321,3 +321,36 @@ TEST_F(Cli, BundlesAreValidatedAndTheirEngineRunsOnlyWhenAskedFor) {
   faultline("repro --bundle evil.json --engine-from-bundle");
   EXPECT_TRUE(fs::exists(dir_ / "pwned"));
 }
+
+// Issue 15, item 1: a wrong engine command is one configuration error (exit 2) with the engine's own message and the
+// command's words, never a failure per trial (it was 20 engine-crash failures and exit 1; a missing program exit 3).
+TEST_F(Cli, AWrongEngineCommandFailsThePreflightWithTheEnginesOwnMessage) {
+  write("hello.sh", "#!/bin/sh\necho 'no protocol here' >&2\necho hello\n");
+  fs::permissions(dir_ / "hello.sh", fs::perms::owner_all);
+  write("stays.json", fmt::format(R"({{"format_version": 1, "name": "stays", "command": "{} {{dir}}",
+                                      "request_timeout_ms": 300}})", engine("hang")));
+  struct Case {
+    std::string args, what;
+  };
+  for (const auto& [args, what] : std::vector<Case>{
+           {fmt::format("run --engine '{} serve --dirr {{dir}}'", WALKV_BIN), "dirr"},
+           {fmt::format("run --engine '{}/hello.sh {{dir}}'", dir_.string()), "expected READY"},
+           {"run --engine '/nonexistent/faultline-engine {dir}'", "does not exist"},
+           {"run --profile stays.json", "did not exit within 300 ms of QUIT"},
+           {fmt::format("repro --scenario torn-tail --seed 1 --engine '{} serve --dirr {{dir}}'", WALKV_BIN), "dirr"},
+           {fmt::format("shrink --scenario torn-tail --seed 1 --engine '{} serve --dirr {{dir}}'", WALKV_BIN), "dirr"}}) {
+    const auto r = faultline(args.rfind("run", 0) == 0 ? args + " --report r.json -q" : args);
+    EXPECT_EQ(r.code, 2) << args << "\n" << r.out;
+    EXPECT_NE(r.out.find(what), std::string::npos) << args << "\n" << r.out;
+    EXPECT_FALSE(fs::exists(dir_ / "r.json")) << args;
+    if (what != "does not exist") {
+      EXPECT_NE(r.out.find("the engine failed its preflight"), std::string::npos) << r.out;
+      EXPECT_NE(r.out.find("the command as split into words: [\""), std::string::npos) << r.out;
+    }
+  }
+  const auto hello = faultline(fmt::format("run --engine '{}/hello.sh {{dir}}' -q", dir_.string()));
+  EXPECT_NE(hello.out.find("no protocol here"), std::string::npos) << "the engine's stderr is shown: " << hello.out;
+  // The same engines, hostile on purpose, still run their trials with --no-preflight.
+  EXPECT_EQ(faultline("run --profile stays.json --scenario torn-tail --trials 1 --report r.json -q --no-preflight").code,
+            1);
+}
