@@ -66,8 +66,11 @@ struct Common {
   std::string log_format = "text";
   std::string work_dir;
   bool no_fork_server = false;
+  bool no_preflight = false;
 
   void add_to(CLI::App* app, bool scenario_required);
+  // The engine starts once on an empty directory before any trial (faultline/harness/preflight.h); exit 2 if not.
+  void preflight(const scenarios::EngineProfile& engine_profile, const std::filesystem::path& check_dir) const;
   std::filesystem::path scenarios_path() const;
   scenarios::EngineProfile load_profile() const;
   std::filesystem::path shim_path() const;

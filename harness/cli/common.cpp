@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "faultline/harness/preflight.h"
 #include "cli.h"
 #include "faultline/harness/input.h"
 #include "faultline/harness/log.h"
@@ -103,6 +104,12 @@ void Common::add_to(CLI::App* app, bool scenario_required) {
   app->add_option("--work-dir", work_dir, "where trial directories are made (default: /dev/shm when available)");
   app->add_flag("--no-fork-server", no_fork_server,
                 "exec the engine for every start instead of forking it from a fork server (docs/fork-server.md)");
+  app->add_flag("--no-preflight", no_preflight,
+                "skip the engine's preflight (one start on an empty directory, READY, QUIT) before the trials");
+}
+
+void Common::preflight(const scenarios::EngineProfile& engine_profile, const fs::path& check_dir) const {
+  if (!no_preflight) harness::preflight(engine_profile, shim_path(), layout().bindir, check_dir);
 }
 
 fs::path Common::scenarios_path() const {

@@ -93,6 +93,7 @@ int repro_from_bundle(const ReproOptions& o) {
   if (!o.engine_from_bundle) engine = o.common.load_profile();
   const fs::path dir = o.common.work_dir.empty() ? fs::path("faultline-repro") / fs::path(o.bundle).stem()
                                                  : fs::path(o.common.work_dir);
+  if (engine) o.common.preflight(*engine, fs::absolute(dir) / "preflight");
   return repro_bundle(o.bundle, engine, o.common.shim_path(), layout().bindir, dir);
 }
 
@@ -100,8 +101,9 @@ int repro_seed(const Common& common, std::uint64_t seed, const std::string& expe
   const auto scenario = one_scenario(common, "repro replays one trial");
   const fs::path dir = common.work_dir.empty() ? fs::path("faultline-repro") / fmt::format("{}-{}", scenario.name, seed)
                                                : fs::path(common.work_dir);
-  return repro_trial(scenario, common.load_profile(), seed, common.shim_path(), layout().bindir, dir, {},
-                     expected_hash);
+  const auto profile = common.load_profile();
+  common.preflight(profile, fs::absolute(dir) / "preflight");
+  return repro_trial(scenario, profile, seed, common.shim_path(), layout().bindir, dir, {}, expected_hash);
 }
 
 int repro_command(ReproOptions& o) {
@@ -142,6 +144,7 @@ int shrink_seed(const Common& common, std::uint64_t seed, const std::string& out
   harness::check_output_file("--output", out);
   const auto root = hold_work_root(default_work_root(common.work_dir, "shrink"), common.work_dir);
   config.work_dir = root->dir() / "base";
+  common.preflight(config.profile, root->dir() / "preflight");
   return shrink_trial(config, out);
 }
 

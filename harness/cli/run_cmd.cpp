@@ -154,6 +154,9 @@ void log_campaign_end(const harness::CampaignResult& result, const std::string& 
                                         {"engine_starts_forked", starts.forked}, {"engine_starts_exec", starts.execd}});
   if (result.voided > 0)
     harness::log::warn("some trials were void: their fault never fired", {{"void", result.voided}});
+  for (const auto& [file, entry] : result.untracked_files)
+    harness::log::warn("a file the engine wrote only around the shim was left out of the fault and durability model",
+                       {{"file", file}, {"why", entry.first}, {"trials", entry.second}});
   for (const auto& m : result.determinism_mismatches)
     harness::log::error("trial is not deterministic", m);
 }
@@ -166,6 +169,7 @@ int run_command(const RunOptions& o) {
   const auto started = std::chrono::system_clock::now();
   log_campaign_start(config);
   const auto root = hold_work_root(config.work_root, o.common.work_dir);
+  o.common.preflight(config.profile, config.work_root / "preflight");
   auto result = harness::run_campaign(config, interrupted());
   keep_artifacts(result, o.artifacts.empty() ? default_artifacts_dir(o.report) : fs::path(o.artifacts));
   if (result.interrupted)

@@ -91,6 +91,11 @@ class Aggregator {
       case Verdict::kError: ++result_.errors; break;
     }
     for (const auto& v : trial.violations) ++result_.per_violation[v.name];
+    for (const auto& [file, why] : trial.untracked_files) {
+      auto& [reason, trials] = result_.untracked_files[file];
+      if (reason.empty()) reason = why;
+      ++trials;
+    }
     count_coverage(trial);
     if (all_) {
       nlohmann::ordered_json line{{"index", ref.index}, {"scenario", trial.scenario},

@@ -16,6 +16,8 @@
 
 #include <fmt/format.h>
 
+#include "faultline/storage.h"
+
 namespace faultline::harness::detail {
 
 namespace fs = std::filesystem;
@@ -71,6 +73,16 @@ Runner::Runner(const TrialConfig& config) : config_(config) {
   command_ = split_command(command);
 }
 
+std::vector<std::string> Runner::argv(const fs::path& data_dir) const {
+  std::vector<std::string> out;
+  for (const auto& word : command_) {
+    std::string w = word;
+    for (std::size_t at; (at = w.find("{dir}")) != std::string::npos;) w.replace(at, 5, fs::absolute(data_dir).string());
+    out.push_back(w);
+  }
+  return out;
+}
+
 void Runner::say(const std::string& line) const {
   if (config_.narrate) config_.narrate(line);
 }
@@ -93,11 +105,7 @@ std::unique_ptr<EngineSession> Runner::make_session(const fs::path& data_dir, co
   record.stderr_path = config_.work_dir / fmt::format("{:02}-{}.stderr.log", n, label);
 
   SpawnOptions options;
-  for (const auto& word : command_) {
-    std::string w = word;
-    for (std::size_t at; (at = w.find("{dir}")) != std::string::npos;) w.replace(at, 5, fs::absolute(data_dir).string());
-    options.argv.push_back(w);
-  }
+  options.argv = argv(data_dir);
   // A sanitizer runtime must come first in LD_PRELOAD (docs/design-notes.md §6); FAULTLINE_PRELOAD_FIRST names it.
   const char* first = std::getenv("FAULTLINE_PRELOAD_FIRST");
   options.env_set["LD_PRELOAD"] = (first && *first ? std::string(first) + ":" : std::string()) + config_.shim.string();
@@ -129,6 +137,8 @@ const RunRecord& Runner::run(const fs::path& data_dir, const std::string& label,
   std::optional<StepCounter> step;
   if (stepped) step.emplace(config_.work_dir / fmt::format("{:02}-{}.step", plan_counter_, label));
   auto session = make_session(data_dir, label, std::move(faults), all_files_targets, r, stepped);
+  // What earlier runs of the trial left on disk: their histories go on across runs (docs/faults.md, "Bypass detection").
+  auto existing = faults::existing_files(data_dir, config_.profile.data_files, left_out_);
   r.start = session->start();
   if (r.start.kind == StartOutcome::Kind::kReady) {
     for (const auto& op : ops) {
@@ -185,8 +195,16 @@ const RunRecord& Runner::run(const fs::path& data_dir, const std::string& label,
   r.stderr_tail = tail_lines(r.stderr_path, kStderrTailLines);
   r.events = faults::parse_journal(text, r.journal);
   set_event_indices(text, spans, r.issued);
+  for (const auto& [file, h] : existing) r.untouched.insert(file);
+  for (const auto& e : r.events) {
+    r.untouched.erase(e.file);
+    if (e.ev == "rename")
+      for (const char* side : {"from", "to"}) r.untouched.erase(e.raw.value(side, std::string()));
+  }
+  r.histories = faults::summarize(r.events, std::move(existing));
+  r.left_out = left_out_ = faults::leave_out_untracked(r.histories, r.events, left_out_);
   r.records = records_of(r.events, r.issued, config_.profile.data_files);
-  r.histories = faults::summarize(r.events);
+  std::erase_if(r.records, [&](const Record& rec) { return r.left_out.contains(rec.file); });
   return r;
 }
 

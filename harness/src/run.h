@@ -5,6 +5,7 @@
 #include <deque>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,7 +28,12 @@ struct RunRecord {
   std::vector<Issued> issued;        // the workload's operations and what became of them (empty for recoveries)
   std::vector<faults::Event> events;
   std::vector<Record> records;       // successful writes to data files, in order
-  std::map<std::string, faults::FileHistory> histories;  // per file, from the events (summarized once; workload runs)
+  std::map<std::string, faults::FileHistory> histories;  // per file, from the events (summarized once)
+  // Target files the run found on disk and never touched (their histories come from existing_files).
+  std::set<std::string> untouched;
+  // Files written only around the shim, in this run or an earlier one of the trial (faults::leave_out_untracked):
+  // not in `histories` or `records`.
+  std::map<std::string, std::string> left_out;
   StartOutcome start;
   bool died = false;                 // the engine died during the workload
   ExitStatus status;
@@ -65,6 +71,8 @@ class Runner {
 
   // Every run of the trial, in the order the engines started (the trace hash covers them in that order).
   const std::deque<RunRecord>& records() const { return records_; }
+  // The engine's command as split into words, with `data_dir` for {dir} (what a start runs).
+  std::vector<std::string> argv(const std::filesystem::path& data_dir) const;
   void say(const std::string& line) const;
 
  private:
@@ -75,6 +83,7 @@ class Runner {
   std::vector<std::string> command_;
   std::deque<RunRecord> records_;    // a deque: references handed out stay valid as runs are added
   std::uint64_t plan_counter_ = 0;
+  std::map<std::string, std::string> left_out_;  // trial-wide: files written only around the shim
 };
 
 // Journal lengths in bytes, taken before each request and when its reply arrived.

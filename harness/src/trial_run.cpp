@@ -77,7 +77,9 @@ const RunRecord* TrialRun::fault_run(std::uint32_t cycle, const CyclePlan& plan)
                               run.issued[i].ack == Ack::kNoReply ? std::string("no reply (not acknowledged)")
                                   : fmt::format("\"{}\"{}", run.issued[i].reply,
                                                 run.issued[i].ack == Ack::kOk ? " (acknowledged)" : "")));
-  const auto bypass = faults::detect_bypass(data_, run.histories, config_.profile.data_files);
+  result_.engine_log = tail_lines(run.stderr_path, 20);  // the run that failed, if it is this one
+  const auto bypass = faults::detect_bypass(data_, run.histories, config_.profile.data_files, run.left_out);
+  for (const auto& [file, why] : run.left_out) result_.untracked_files.emplace(file, why);
   if (!bypass.empty())
     throw std::runtime_error(fmt::format("the fault shim was bypassed, so no fault can be placed: {} (see docs/faults.md, "
                                          "'What the shim cannot see')", bypass.front()));
@@ -107,7 +109,17 @@ std::optional<Placement> TrialRun::locate(const RunRecord& run, CyclePlan& plan)
       return std::nullopt;
     }
     if (run.records.empty()) throw no_writes();
-    return locate_on_records(fault_, run.records, plan.ops.size(), config_.profile.frame, plan.aim, plan.rest);
+    const auto live = live_records(run.records, run.events, [&](const std::string& file) -> std::optional<std::uint64_t> {
+      std::error_code ec;
+      const auto size = fs::file_size(data_ / file, ec);
+      return ec ? std::nullopt : std::optional<std::uint64_t>(size);
+    });
+    if (live.empty()) {
+      violate("fault-not-fired", "nothing the engine wrote during the workload is still on disk: it removed, renamed "
+                                 "away or cut every file it wrote before it stopped, so there is no written byte to aim at");
+      return std::nullopt;
+    }
+    return locate_on_records(fault_, live, plan.ops.size(), config_.profile.frame, plan.aim, plan.rest);
   }
   auto placed = locate_fired(fault_.kind, run.events, run.records, run.issued, config_.profile.frame);
   if (!placed) {
@@ -216,6 +228,24 @@ std::vector<faults::FaultSpec> read_faults(const scenarios::FaultSpec& fault, co
   return {};
 }
 
+// Why a read fault at p.offset never fired, from what the shim saw the engine read during recovery.
+std::string unread_offset(const std::vector<faults::Event>& events, const Placement& p) {
+  std::size_t reads = 0;
+  std::uint64_t lo = UINT64_MAX, hi = 0;
+  for (const auto& e : events)
+    if (e.ev == "read" && e.file == p.file && e.ret > 0 && e.off >= 0) {
+      ++reads;
+      lo = std::min(lo, static_cast<std::uint64_t>(e.off));
+      hi = std::max(hi, static_cast<std::uint64_t>(e.off + e.ret));
+    }
+  if (reads == 0)
+    return fmt::format("the shim saw no read() of {} during recovery: the engine did not read it, or read it only "
+                       "through calls the shim cannot see (stdio fread, a mapping), so the read fault at offset {} "
+                       "never fired", p.file, p.offset);
+  return fmt::format("the shim saw {} read{} of {} during recovery, of bytes {}..{}, none of offset {}", reads,
+                     reads == 1 ? "" : "s", p.file, lo, hi, p.offset);
+}
+
 }  // namespace
 
 bool TrialRun::recover_and_judge(std::uint32_t cycle, const RunRecord& run, const Placement& p, const Expectation& e,
@@ -225,7 +255,7 @@ bool TrialRun::recover_and_judge(std::uint32_t cycle, const RunRecord& run, cons
   if (!armed.empty()) {
     const auto fired = faults::fired_faults(recovery.record.events);
     if (fired.empty()) {
-      violate("fault-not-fired", fmt::format("the engine never read offset {} of {} during recovery", p.offset, p.file));
+      violate("fault-not-fired", unread_offset(recovery.record.events, p));
       return false;
     }
     for (const auto& f : fired)

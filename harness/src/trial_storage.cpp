@@ -77,7 +77,9 @@ void TrialRun::apply_at_rest(const Placement& p, Rng& rng) {
 
 void TrialRun::apply_power_loss(const RunRecord& run, Rng& rng) {
   const auto model = fault_.power_loss.value_or(PowerLossModel::kDropUnsynced);
-  const auto actions = faults::apply_power_loss(data_, run.histories, model, rng);
+  auto touched = run.histories;  // files this run never touched were made durable before it: nothing to lose
+  std::erase_if(touched, [&](const auto& entry) { return run.untouched.contains(entry.first); });
+  const auto actions = faults::apply_power_loss(data_, touched, model, rng);
   power_loss_actions_ = actions;
   nlohmann::ordered_json acts = nlohmann::ordered_json::array();
   for (const auto& a : actions)
@@ -102,7 +104,8 @@ bool TrialRun::apply_storage_faults(const RunRecord& run, const Placement& p, Rn
 void TrialRun::snapshot_evidence() {
   auto& files = evidence_.emplace_back();
   for (const auto& entry : fs::directory_iterator(data_))
-    if (entry.is_regular_file() && matches_any(entry.path().filename().string(), config_.profile.data_files))
+    if (entry.is_regular_file() && matches_any(entry.path().filename().string(), config_.profile.data_files) &&
+        !result_.untracked_files.contains(entry.path().filename().string()))  // not data: an engine may recreate it
       files[entry.path().filename().string()] = read_all(entry.path());
 }
 

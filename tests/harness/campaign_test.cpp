@@ -227,8 +227,9 @@ TEST_F(Campaign, AnEngineThatDiesBeforeTheFaultFiresIsAnEngineCrashNotAVoidTrial
                                                     "echo READY\n"
                                                     "read -r line; echo OK\n"
                                                     "kill -KILL $$\n");
-  const auto r = faultline(fmt::format("run --profile {} --scenario torn-tail --trials 4 --seed 2 --report report.json",
-                                       profile));
+  // It answers QUIT by dying too: hostile on purpose, so past the preflight (which stops it with exit 2).
+  const auto r = faultline(fmt::format("run --profile {} --scenario torn-tail --trials 4 --seed 2 --report report.json "
+                                       "--no-preflight", profile));
   ASSERT_EQ(r.code, 1) << r.out;
   const auto rep = report();
   EXPECT_EQ(rep["summary"]["failed"], 4) << rep["summary"].dump();

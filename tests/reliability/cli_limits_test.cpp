@@ -8,7 +8,7 @@ TEST_F(Cli, SecondStopSignalKillsTheRunningEnginesAtOnce) {
   write("hang.json", fmt::format(R"({{"format_version": 1, "name": "hang", "command": "{} {{dir}}",
                                       "start_timeout_ms": 60000, "request_timeout_ms": 60000}})", engine("hang")));
   for (const char* mode : {"", "--no-fork-server"}) {
-    const pid_t pid = start(fmt::format("run --profile hang.json --trials 20 --jobs 2 --report r.json -q {}", mode));
+    const pid_t pid = start(fmt::format("run --no-preflight --profile hang.json --trials 20 --jobs 2 --report r.json -q {}", mode));
     wait_for_trials(work());
     std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the engines are up, their first request sent
     const auto signalled = std::chrono::steady_clock::now();
@@ -47,7 +47,7 @@ TEST_F(Cli, ProcessLimitIsAHarnessErrorThatNamesTheLimit) {
   if (::geteuid() != 0 || faultline::testing::sh("command -v setpriv prlimit").code != 0)
     GTEST_SKIP() << "needs root (to run as nobody) and util-linux's setpriv and prlimit";
   const auto r = faultline::testing::sh(as_nobody_with_nproc(
-      dir_, 3, fmt::format("{} run --scenario torn-tail --trials 10 --jobs 1 --no-fork-server --seed 1 --report r.json -q "
+      dir_, 3, fmt::format("{} run --no-preflight --scenario torn-tail --trials 10 --jobs 1 --no-fork-server --seed 1 --report r.json -q "
                            "--work-dir {}", FAULTLINE_BIN, work().string())));
   EXPECT_EQ(r.code, 3) << r.out;
   ASSERT_TRUE(fs::exists(dir_ / "r.json")) << r.out;

@@ -52,8 +52,8 @@ TEST_F(Cli, ConfigurationErrorsExitTwoBeforeAnyTrial) {
 
 // The probe of issue 19: a flood of bytes without a newline took 30 s and 71 MB. Now it is a protocol error at once.
 TEST_F(Cli, FloodingEngineIsAProtocolErrorNotAnEndlessRead) {
-  const auto r = faultline(fmt::format("run --engine '{} {{dir}}' --scenario torn-tail --trials 1 --report r.json -q",
-                                       engine("flood")));
+  const auto r = faultline(fmt::format("run --engine '{} {{dir}}' --scenario torn-tail --trials 1 --report r.json -q "
+                                       "--no-preflight", engine("flood")));
   EXPECT_EQ(r.code, 1) << r.out;
   const auto doc = report();
   EXPECT_LT(doc["run"]["duration_s"].get<double>(), 15.0);  // the engine itself would run 20 s
@@ -71,8 +71,8 @@ TEST_F(Cli, GarbageRepliesAreProtocolErrorsNotAHintAboutDataFiles) {
 
 TEST_F(Cli, EveryStopSignalWritesAPartialReportMarkedIncomplete) {
   for (const int sig : {SIGINT, SIGTERM, SIGHUP}) {
-    const pid_t pid = start(fmt::format("run --engine '{} {{dir}}' --trials 50 --jobs 2 --report r.json -q",
-                                        engine("hang")));
+    const pid_t pid = start(fmt::format("run --engine '{} {{dir}}' --trials 50 --jobs 2 --report r.json -q "
+                                        "--no-preflight", engine("hang")));
     wait_for_trials(work());
     ::kill(pid, sig);
     EXPECT_EQ(finish(pid), 130) << sigabbrev_np(sig);
@@ -146,7 +146,8 @@ TEST_F(Cli, NextRunCleansWhatAKilledRunLeft) {
   write("hangd.sh", fmt::format("#!/bin/sh\nsetsid sleep 600 </dev/null >/dev/null 2>&1 &\nexec {} \"$1\"\n",
                                 engine("hang")));
   fs::permissions(dir_ / "hangd.sh", fs::perms::owner_all);
-  const pid_t pid = start(fmt::format("run --engine '{}/hangd.sh {{dir}}' --trials 20 --jobs 2 -q", dir_.string()));
+  const pid_t pid = start(fmt::format("run --engine '{}/hangd.sh {{dir}}' --trials 20 --jobs 2 -q --no-preflight",
+                                      dir_.string()));
   wait_for_trials(work());
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   ::kill(pid, SIGKILL);
@@ -239,7 +240,7 @@ TEST_F(Cli, NumericOptionsAreDecimal) {
 
 // A report is input from anywhere: the engine its campaign ran (any command) runs only with --engine-from-report.
 TEST_F(Cli, ReportsRunTheirEngineOnlyWhenAskedFor) {
-  ASSERT_EQ(faultline(fmt::format("run --engine '{} {{dir}}' --scenario torn-tail --trials 1 --report r.json -q",
+  ASSERT_EQ(faultline(fmt::format("run --no-preflight --engine '{} {{dir}}' --scenario torn-tail --trials 1 --report r.json -q",
                                   engine("garbage"))).code, 1);
   json doc = report();
   doc["configuration"]["engine"]["command"] = fmt::format("/bin/sh -c 'touch {}/pwned' {{dir}}", dir_.string());
@@ -254,4 +255,37 @@ TEST_F(Cli, ReportsRunTheirEngineOnlyWhenAskedFor) {
   EXPECT_EQ(faultline("repro --scenario torn-tail --seed 1 --engine-from-report").code, 2);
   faultline("repro --from-report evil.json --failure 1 --engine-from-report");
   EXPECT_TRUE(fs::exists(dir_ / "pwned"));
+}
+
+// Issue 15, item 1: a wrong engine command is one configuration error (exit 2) with the engine's own message and the
+// command's words, never a failure per trial (it was 20 engine-crash failures and exit 1; a missing program exit 3).
+TEST_F(Cli, AWrongEngineCommandFailsThePreflightWithTheEnginesOwnMessage) {
+  write("hello.sh", "#!/bin/sh\necho 'no protocol here' >&2\necho hello\n");
+  fs::permissions(dir_ / "hello.sh", fs::perms::owner_all);
+  write("stays.json", fmt::format(R"({{"format_version": 1, "name": "stays", "command": "{} {{dir}}",
+                                      "request_timeout_ms": 300}})", engine("hang")));
+  struct Case {
+    std::string args, what;
+  };
+  for (const auto& [args, what] : std::vector<Case>{
+           {fmt::format("run --engine '{} serve --dirr {{dir}}'", WALKV_BIN), "dirr"},
+           {fmt::format("run --engine '{}/hello.sh {{dir}}'", dir_.string()), "expected READY"},
+           {"run --engine '/nonexistent/faultline-engine {dir}'", "does not exist"},
+           {"run --profile stays.json", "did not exit within 300 ms of QUIT"},
+           {fmt::format("repro --scenario torn-tail --seed 1 --engine '{} serve --dirr {{dir}}'", WALKV_BIN), "dirr"},
+           {fmt::format("shrink --scenario torn-tail --seed 1 --engine '{} serve --dirr {{dir}}'", WALKV_BIN), "dirr"}}) {
+    const auto r = faultline(args.rfind("run", 0) == 0 ? args + " --report r.json -q" : args);
+    EXPECT_EQ(r.code, 2) << args << "\n" << r.out;
+    EXPECT_NE(r.out.find(what), std::string::npos) << args << "\n" << r.out;
+    EXPECT_FALSE(fs::exists(dir_ / "r.json")) << args;
+    if (what != "does not exist") {
+      EXPECT_NE(r.out.find("the engine failed its preflight"), std::string::npos) << r.out;
+      EXPECT_NE(r.out.find("the command as split into words: [\""), std::string::npos) << r.out;
+    }
+  }
+  const auto hello = faultline(fmt::format("run --engine '{}/hello.sh {{dir}}' -q", dir_.string()));
+  EXPECT_NE(hello.out.find("no protocol here"), std::string::npos) << "the engine's stderr is shown: " << hello.out;
+  // The same engines, hostile on purpose, still run their trials with --no-preflight.
+  EXPECT_EQ(faultline("run --profile stays.json --scenario torn-tail --trials 1 --report r.json -q --no-preflight").code,
+            1);
 }

@@ -105,6 +105,30 @@ std::pair<std::uint64_t, std::uint64_t> field_range(Field field, std::uint64_t l
 
 }  // namespace
 
+std::vector<Record> live_records(std::vector<Record> records, const std::vector<faults::Event>& events,
+                                 const std::function<std::optional<std::uint64_t>(const std::string&)>& size_now) {
+  for (std::size_t k = 0; k < events.size(); ++k) {
+    const auto& e = events[k];
+    if (e.ret != 0 || (e.ev != "rename" && e.ev != "unlink")) continue;
+    const bool rename = e.ev == "rename";
+    const std::string from = rename ? e.raw.value("from", std::string()) : e.file;
+    const std::string to = rename ? e.raw.value("to", std::string()) : std::string();
+    std::erase_if(records, [&](const Record& r) {
+      return r.journal_index < k && ((r.file == from && !rename) || (!to.empty() && r.file == to));
+    });
+    if (rename)
+      for (auto& r : records)
+        if (r.journal_index < k && r.file == from) r.file = to;  // outside target_dir (absolute): dropped below
+  }
+  std::erase_if(records, [&](Record& r) {
+    const auto size = r.file.empty() || r.file.front() == '/' ? std::nullopt : size_now(r.file);
+    if (!size || r.off >= *size) return true;
+    r.len = std::min(r.len, *size - r.off);
+    return false;
+  });
+  return records;
+}
+
 Placement locate_on_records(const scenarios::FaultSpec& fault, const std::vector<Record>& records,
                             std::size_t operations, const std::optional<scenarios::Frame>& frame,
                             const std::optional<RecordAim>& aim, Rng& rng) {

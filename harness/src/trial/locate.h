@@ -5,6 +5,7 @@
 // records the fault run wrote, by the scenario's aim and field, with draws from the cycle's stream.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -24,6 +25,12 @@ std::string field_name(std::uint64_t within, std::uint64_t len, const std::optio
 std::optional<Placement> locate_fired(FaultKind kind, const std::vector<faults::Event>& events,
                                       const std::vector<Record>& records, const std::vector<Issued>& issued,
                                       const std::optional<scenarios::Frame>& frame);
+
+// The records whose bytes are still in a file when the engine is down: each follows its file through the renames
+// after it (a record of a file renamed over is gone), unlinked files lose theirs, and what lies past a file's size on
+// disk now (`size_now`: nullopt when the file does not exist) is cut off. Damage is aimed only at these.
+std::vector<Record> live_records(std::vector<Record> records, const std::vector<faults::Event>& events,
+                                 const std::function<std::optional<std::uint64_t>(const std::string&)>& size_now);
 
 // A record of `records` (not empty) and a byte of it, for a fault placed while the engine is down. The plan's
 // explicit placement (`aim`, CyclePlan::aim) replaces the draws.

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,8 @@ struct TrialResult {
   std::vector<std::string> engine_log;  // last stderr lines of the last engine run
   std::string hexdump;                  // around the damaged offset, before recovery
   std::string error;                    // harness-side problem (verdict error)
+  // Files the engine wrote only around the shim (mapped, stdio-only): left out of the model, file -> why.
+  std::map<std::string, std::string> untracked_files;
   std::string trace_hash;               // plan + journal + verdict
   std::filesystem::path artifacts;
   double seconds = 0;
