@@ -1,6 +1,7 @@
 #include "faultline/harness/preflight.h"
 
 #include <exception>
+#include <system_error>
 #include <thread>
 
 #include <fmt/format.h>
@@ -63,13 +64,23 @@ void check(const scenarios::EngineProfile& profile, const fs::path& shim, const 
 void preflight(const scenarios::EngineProfile& profile, const fs::path& shim, const fs::path& bindir,
                const fs::path& work_dir) {
   std::exception_ptr failure;
-  std::thread([&] {
+  auto run_check = [&](const scenarios::EngineProfile& p) {
     try {
-      check(profile, shim, bindir, work_dir);
+      check(p, shim, bindir, work_dir);
     } catch (...) {
       failure = std::current_exception();
     }
-  }).join();
+  };
+  // In its own thread, so that the fork server it may start (one per thread) ends with it. A thread that cannot start
+  // (no address space for its stack, RLIMIT_NPROC) must not end the campaign before it has a report: then the check
+  // runs here, by exec, and the campaign meets the limit where it can say so in its report.
+  try {
+    std::thread([&] { run_check(profile); }).join();
+  } catch (const std::system_error&) {
+    auto by_exec = profile;
+    by_exec.fork_server = scenarios::ForkPoint::kOff;
+    run_check(by_exec);
+  }
   std::error_code ec;
   fs::remove_all(work_dir, ec);
   if (failure) std::rethrow_exception(failure);
