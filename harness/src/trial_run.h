@@ -36,7 +36,7 @@ class TrialRun {
  private:
   bool run_cycle(std::uint32_t cycle, CyclePlan& plan);
   bool stop_live_engine();
-  std::optional<RunResult> fault_run(std::uint32_t cycle, const CyclePlan& plan);
+  std::optional<RunResult> fault_run(std::uint32_t cycle, CyclePlan& plan);
   std::optional<Placement> locate(const RunResult& run, CyclePlan& plan);
   bool judge_run(const RunResult& run);
   bool apply_storage_faults(const RunResult& run, const Placement& p, Rng& rng);
@@ -44,6 +44,8 @@ class TrialRun {
   void apply_power_loss(const RunResult& run, Rng& rng);
   Expectation expected_outcome(const RunResult& run, const Placement& p) const;
   void keep_evidence(const RunResult& run, const Placement& p);
+  void record_coverage(const RunResult& run, const Placement& p, std::size_t operations);
+  std::uint64_t rehearse(std::uint32_t cycle, CyclePlan& plan);
   bool crash_during_recovery();
   bool recover_and_judge(std::uint32_t cycle, const RunResult& run, const Placement& p, const Expectation& e,
                          Rng& rng);
