@@ -104,4 +104,24 @@ TEST_F(BlackBox, CleanStartAfterAReadFaultIsAllowed) {
             }), 0u) << "no trial started with everything";
 }
 
+// Aiming (docs/faults.md, "How a trial aims a fault"): at the last write of an operation, and at in-place rewrites of
+// a file's first 16 bytes; the coverage of every trial and of the campaign shows where the faults landed.
+TEST_F(BlackBox, FaultsAimAtTheLastWriteAndAtTheHeaderRegion) {
+  for (const auto& t : campaign(scenario("bb-bitflip-last-write"), "1..4")) {
+    EXPECT_EQ(t["coverage"]["write"], "last") << t.dump();  // the frame's page, written after its header
+    EXPECT_EQ(t["coverage"]["rewrite"], "append") << t.dump();
+  }
+  for (const auto& t : campaign(scenario("bb-crash-header-last"), "1..4", "--meta")) {
+    EXPECT_EQ(t["coverage"]["write"], "last") << t.dump();
+    EXPECT_EQ(t["coverage"]["region"], "head") << t.dump();
+    EXPECT_EQ(t["coverage"]["rewrite"], "overwrite") << t.dump();
+    EXPECT_LT(t["coverage"]["offset"], 16) << t.dump();
+  }
+  std::ifstream in(dir_ / "report.json");
+  const auto crash = json::parse(in)["coverage"]["crash"];
+  EXPECT_EQ(crash["writes"]["last"], 4) << crash.dump();
+  EXPECT_EQ(crash["regions"]["head"], 4) << crash.dump();
+  EXPECT_EQ(crash["files"]["kv.log"], 4) << crash.dump();
+}
+
 }  // namespace
