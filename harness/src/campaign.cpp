@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "kept_trials.h"
+
 namespace faultline::harness {
 
 namespace fs = std::filesystem;
@@ -67,7 +69,8 @@ namespace {
 
 class Aggregator {
  public:
-  Aggregator(const CampaignConfig& config, CampaignResult& result) : config_(config), result_(result) {
+  Aggregator(const CampaignConfig& config, CampaignResult& result)
+      : config_(config), result_(result), kept_(config.keep_failed_max) {
     if (!config.all_trials_jsonl.empty()) {
       all_.open(config.all_trials_jsonl, std::ios::trunc);
       if (!all_) throw std::runtime_error(fmt::format("--all-trials {}: cannot open it for writing",
@@ -95,14 +98,27 @@ class Aggregator {
                                   {"coverage", trial.coverage}, {"observed", trial.observed}};
       all_ << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     }
-    const bool keep = trial.verdict != Verdict::kPass && kept_ < config_.keep_failed_max;
-    if (keep) ++kept_;
-    if (!config_.keep_all && !keep) {
+    if (!config_.keep_all && !keep(ref.index, trial)) {
       std::error_code ec;
       fs::remove_all(trial.artifacts, ec);
       trial.artifacts.clear();
     }
     if (trial.verdict != Verdict::kPass) result_.failures.emplace_back(ref.index, std::move(trial));
+  }
+
+  // Called with mutex_ held (KeptTrials, harness/src/kept_trials.h, says which).
+  bool keep(std::size_t index, const TrialResult& trial) {
+    if (trial.verdict == Verdict::kPass) return false;
+    const auto decision = kept_.offer(index);
+    if (decision.evict) {
+      for (auto& [i, failure] : result_.failures) {
+        if (i != *decision.evict) continue;
+        std::error_code ec;
+        fs::remove_all(failure.artifacts, ec);
+        failure.artifacts.clear();
+      }
+    }
+    return decision.keep;
   }
 
   std::size_t done() { std::lock_guard lock(mutex_); return result_.total; }
@@ -142,7 +158,7 @@ class Aggregator {
   CampaignResult& result_;
   std::mutex mutex_;
   std::ofstream all_;
-  std::uint32_t kept_ = 0;
+  detail::KeptTrials kept_;
 };
 
 TrialConfig trial_config(const CampaignConfig& config, const TrialRef& ref, const std::string& suffix = "") {

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -184,6 +185,28 @@ TEST_F(Campaign, ResultsAreTheSameForAnyNumberOfJobs) {
   const auto a = hashes("a.jsonl");
   EXPECT_EQ(a.size(), 30u);
   EXPECT_EQ(a, hashes("b.jsonl"));
+}
+
+// The kept failing trials are the 20 of the smallest trial index (the order-independent choice is unit-tested in
+// kept_trials_test.cpp), and the directories of the others, kept for a while and then evicted, are removed.
+TEST_F(Campaign, KeepsTheTwentyFailingTrialsOfSmallestIndexAndRemovesTheRest) {
+  const auto profile = planted_profile("drop-last-record");
+  const auto ran = faultline(fmt::format("run --profile {} --scenario all --trials 150 --seed 7 --jobs 2 "
+                                         "--report report.json", profile));
+  ASSERT_EQ(ran.code, 1) << ran.out;
+  std::vector<std::size_t> failing, kept;
+  const auto doc = report();
+  for (const auto& f : doc["failures"]) {
+    failing.push_back(f["index"].get<std::size_t>());
+    if (!f["artifacts"].is_null()) kept.push_back(f["index"].get<std::size_t>());
+  }
+  std::sort(failing.begin(), failing.end());
+  std::sort(kept.begin(), kept.end());
+  ASSERT_GT(failing.size(), 20u) << "the planted bug must fail more trials than are kept";
+  EXPECT_EQ(kept, std::vector<std::size_t>(failing.begin(), failing.begin() + 20));
+  std::size_t dirs = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir_ / "report-artifacts")) ++dirs;
+  EXPECT_EQ(dirs, 20u) << "an evicted trial's directory must be removed";
 }
 
 // A black-box engine (a shell script) that writes a header when it starts and then acknowledges every request
