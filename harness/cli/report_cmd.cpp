@@ -20,6 +20,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli.h"
+
 #include "faultline/harness/input.h"
 #include "faultline/reports/ci.h"
 #include "faultline/reports/diff.h"
@@ -227,6 +229,27 @@ int corpus() {
   return 0;
 }
 
+int report_command() {
+  try {
+    if (g_report.show->parsed()) return show();
+    if (g_report.merge->parsed()) return merge();
+    if (g_report.corpus->parsed()) return corpus();
+    if (g_report.html->parsed()) return html();
+    if (g_report.diff->parsed()) return diff();
+    std::cerr << "faultline: report needs a command: show, merge, corpus, html or diff\n";
+    return 2;
+  } catch (const InputError& e) {
+    std::cerr << "faultline: " << e.what() << '\n';
+    return 2;
+  } catch (const scenarios::ConfigError& e) {
+    std::cerr << "faultline: " << e.what() << '\n';
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "faultline: error: " << e.what() << '\n';
+    return 3;
+  }
+}
+
 }  // namespace
 
 // Colour only on a terminal, and never with NO_COLOR set and not empty (no-color.org).
@@ -240,7 +263,7 @@ void check_ci_outputs() {
   if (!g_run_ci.junit.empty()) harness::check_output_file("--junit", g_run_ci.junit);
 }
 
-CLI::App* add_report_command(CLI::App& app) {
+Command add_report_command(CLI::App& app) {
   auto* report = app.add_subcommand("report", "read, merge and convert JSON reports");
   report->require_subcommand(1);
   g_report.show = report->add_subcommand("show", "print a report's summary; exit code 0 pass, 1 fail, 3 error");
@@ -262,28 +285,7 @@ CLI::App* add_report_command(CLI::App& app) {
   g_report.diff->add_option("base", g_report.diff_base, "the report to compare against (main's campaign)")->required();
   g_report.diff->add_option("head", g_report.diff_head, "the new report (the pull request's campaign)")->required();
   g_report.diff->add_flag("--github", g_report.diff_github, "also append the comparison to $GITHUB_STEP_SUMMARY");
-  return report;
-}
-
-int report_command() {
-  try {
-    if (g_report.show->parsed()) return show();
-    if (g_report.merge->parsed()) return merge();
-    if (g_report.corpus->parsed()) return corpus();
-    if (g_report.html->parsed()) return html();
-    if (g_report.diff->parsed()) return diff();
-    std::cerr << "faultline: report needs a command: show, merge, corpus, html or diff\n";
-    return 2;
-  } catch (const InputError& e) {
-    std::cerr << "faultline: " << e.what() << '\n';
-    return 2;
-  } catch (const scenarios::ConfigError& e) {
-    std::cerr << "faultline: " << e.what() << '\n';
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "faultline: error: " << e.what() << '\n';
-    return 3;
-  }
+  return {report, report_command};
 }
 
 }  // namespace faultline::cli

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "cli.h"
 #include "faultline/harness/campaign.h"
 #include "faultline/harness/report_build.h"
 #include "faultline/harness/trial.h"

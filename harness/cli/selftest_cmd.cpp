@@ -3,17 +3,22 @@
 // which violation, after how many trials. The correct engine must pass; every variant must be caught. The variants
 // and the violation each must produce come from `walkv-planted manifest` (engine/planted/manifest.h).
 #include <iostream>
+#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cli.h"
 #include "faultline/harness/campaign.h"
+#include "faultline/harness/input.h"
 #include "faultline/harness/process.h"
 #include "faultline/reports/report.h"
 
 namespace faultline::cli {
 
 namespace fs = std::filesystem;
+
+namespace {
 
 struct PlantedBug {
   std::string name;
@@ -50,12 +55,76 @@ std::vector<PlantedBug> planted_bugs(const fs::path& libexecdir, const fs::path&
   return bugs;
 }
 
+struct Row {
+  std::string engine, caught, violations, first;
+  double seconds = 0;
+  bool ok = false;
+};
+
+// The campaign for one engine of the selftest: `base` with this engine, its hang limits cut to 2 s, its profile
+// written beside the table (the repro commands of its report point there).
+harness::CampaignConfig engine_campaign(const harness::CampaignConfig& base, const fs::path& report_dir,
+                                        const std::string& name, const std::string& command) {
+  auto config = base;
+  config.profile.command = command;
+  config.profile.name = name;
+  // A hang is a hang after 2 s as well as after 10: keep the hanging variants from dominating the run.
+  config.profile.start_timeout_ms = std::min<std::uint32_t>(config.profile.start_timeout_ms, 2000);
+  config.profile.request_timeout_ms = std::min<std::uint32_t>(config.profile.request_timeout_ms, 2000);
+  config.profile.document["start_timeout_ms"] = config.profile.start_timeout_ms;
+  config.profile.document["request_timeout_ms"] = config.profile.request_timeout_ms;
+  config.profile.document["command"] = command;
+  config.profile.document["name"] = name;
+  config.work_root = base.work_root / name;
+  config.repro_extra = {"--profile", (report_dir / (name + ".profile.json")).string()};
+  reports::write_atomic(report_dir / (name + ".profile.json"), config.profile.document.dump(2) + "\n");
+  return config;
+}
+
+// One row of the table: the correct engine must pass; a variant must be caught, by the expected violation.
+Row judge_engine(const std::string& name, const harness::CampaignResult& result, bool must_pass,
+                 const std::string& expected) {
+  Row row{name, "", "", "-", result.seconds, false};
+  std::map<std::string, std::size_t> v = result.per_violation;
+  v.erase("fault-not-fired");
+  for (const auto& [k, n] : v) row.violations += fmt::format("{}{} ({})", row.violations.empty() ? "" : ", ", k, n);
+  if (result.errors > 0) row.violations += fmt::format("{}harness error ({})", row.violations.empty() ? "" : ", ",
+                                                       result.errors);
+  std::optional<std::size_t> first;
+  for (const auto& [index, trial] : result.failures)
+    if (trial.verdict == harness::Verdict::kFail || trial.verdict == harness::Verdict::kError)
+      first = first ? std::min(*first, index) : index;
+  if (first) row.first = std::to_string(*first + 1);
+  const bool detected = result.failed > 0 || result.errors > 0;
+  const bool as_expected = expected == "harness-error" ? result.errors > 0 : v.count(expected) > 0;
+  row.ok = must_pass ? !detected : detected && as_expected;
+  row.caught = must_pass ? (detected ? "FALSE ALARM" : "passes")
+             : !detected ? "MISSED" : as_expected ? "caught" : "caught, but not as " + expected;
+  if (result.incomplete && (must_pass ? !detected : !row.ok)) {  // a partial campaign proves a catch, never a miss or a pass
+    row.ok = false;
+    row.caught = fmt::format("incomplete ({}, {} of {} trials)", result.incomplete_reason, result.total,
+                             result.planned);
+  }
+  return row;
+}
+
+// The Markdown table of selftest.md; `all_ok` is whether every row is as it must be.
+std::string selftest_table(const std::vector<Row>& rows, const std::vector<PlantedBug>& bugs, bool& all_ok) {
+  std::string table = "| engine | planted mistake | expected | result | violations reported (trials) | first failing trial | seconds |\n"
+                      "|---|---|---|---|---|---|---|\n";
+  all_ok = true;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    const std::string mistake = i == 0 ? "none (the correct engine)" : bugs[i - 1].mistake;
+    const std::string expected = i == 0 ? "pass" : bugs[i - 1].expected;
+    table += fmt::format("| {} | {} | {} | {} | {} | {} | {:.1f} |\n", r.engine, mistake, expected, r.caught,
+                         r.violations.empty() ? "-" : r.violations, r.first, r.seconds);
+    all_ok = all_ok && r.ok;
+  }
+  return table;
+}
+
 int selftest(harness::CampaignConfig base, const fs::path& report_dir, const std::atomic<bool>& interrupted) {
-  struct Row {
-    std::string engine, caught, violations, first;
-    double seconds = 0;
-    bool ok = false;
-  };
   std::vector<Row> rows;
   fs::create_directories(report_dir);
   const std::vector<PlantedBug> bugs = planted_bugs(base.shim.parent_path(), report_dir);
@@ -65,43 +134,9 @@ int selftest(harness::CampaignConfig base, const fs::path& report_dir, const std
       rows.push_back(Row{name, "not run (interrupted)", "", "-", 0, false});
       return;
     }
-    auto config = base;
-    config.profile.command = command;
-    config.profile.name = name;
-    // A hang is a hang after 2 s as well as after 10: keep the hanging variants from dominating the run.
-    config.profile.start_timeout_ms = std::min<std::uint32_t>(config.profile.start_timeout_ms, 2000);
-    config.profile.request_timeout_ms = std::min<std::uint32_t>(config.profile.request_timeout_ms, 2000);
-    config.profile.document["start_timeout_ms"] = config.profile.start_timeout_ms;
-    config.profile.document["request_timeout_ms"] = config.profile.request_timeout_ms;
-    config.profile.document["command"] = command;
-    config.profile.document["name"] = name;
-    config.work_root = base.work_root / name;
-    config.repro_extra = {"--profile", (report_dir / (name + ".profile.json")).string()};
-    reports::write_atomic(report_dir / (name + ".profile.json"), config.profile.document.dump(2) + "\n");
-    const auto result = harness::run_campaign(config, interrupted);
-    Row row{name, "", "", "-", result.seconds, false};
-    std::map<std::string, std::size_t> v = result.per_violation;
-    v.erase("fault-not-fired");
-    for (const auto& [k, n] : v) row.violations += fmt::format("{}{} ({})", row.violations.empty() ? "" : ", ", k, n);
-    if (result.errors > 0) row.violations += fmt::format("{}harness error ({})", row.violations.empty() ? "" : ", ",
-                                                         result.errors);
-    std::optional<std::size_t> first;
-    for (const auto& [index, trial] : result.failures)
-      if (trial.verdict == harness::Verdict::kFail || trial.verdict == harness::Verdict::kError)
-        first = first ? std::min(*first, index) : index;
-    if (first) row.first = std::to_string(*first + 1);
-    const bool detected = result.failed > 0 || result.errors > 0;
-    const bool as_expected = expected == "harness-error" ? result.errors > 0 : v.count(expected) > 0;
-    row.ok = must_pass ? !detected : detected && as_expected;
-    row.caught = must_pass ? (detected ? "FALSE ALARM" : "passes")
-               : !detected ? "MISSED" : as_expected ? "caught" : "caught, but not as " + expected;
-    if (result.incomplete && (must_pass ? !detected : !row.ok)) {  // a partial campaign proves a catch, never a miss or a pass
-      row.ok = false;
-      row.caught = fmt::format("incomplete ({}, {} of {} trials)", result.incomplete_reason, result.total,
-                               result.planned);
-    }
-    std::cout << fmt::format("  {:<22} {:<12} {}\n", name, row.caught, row.violations) << std::flush;
-    rows.push_back(row);
+    const auto result = harness::run_campaign(engine_campaign(base, report_dir, name, command), interrupted);
+    rows.push_back(judge_engine(name, result, must_pass, expected));
+    std::cout << fmt::format("  {:<22} {:<12} {}\n", name, rows.back().caught, rows.back().violations) << std::flush;
   };
   std::cout << fmt::format("selftest: {} trials per engine over {} scenarios, seed {}\n", base.trials.value_or(0),
                            base.scenarios.size(), base.seed);
@@ -109,18 +144,8 @@ int selftest(harness::CampaignConfig base, const fs::path& report_dir, const std
   for (const auto& bug : bugs)
     run_one(bug.name, fmt::format("{{libexecdir}}/walkv-planted serve --dir {{dir}} --planted-bug {}", bug.name), false,
             bug.expected);
-
-  std::string table = "| engine | planted mistake | expected | result | violations reported (trials) | first failing trial | seconds |\n"
-                      "|---|---|---|---|---|---|---|\n";
   bool all_ok = true;
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const auto& r = rows[i];
-    const std::string mistake = i == 0 ? "none (the correct engine)" : bugs[i - 1].mistake;
-    const std::string expected = i == 0 ? "pass" : bugs[i - 1].expected;
-    table += fmt::format("| {} | {} | {} | {} | {} | {} | {:.1f} |\n", r.engine, mistake, expected, r.caught,
-                         r.violations.empty() ? "-" : r.violations, r.first, r.seconds);
-    all_ok = all_ok && r.ok;
-  }
+  std::string table = selftest_table(rows, bugs, all_ok);
   if (interrupted.load())
     table = "**Interrupted**: engines marked \"not run\" or \"incomplete\" were not fully tested.\n\n" + table;
   reports::write_atomic(report_dir / "selftest.md", table);
@@ -128,6 +153,52 @@ int selftest(harness::CampaignConfig base, const fs::path& report_dir, const std
                                             interrupted.load() ? "INTERRUPTED" : all_ok ? "passed" : "FAILED",
                                             (report_dir / "selftest.md").string());
   return interrupted.load() ? 130 : all_ok ? 0 : 1;
+}
+
+struct SelftestOptions {
+  Common common;
+  std::uint64_t trials = 140;
+  std::string seed = "1";
+  std::string output = "faultline-selftest";
+  std::uint32_t jobs = std::max(1u, std::thread::hardware_concurrency());
+};
+
+int selftest_command(const SelftestOptions& o) {
+  harness::CampaignConfig config = o.common.campaign_base("selftest");
+  config.seed = harness::parse_uint("--seed", o.seed);
+  // Trial i runs scenario i % S: with fewer trials than scenarios a variant only one scenario can catch would be
+  // "missed" for want of a trial. Every engine gets whole rounds of the scenarios.
+  const std::uint64_t rounds = std::max<std::uint64_t>(1, (o.trials + config.scenarios.size() - 1) /
+                                                              std::max<std::size_t>(1, config.scenarios.size()));
+  if (rounds * config.scenarios.size() != o.trials)
+    std::cerr << fmt::format("faultline: selftest: --trials {} raised to {} ({} round{} of the {} scenarios), so "
+                             "that every scenario runs for every engine\n", o.trials,
+                             rounds * config.scenarios.size(), rounds, rounds == 1 ? "" : "s",
+                             config.scenarios.size());
+  config.trials = rounds * config.scenarios.size();
+  config.jobs = o.jobs;
+  config.keep_failed_max = 0;
+  harness::check_output_dir("--output", o.output);
+  catch_stop_signals();
+  const auto root = hold_work_root(config.work_root, o.common.work_dir);
+  const int code = selftest(config, o.output, interrupted());
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(config.work_root, ec))
+    if (entry.path().filename() != ".lock") fs::remove_all(entry.path(), ec);
+  return code;
+}
+
+}  // namespace
+
+Command add_selftest_command(CLI::App& app) {
+  auto o = std::make_shared<SelftestOptions>();
+  auto* self = app.add_subcommand("selftest", "run the default campaign against walkv and every planted-bug variant");
+  o->common.add_to(self, false);
+  self->add_option("--trials", o->trials, "trials per engine")->capture_default_str()->check(CLI::Range(1ull, 100000000ull));
+  self->add_option("--seed", o->seed, "campaign seed")->capture_default_str();
+  self->add_option("--jobs,-j", o->jobs, "trials in parallel")->check(CLI::Range(1u, 1024u));
+  self->add_option("--output", o->output, "directory for the table and profiles")->capture_default_str();
+  return {self, [o] { return selftest_command(*o); }};
 }
 
 }  // namespace faultline::cli

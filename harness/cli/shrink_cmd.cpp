@@ -3,16 +3,13 @@
 
 #include <fmt/format.h>
 
+#include "cli.h"
 #include "faultline/harness/shrink.h"
 #include "faultline/reports/report.h"
 
 namespace faultline::cli {
 
 namespace fs = std::filesystem;
-
-int repro_trial(const scenarios::Scenario& scenario, const scenarios::EngineProfile& profile, std::uint64_t seed,
-                const fs::path& shim, const fs::path& bindir, const fs::path& work_dir,
-                const harness::TrialOverrides& overrides, const std::string& expected_hash);
 
 int shrink_trial(harness::TrialConfig config, const fs::path& bundle_path) {
   fs::create_directories(config.work_dir);

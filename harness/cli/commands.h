@@ -1,5 +1,0 @@
-#pragma once
-
-namespace faultline::cli {
-int main(int argc, char** argv);
-}
