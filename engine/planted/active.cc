@@ -12,5 +12,6 @@ std::optional<Bug> g_active;
 
 void Activate(Bug bug) noexcept { g_active = bug; }
 bool Active(Bug bug) noexcept { return g_active == bug; }
+void Deactivate() noexcept { g_active.reset(); }
 
 }  // namespace walkv::planted

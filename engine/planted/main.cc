@@ -34,7 +34,9 @@ int PrintManifest() {
                                         {"mistake", v.mistake},
                                         {"expected", v.expected},
                                         {"origin", v.origin},
-                                        {"planted_in", v.planted_in}}
+                                        {"planted_in", v.planted_in},
+                                        {"caught_by", v.caught_by},
+                                        {"serve_args", v.serve_args}}
                      .dump()
               << '\n';
   }

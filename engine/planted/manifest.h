@@ -33,6 +33,9 @@ enum class Bug {
   kCrashOnTornTail,
   kGarbledReply,
   kStdioWriter,
+  kCompactRenameBeforeFsync,
+  kCompactNoDirFsync,
+  kCompactRemoveLogEarly,
 };
 
 struct Variant {
@@ -42,9 +45,14 @@ struct Variant {
   std::string_view expected;    // the violation Faultline must report ("harness-error": the shim was bypassed)
   std::string_view origin;      // where the mistake comes from ("design-notes §N": docs/design-notes.md)
   std::string_view planted_in;  // the file that holds it, relative to engine/planted/
+  // Which command must catch it: "run" (the crash campaigns of `faultline run`, which `selftest` runs) or "explore"
+  // (crash states built from a recorded history under a persistence model, `faultline explore`: a mistake in the
+  // order in which names and data become durable, which killing the engine never shows).
+  std::string_view caught_by = "run";
+  std::string_view serve_args = "";  // what walkv-planted serve needs besides --dir and --planted-bug to show it
 };
 
-inline constexpr std::array<Variant, 16> kVariants{{
+inline constexpr std::array<Variant, 19> kVariants{{
     {Bug::kNoTruncate, "no-truncate", "stops at a torn tail but never cuts it, then appends after the garbage",
      "wrong-truncation-offset",
      "google/leveldb#1287: appending after garbage turns a torn tail into mid-log corruption (design-notes §1.5)",
@@ -91,6 +99,23 @@ inline constexpr std::array<Variant, 16> kVariants{{
     {Bug::kStdioWriter, "stdio-writer", "writes its log with stdio, bypassing the shim", "harness-error",
      "stdio's internal writes are invisible to an LD_PRELOAD shim of write() (design-notes §6, §7.7)",
      "planted_env.cc"},
+    {Bug::kCompactRenameBeforeFsync, "compact-rename-before-fsync",
+     "renames the snapshot into place and replaces the old log before fsyncing the snapshot", "lost-acked-write",
+     "a rename before the data's fsync: on ext4 with delayed allocation such a file can be empty after a power loss "
+     "(the zero-length-file reports of 2009 that led to ext4's auto_da_alloc)",
+     "patches/compaction.cc.patch", "explore", "--compact-after 4"},
+    {Bug::kCompactNoDirFsync, "compact-no-dir-fsync",
+     "never fsyncs the directory during compaction, so neither rename is durable when it is acknowledged",
+     "lost-acked-write",
+     "a missing directory fsync after a rename: Redis PR #10737 (fsync the directory after renaming the AOF manifest "
+     "and the RDB file into place), litestream PR #1344 (design-notes §1.8)",
+     "patches/compaction.cc.patch", "explore", "--compact-after 4"},
+    {Bug::kCompactRemoveLogEarly, "compact-remove-log-early",
+     "replaces the old log before the snapshot's rename is durable (one directory fsync after both renames)",
+     "lost-acked-write",
+     "removing the old file before the name of what replaces it is durable: a reordering of two directory "
+     "operations, the class of RocksDB #11149 (a log and a manifest)",
+     "patches/compaction.cc.patch", "explore", "--compact-after 4"},
 }};
 
 constexpr bool EveryBugHasItsRow() {
@@ -113,5 +138,7 @@ constexpr std::optional<Bug> FindBug(std::string_view name) {
 // The variant this process runs (walkv-planted --planted-bug NAME); none: it behaves as walkv.
 void Activate(Bug bug) noexcept;
 bool Active(Bug bug) noexcept;
+// Back to no variant (tests that switch several on in one process).
+void Deactivate() noexcept;
 
 }  // namespace walkv::planted

@@ -22,6 +22,9 @@ int Main(Env* env, int argc, char** argv) {
       ->check(CLI::IsMember({"strict", "torn-tail", "point-in-time", "salvage"}));
   serve_cmd->add_option("--sync", sync, "always | batch | none: when an OK is sent relative to fsync")
       ->check(CLI::IsMember({"always", "batch", "none"}));
+  serve_cmd->add_option("--compact-after", serve.compact_after,
+                        "compact the log (snapshot, new log) after every N writes; 0 (default): only on COMPACT")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 40));
 
   std::string dir;
   CLI::App* check_cmd = app.add_subcommand("check", "read-only verdict on the log as one JSON object; exit 0 clean, 1 damaged");

@@ -4,6 +4,7 @@
 #include <memory>
 #include <span>
 
+#include "walkv/compaction.h"
 #include "walkv/data_dir.h"
 #include "walkv/env.h"
 #include "walkv/slog.h"
@@ -66,7 +67,8 @@ void ApplyRecord(const wal::RecordView& record, KvMap* map) {
   }
 }
 
-KvServer::KvServer(wal::WalWriter* writer, KvMap* map, SyncMode sync) : writer_(writer), map_(map), sync_(sync) {}
+KvServer::KvServer(wal::WalWriter* writer, KvMap* map, SyncMode sync, CompactionConfig compaction)
+    : writer_(writer), map_(map), sync_(sync), compaction_(std::move(compaction)) {}
 
 int KvServer::Serve(int in_fd, int out_fd) {
   std::string input;
@@ -118,7 +120,7 @@ void KvServer::HandleLine(std::string_view line) {
     }
     if (!ValidToken(words[1])) return malformed("key must be 1 to 64 characters of [A-Za-z0-9_.-]");
     if (want == 3 && !ValidToken(words[2])) return malformed("value must be 1 to 64 characters of [A-Za-z0-9_.-]");
-  } else if ((command == "DUMP" || command == "QUIT") && words.size() != 1) {
+  } else if ((command == "DUMP" || command == "QUIT" || command == "COMPACT") && words.size() != 1) {
     return malformed(std::string(command) + " takes no argument");
   }
   if (command == "PUT") {
@@ -131,10 +133,18 @@ void KvServer::HandleLine(std::string_view line) {
   } else if (command == "DUMP") {
     for (const auto& [key, value] : *map_) replies_.push_back({"ENTRY " + key + " " + value, false});
     replies_.push_back({"END", false});
+  } else if (command == "COMPACT" && compaction_.env == nullptr) {
+    malformed("compaction is not available: this server has no data directory");
+  } else if (command == "COMPACT") {
+    if (Compact()) replies_.push_back({"OK", false});
   } else if (command == "QUIT") {
     quit_ = true;
   } else {
     malformed("unknown request");
+  }
+  const bool write = command == "PUT" || command == "DEL";
+  if (write && !failed_ && compaction_.after_records != 0 && ++writes_since_compaction_ >= compaction_.after_records) {
+    Compact();  // --compact-after: no reply of its own; an error is fail-stop like any write's
   }
 }
 
@@ -148,6 +158,23 @@ void KvServer::HandleWrite(wal::Op op, std::string_view key, std::string_view va
   }
   ApplyRecord(wal::RecordView{writer_->last_sequence(), op, key, value}, map_);
   replies_.push_back({"OK", sync_ == SyncMode::kBatch});
+}
+
+bool KvServer::Compact() {
+  std::unique_ptr<WritableFile> log;
+  Status s = compaction_.env == nullptr
+                 ? Status::InvalidArgument("compaction is not available: this server has no data directory")
+                 : walkv::Compact(compaction_.env, compaction_.dir, *map_, writer_->last_sequence(), &log);
+  if (s.ok()) s = writer_->ReplaceFile(std::move(log));
+  if (!s.ok()) {
+    replies_.push_back({"ERR compaction failed: " + s.ToString(), false});
+    FailStop(s);
+    return false;
+  }
+  writes_since_compaction_ = 0;
+  slog::Info("compacted", {{"dir", compaction_.dir}, {"last_sequence", writer_->last_sequence()},
+                           {"keys", map_->size()}});
+  return true;
 }
 
 bool KvServer::SyncBatch() {

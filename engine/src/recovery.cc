@@ -34,6 +34,44 @@ Status CutAtDamage(Env* env, const std::string& dir, wal::WalReader* reader, Rec
   return Status::Ok();
 }
 
+// K1, K2: the snapshot, if there is one, is the state up to its sequence; a damaged one refuses the start.
+Status LoadSnapshot(Env* env, const std::string& dir, const ApplyFn& apply, RecoveryResult* result) {
+  KvMap state;
+  uint64_t sequence = 0;
+  Status s = snapshot::Read(env, SnapshotPath(dir), &sequence, &state);
+  if (s.IsNotFound()) return Status::Ok();
+  if (s.code() == Status::Code::kCorruption) {
+    result->snapshot_damaged = true;
+    return Status::Corruption(s.message() + "; a snapshot is renamed into place only once fsynced, so this is not a "
+                              "crash artefact: refusing to start, every file left as it is");
+  }
+  if (!s.ok()) return s;
+  for (const auto& [key, value] : state) apply(wal::RecordView{sequence, wal::Op::kPut, key, value});
+  result->snapshot_sequence = sequence;
+  result->snapshot_entries = state.size();
+  return Status::Ok();
+}
+
+// K4: what an interrupted compaction leaves under its temporary names. snapshot.tmp was never renamed (or its rename
+// was lost), so the log still holds everything; wal.log.new is empty until it is renamed. Anything else is refused.
+Status RemoveCompactionLeftovers(Env* env, const std::string& dir, RecoveryResult* result) {
+  uint64_t size = 0;
+  Status s = env->GetFileSize(NewLogPath(dir), &size);
+  if (s.ok() && size != 0) {
+    return Status::Corruption(NewLogPath(dir) + " holds " + std::to_string(size) +
+                              " bytes, but compaction never writes to it before renaming it: refusing to start, every "
+                              "file left as it is");
+  }
+  for (const std::string& path : {SnapshotTempPath(dir), NewLogPath(dir)}) {
+    s = env->FileExists(path);
+    if (s.IsNotFound()) continue;
+    if (s.ok()) s = env->RemoveFile(path);
+    if (!s.ok()) return s;
+    result->removed.push_back(path);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::optional<RecoveryMode> ParseRecoveryMode(std::string_view name) {
@@ -80,17 +118,15 @@ Status ForEachRecordAfterDamage(wal::WalReader* reader, const std::function<void
   return Status::Ok();
 }
 
-Status Recover(Env* env, const std::string& dir, RecoveryMode mode, const ApplyFn& apply, RecoveryResult* result) {
-  *result = RecoveryResult{};
-  if (mode == RecoveryMode::kSalvage) {
-    return Status::InvalidArgument("salvage is offline only: run walkv repair --dir " + dir + " --mode salvage");
-  }
+// The log's part of recovery: replay, then the mode's policy for the first damage (R1-R6).
+static Status ReplayLog(Env* env, const std::string& dir, RecoveryMode mode, uint64_t snapshot_sequence,
+                        const ApplyFn& apply, RecoveryResult* result) {
   std::unique_ptr<ReadableFile> file;
   Status s = env->NewReadableFile(LogPath(dir), &file);  // R1: read-only until the verdict is in
   if (s.IsNotFound()) return Status::Ok();                 // a new data directory
   if (!s.ok()) return s;
 
-  wal::WalReader reader(file.get());
+  wal::WalReader reader(file.get(), snapshot_sequence);
   wal::WalReader::Event event;
   for (;;) {
     s = reader.Next(&event);
@@ -108,6 +144,24 @@ Status Recover(Env* env, const std::string& dir, RecoveryMode mode, const ApplyF
   if (d.kind == wal::DamageKind::kFormatError) return Status::FormatError(Describe(d));
   if (!ModeAcceptsDamage(mode, d)) return Status::Corruption(Describe(d));  // R4: the evidence stays as it is
   return CutAtDamage(env, dir, &reader, result);
+}
+
+Status Recover(Env* env, const std::string& dir, RecoveryMode mode, const ApplyFn& apply, RecoveryResult* result) {
+  *result = RecoveryResult{};
+  if (mode == RecoveryMode::kSalvage) {
+    return Status::InvalidArgument("salvage is offline only: run walkv repair --dir " + dir + " --mode salvage");
+  }
+  Status s = LoadSnapshot(env, dir, apply, result);  // K1, K2
+  if (!s.ok()) return s;
+  const uint64_t covered = result->snapshot_sequence;
+  // K3: records the snapshot holds (a log that compaction had not yet replaced) are not applied twice.
+  const ApplyFn after_snapshot = [&](const wal::RecordView& r) {
+    if (r.sequence > covered) apply(r);
+  };
+  s = ReplayLog(env, dir, mode, covered, covered == 0 ? apply : after_snapshot, result);
+  if (!s.ok()) return s;
+  if (result->last_sequence < covered) result->last_sequence = covered;  // the log holds nothing after the snapshot
+  return RemoveCompactionLeftovers(env, dir, result);  // K4, only once the verdict is in
 }
 
 }  // namespace walkv

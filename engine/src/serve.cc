@@ -90,7 +90,7 @@ int RunServe(Env* env, const ServeOptions& options, int in_fd, int out_fd) {
   wal::WalWriter writer(std::move(file), result.last_sequence);
   s = io::WriteAll(out_fd, "READY\n");
   if (!s.ok()) return kExitIOError;
-  KvServer server(&writer, &map, options.sync);
+  KvServer server(&writer, &map, options.sync, CompactionConfig{env, options.dir, options.compact_after});
   return server.Serve(in_fd, out_fd);
 }
 

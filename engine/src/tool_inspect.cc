@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "walkv/data_dir.h"
+#include "walkv/snapshot_format.h"
 #include "walkv/tools.h"
 
 namespace walkv {
@@ -10,10 +11,13 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
+// The log, and the sequence of the snapshot it continues (0 without one; a damaged snapshot is reported as such).
 Status OpenForInspection(Env* env, const std::string& dir, std::unique_ptr<FileLock>* lock,
-                         std::unique_ptr<ReadableFile>* file) {
+                         std::unique_ptr<ReadableFile>* file, uint64_t* snapshot_sequence) {
   Status s = env->LockShared(LockPath(dir), lock);
   if (!s.ok() && !s.IsNotFound()) return s;  // no LOCK file: no engine ever ran here, nothing to wait for
+  s = snapshot::SequenceIn(env, dir, snapshot_sequence);
+  if (!s.ok()) return s;
   return env->NewReadableFile(LogPath(dir), file);
 }
 
@@ -55,9 +59,10 @@ int ExitCodeFor(const Status& status) {
 int RunCheck(Env* env, const std::string& dir, int out_fd) {
   std::unique_ptr<FileLock> lock;
   std::unique_ptr<ReadableFile> file;
-  Status s = OpenForInspection(env, dir, &lock, &file);
+  uint64_t snapshot_sequence = 0;
+  Status s = OpenForInspection(env, dir, &lock, &file, &snapshot_sequence);
   if (!s.ok()) return Fail(s);
-  wal::WalReader reader(file.get());
+  wal::WalReader reader(file.get(), snapshot_sequence);
   wal::WalReader::Event event;
   while ((s = reader.Next(&event)).ok() && event == wal::WalReader::Event::kRecord) {
   }
@@ -65,6 +70,7 @@ int RunCheck(Env* env, const std::string& dir, int out_fd) {
 
   Json out;
   out["log"] = LogPath(dir);
+  out["snapshot_sequence"] = snapshot_sequence;
   out["records"] = reader.records();
   out["last_sequence"] = reader.last_sequence();
   out["valid_bytes"] = reader.position();
@@ -91,9 +97,10 @@ int RunCheck(Env* env, const std::string& dir, int out_fd) {
 int RunDump(Env* env, const std::string& dir, int out_fd) {
   std::unique_ptr<FileLock> lock;
   std::unique_ptr<ReadableFile> file;
-  Status s = OpenForInspection(env, dir, &lock, &file);
+  uint64_t snapshot_sequence = 0;
+  Status s = OpenForInspection(env, dir, &lock, &file, &snapshot_sequence);
   if (!s.ok()) return Fail(s);
-  wal::WalReader reader(file.get());
+  wal::WalReader reader(file.get(), snapshot_sequence);
   wal::WalReader::Event event;
   bool damaged = false;
   for (;;) {

@@ -10,6 +10,7 @@
 
 #include "walkv/backup.h"
 #include "walkv/data_dir.h"
+#include "walkv/snapshot_format.h"
 #include "walkv/tools.h"
 #include "walkv/wal_writer.h"
 
@@ -29,8 +30,8 @@ struct Plan {
 };
 
 // One salvage walk over the whole log, collecting what each mode keeps and loses.
-Status MakePlan(ReadableFile* file, RepairMode mode, Plan* plan, bool* clean) {
-  wal::WalReader reader(file);
+Status MakePlan(ReadableFile* file, uint64_t snapshot_sequence, RepairMode mode, Plan* plan, bool* clean) {
+  wal::WalReader reader(file, snapshot_sequence);
   wal::WalReader::Event event;
   bool past_damage = false;
   for (;;) {
@@ -76,11 +77,12 @@ std::string FreeName(Env* env, const std::string& base) {
   return name;
 }
 
-// Every valid record of a salvage walk, renumbered from 1, appended to out in batches (this is a new file, not the
-// engine's log, so records need not be one write each).
-Status CopyValidRecords(ReadableFile* file, WritableFile* out) {
+// Every valid record of a salvage walk, renumbered from 1 (after a snapshot: from the first record's own sequence, so
+// the log still continues the snapshot), appended to out in batches (this is a new file, not the engine's log, so
+// records need not be one write each).
+Status CopyValidRecords(ReadableFile* file, uint64_t snapshot_sequence, WritableFile* out) {
   constexpr size_t kBatchBytes = 1 << 20;
-  wal::WalReader reader(file);
+  wal::WalReader reader(file, snapshot_sequence);
   wal::WalReader::Event event;
   std::string batch;
   uint64_t sequence = 0;
@@ -88,6 +90,7 @@ Status CopyValidRecords(ReadableFile* file, WritableFile* out) {
     Status s = reader.Next(&event);
     if (s.ok() && event == wal::WalReader::Event::kRecord) {
       const wal::RecordView& r = reader.record();
+      if (sequence == 0 && snapshot_sequence != 0) sequence = r.sequence - 1;
       s = wal::AppendFrame(wal::RecordView{++sequence, r.op, r.key, r.value}, &batch);
     }
     if (s.ok() && (batch.size() >= kBatchBytes || event != wal::WalReader::Event::kRecord)) {
@@ -101,7 +104,8 @@ Status CopyValidRecords(ReadableFile* file, WritableFile* out) {
 }
 
 // Salvage: hard-link the original as the backup, write the kept records to a new file, fsync, rename over the log.
-Status WriteSalvagedLog(Env* env, const std::string& dir, ReadableFile* original, std::string* backup) {
+Status WriteSalvagedLog(Env* env, const std::string& dir, ReadableFile* original, uint64_t snapshot_sequence,
+                        std::string* backup) {
   const std::string log = LogPath(dir);
   *backup = FreeName(env, log + ".before-salvage");
   Status s = env->LinkFile(log, *backup);
@@ -109,7 +113,7 @@ Status WriteSalvagedLog(Env* env, const std::string& dir, ReadableFile* original
   const std::string tmp = log + ".salvage.tmp";
   std::unique_ptr<WritableFile> out;
   if (s.ok()) s = env->NewWritableFile(tmp, &out);
-  if (s.ok()) s = CopyValidRecords(original, out.get());
+  if (s.ok()) s = CopyValidRecords(original, snapshot_sequence, out.get());
   if (s.ok()) s = out->Sync();
   if (s.ok()) s = out->Close();
   if (s.ok()) s = env->RenameFile(tmp, log);
@@ -130,7 +134,9 @@ int RunRepair(Env* env, const RepairOptions& options, int in_fd, int out_fd) {
   if (s.ok()) s = env->NewReadableFile(LogPath(options.dir), &file);
   Plan plan;
   bool clean = false;
-  if (s.ok()) s = MakePlan(file.get(), options.mode, &plan, &clean);
+  uint64_t snapshot_sequence = 0;
+  if (s.ok()) s = snapshot::SequenceIn(env, options.dir, &snapshot_sequence);
+  if (s.ok()) s = MakePlan(file.get(), snapshot_sequence, options.mode, &plan, &clean);
   if (!s.ok()) return fail(s);
 
   const bool salvage = options.mode == RepairMode::kSalvage;
@@ -155,7 +161,7 @@ int RunRepair(Env* env, const RepairOptions& options, int in_fd, int out_fd) {
     return kExitDamaged;
   }
   std::string backup;
-  s = salvage ? WriteSalvagedLog(env, options.dir, file.get(), &backup)
+  s = salvage ? WriteSalvagedLog(env, options.dir, file.get(), snapshot_sequence, &backup)
               : CutTail(env, LogPath(options.dir), d.offset, CutBackupPath(options.dir, d, d.offset), &backup);
   if (!s.ok()) return fail(s);
 

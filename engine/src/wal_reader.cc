@@ -43,7 +43,8 @@ bool Damage::IsTornTail() const {
   return kind == DamageKind::kTruncatedLength || kind == DamageKind::kTruncatedFrame || zero_to_eof;
 }
 
-WalReader::WalReader(ReadableFile* file) : window_(std::make_unique<FileWindow>(file, kWindowBytes)) {}
+WalReader::WalReader(ReadableFile* file, uint64_t snapshot_sequence)
+    : window_(std::make_unique<FileWindow>(file, kWindowBytes)), first_sequence_limit_(snapshot_sequence + 1) {}
 WalReader::~WalReader() = default;
 
 Status WalReader::Next(Event* event) {
@@ -70,7 +71,7 @@ Status WalReader::Next(Event* event) {
     if (!ChecksumMatches(view.data(), length)) return Fail(DamageKind::kChecksumMismatch, length, event);
     const std::string_view payload = view.substr(kLengthBytes, length);
     // A checksum can match on a frame from an older log or at a misframed offset; the sequence cannot.
-    if (length >= sizeof(uint64_t) && DecodeFixed64(payload.data()) != last_sequence_ + 1) {
+    if (length >= sizeof(uint64_t) && !SequenceFits(DecodeFixed64(payload.data()))) {
       return Fail(DamageKind::kStaleSequence, length, event);
     }
     if (!DecodePayload(payload, &record_).ok()) return Fail(DamageKind::kFormatError, length, event);

@@ -27,4 +27,11 @@ Status WalWriter::Sync() {
   return s;
 }
 
+Status WalWriter::ReplaceFile(std::unique_ptr<WritableFile> file) {
+  if (!error_.ok()) return error_;
+  (void)file_->Close();  // everything it holds is in the snapshot already: a failed close loses nothing
+  file_ = std::move(file);
+  return Status::Ok();
+}
+
 }  // namespace walkv::wal

@@ -32,11 +32,13 @@ std::string CitedFiles(std::string_view planted_in) {
 // The variant table of docs/selftest.md, as the manifest has it.
 std::string ManifestTable() {
   std::string table =
-      "| variant | the mistake | expected violation | where the mistake comes from | planted in |\n"
-      "|---|---|---|---|---|\n";
+      "| variant | the mistake | expected violation | where the mistake comes from | planted in | caught by |\n"
+      "|---|---|---|---|---|---|\n";
   for (const auto& v : kVariants) {
+    std::string caught_by = "`" + std::string(v.caught_by) + "`";
+    if (!v.serve_args.empty()) caught_by += " (`serve " + std::string(v.serve_args) + "`)";
     table += "| " + std::string(v.name) + " | " + std::string(v.mistake) + " | " + std::string(v.expected) + " | " +
-             std::string(v.origin) + " | " + CitedFiles(v.planted_in) + " |\n";
+             std::string(v.origin) + " | " + CitedFiles(v.planted_in) + " | " + caught_by + " |\n";
   }
   return table;
 }
@@ -71,6 +73,12 @@ TEST(PlantedManifest, NamesAreUniqueAndEveryCitedFileExists) {
     }
   }
   EXPECT_EQ(planted::FindBug("no-such-bug"), std::nullopt);
+}
+
+TEST(PlantedManifest, EveryVariantIsCaughtByACommandThatExists) {
+  for (const auto& v : kVariants) {
+    EXPECT_TRUE(v.caught_by == "run" || v.caught_by == "explore") << v.name << ": " << v.caught_by;
+  }
 }
 
 TEST(PlantedManifest, EveryExpectedViolationIsOneTheOracleDefines) {

@@ -63,6 +63,8 @@ TEST_F(PlantedBug, ManifestCommandPrintsTheManifestOneVariantPerLine) {
     EXPECT_EQ(j.at("expected"), v.expected);
     EXPECT_EQ(j.at("origin"), v.origin);
     EXPECT_EQ(j.at("planted_in"), v.planted_in);
+    EXPECT_EQ(j.at("caught_by"), v.caught_by);
+    EXPECT_EQ(j.at("serve_args"), v.serve_args);
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include <sstream>
 
+#include "crashing_env.h"
 #include "test_util.h"
 #include "walkv/data_dir.h"
 #include "walkv/kv_server.h"
@@ -19,13 +20,13 @@ struct Served {
 };
 
 // Feeds input (all of it already buffered, as a harness that pipelines would) and collects the reply lines.
-Served Serve(const std::string& input, SyncMode mode, FakeLog* log, KvMap* map) {
+Served Serve(const std::string& input, SyncMode mode, FakeLog* log, KvMap* map, CompactionConfig compaction = {}) {
   TempDir dir;
   WriteFile(dir.path() + "/in", input);
   const int in_fd = ::open((dir.path() + "/in").c_str(), O_RDONLY);
   const int out_fd = ::open((dir.path() + "/out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   wal::WalWriter writer(std::make_unique<FakeLogFile>(log), 0);
-  KvServer server(&writer, map, mode);
+  KvServer server(&writer, map, mode, std::move(compaction));
   Served served;
   served.exit_code = server.Serve(in_fd, out_fd);
   ::close(in_fd);
@@ -149,6 +150,53 @@ TEST(KvServer, QuitEndsTheLoopWithoutAReply) {
   EXPECT_EQ(s.exit_code, kExitOk);
   EXPECT_EQ(s.replies, (Lines{"OK"}));
   EXPECT_EQ(log.appends, 1);
+}
+
+TEST(KvServer, CompactWithoutADataDirectoryIsAnErrorThatChangesNothing) {
+  FakeLog log;
+  KvMap map;
+  const Served s = Serve("PUT a 1\nCOMPACT\nPUT b 2\n", SyncMode::kAlways, &log, &map);
+  EXPECT_EQ(s.exit_code, kExitOk);
+  EXPECT_EQ(s.replies, (Lines{"OK", "ERR compaction is not available: this server has no data directory", "OK"}));
+  EXPECT_EQ(log.appends, 2);
+}
+
+TEST(KvServer, CompactInABatchAnswersInOrderAndLaterWritesGoToTheNewLog) {
+  TempDir dir;
+  FakeLog log;
+  KvMap map;
+  const Served s = Serve("PUT a 1\nCOMPACT\nPUT b 2\n", SyncMode::kBatch, &log, &map,
+                         CompactionConfig{Env::Default(), dir.path(), 0});
+  EXPECT_EQ(s.exit_code, kExitOk);
+  EXPECT_EQ(s.replies, (Lines{"OK", "OK", "OK"}));
+  EXPECT_EQ(log.appends, 1);  // "PUT b 2" went to the new wal.log
+  const RecoverOutcome out = RecoverDir(dir.path(), RecoveryMode::kStrict);
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+  EXPECT_EQ(out.state, (std::map<std::string, std::string>{{"a", "1"}, {"b", "2"}}));
+}
+
+TEST(KvServer, FailedCompactionIsFailStop) {
+  TempDir dir;
+  FakeLog log;
+  KvMap map;
+  CrashingEnv env(3);  // the snapshot's fsync fails
+  const Served s = Serve("PUT a 1\nCOMPACT\nPUT b 2\n", SyncMode::kAlways, &log, &map,
+                         CompactionConfig{&env, dir.path(), 0});
+  EXPECT_EQ(s.exit_code, kExitIOError);
+  ASSERT_EQ(s.replies.size(), 2u);
+  EXPECT_EQ(s.replies[0], "OK");
+  EXPECT_EQ(s.replies[1].rfind("ERR compaction failed: ", 0), 0u) << s.replies[1];
+}
+
+TEST(KvServer, CompactAfterCompactsWithoutAReplyOfItsOwn) {
+  TempDir dir;
+  FakeLog log;
+  KvMap map;
+  const Served s = Serve("PUT a 1\nPUT b 2\nPUT c 3\n", SyncMode::kAlways, &log, &map,
+                         CompactionConfig{Env::Default(), dir.path(), 2});
+  EXPECT_EQ(s.replies, (Lines{"OK", "OK", "OK"}));
+  EXPECT_EQ(log.appends, 2);
+  EXPECT_EQ(dir.Files(), (Lines{"snapshot", "wal.log"}));
 }
 
 }  // namespace

@@ -11,8 +11,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "walkv/env.h"
+#include "walkv/snapshot_format.h"
 #include "walkv/status.h"
 #include "walkv/wal_reader.h"
 
@@ -37,11 +39,18 @@ struct RecoveryResult {
   std::string backup_path;            // where the cut bytes were saved
   uint64_t dropped_bytes = 0;
   uint64_t dropped_records = 0;  // valid frames inside the cut region (point-in-time after mid-log damage)
+  uint64_t snapshot_sequence = 0;  // the snapshot's last sequence; 0 without a snapshot
+  uint64_t snapshot_entries = 0;   // keys loaded from it
+  bool snapshot_damaged = false;   // the start was refused because the snapshot does not decode
+  std::vector<std::string> removed;  // leftovers of an interrupted compaction, removed after the verdict
 };
 
 using ApplyFn = std::function<void(const wal::RecordView&)>;
 
-// Replays LogPath(dir) into apply, in sequence order, and applies mode's policy. A missing log is an empty one.
+// Loads SnapshotPath(dir) if there is one, then replays LogPath(dir) into apply, in sequence order, skipping the
+// records the snapshot holds, and applies mode's policy. A missing log is an empty one. Once the verdict is Ok, the
+// leftovers of an interrupted compaction are removed (docs/recovery.md, "Compaction", K1-K4). Corruption also for a
+// snapshot that does not decode (result->snapshot_damaged) and for a non-empty wal.log.new; nothing is modified then.
 // Ok: the log ends at a valid frame boundary and the writer may append. Corruption: the mode refuses the damage
 // (result->damage says where; the file is untouched). FormatError: an intact frame does not decode (refused in every
 // mode: it is not damage). IOError: reading or cutting failed. InvalidArgument: kSalvage.

@@ -5,6 +5,7 @@
 //   walkv serve  --dir D ...                      the engine (engine protocol v1 on stdin/stdout)
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "walkv/env.h"
@@ -31,6 +32,7 @@ struct ServeOptions {
   std::string dir;
   RecoveryMode recovery = RecoveryMode::kTornTail;
   SyncMode sync = SyncMode::kAlways;
+  uint64_t compact_after = 0;  // compact after this many writes (0: only on COMPACT)
 };
 int RunServe(Env* env, const ServeOptions& options, int in_fd, int out_fd);
 

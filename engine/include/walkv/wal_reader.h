@@ -49,8 +49,10 @@ class WalReader {
  public:
   enum class Event { kRecord, kDamage, kEnd };
 
-  // file is not owned and must outlive the reader.
-  explicit WalReader(ReadableFile* file);
+  // file is not owned and must outlive the reader. The first frame's sequence may be anything from 1 to
+  // snapshot_sequence + 1 (a log that compaction replaced begins after its snapshot, a log that it has not yet
+  // replaced begins where it began, docs/recovery.md "Compaction"); every later frame's is the previous one plus 1.
+  explicit WalReader(ReadableFile* file, uint64_t snapshot_sequence = 0);
   ~WalReader();
   WalReader(const WalReader&) = delete;
   WalReader& operator=(const WalReader&) = delete;
@@ -73,12 +75,17 @@ class WalReader {
   uint64_t records() const { return records_; }
 
  private:
+  bool SequenceFits(uint64_t sequence) const {
+    if (sequence == last_sequence_ + 1) return true;
+    return position_ == 0 && sequence >= kFirstSequence && sequence <= first_sequence_limit_;
+  }
   Status Fail(DamageKind kind, uint32_t length, Event* event);
   Status ScanForward(uint64_t damage_offset);
   Status CheckZeroToEof(uint64_t from);
 
   std::unique_ptr<FileWindow> window_;
   uint64_t position_ = 0;
+  uint64_t first_sequence_limit_;  // snapshot_sequence + 1
   uint64_t last_sequence_ = 0;
   uint64_t records_ = 0;
   uint64_t record_offset_ = 0;

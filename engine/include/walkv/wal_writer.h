@@ -26,6 +26,9 @@ class WalWriter {
   Status Add(Op op, std::string_view key, std::string_view value);
   // fsync of everything added so far.
   Status Sync();
+  // Continues in file (a new, empty log that compaction made durable, compaction.h) and closes the old one. The
+  // sequence numbers go on from last_sequence().
+  Status ReplaceFile(std::unique_ptr<WritableFile> file);
 
   uint64_t last_sequence() const { return last_sequence_; }
   bool failed() const { return !error_.ok(); }
