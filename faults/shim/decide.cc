@@ -37,14 +37,42 @@ void resolve_span(const Fault& f, uint64_t len, uint64_t* lo, uint64_t* hi) {
   *hi = static_cast<uint64_t>(b);
 }
 
+// Whether a call passes the fault's region= and rewrite= filters (calls that do not are not counted at all).
+bool qualifies(const Fault& f, Op op, uint64_t pos, uint64_t len, int fd) {
+  if (f.has_region && !(len > 0 && pos < f.region_to && pos + len > f.region_from)) return false;
+  if (f.rewrite >= 0 && op == Op::kWrite) {
+    const bool overwrite = fd >= 0 && pos + len <= file_size(fd);
+    if (overwrite != (f.rewrite == 1)) return false;
+  }
+  return true;
+}
+
+// [lo, hi) relative to the call where the fault's byte is drawn: the span (or the whole call) within the call's part
+// inside region= (that part alone when they do not meet); false without span= and region=.
+bool byte_range(const Fault& f, uint64_t pos, uint64_t len, uint64_t* lo, uint64_t* hi) {
+  if (!f.has_span && !f.has_region) return false;
+  *lo = 0;
+  *hi = len;
+  if (f.has_span) resolve_span(f, len, lo, hi);
+  if (f.has_region) {
+    const uint64_t rlo = f.region_from > pos ? f.region_from - pos : 0;
+    const uint64_t rhi = f.region_to - pos < len ? f.region_to - pos : len;  // pos < region_to: qualifies() saw it
+    const uint64_t a = *lo > rlo ? *lo : rlo, b = *hi < rhi ? *hi : rhi;
+    *lo = a < b ? a : rlo;
+    *hi = a < b ? b : rhi;
+  }
+  return true;
+}
+
 }  // namespace
 
-Decision decide(Op op, uint64_t mask, uint64_t pos, uint64_t len) {
+Decision decide(Op op, uint64_t mask, uint64_t pos, uint64_t len, int fd) {
   Decision d;
   for (int i = 0; i < g_plan.n_faults; ++i) {
     if ((mask >> i & 1) == 0) continue;
     Fault& f = g_plan.faults[i];
     if (fault_op(f.kind) != op || (f.count != 0 && f.fired >= f.count)) continue;
+    if (!qualifies(f, op, pos, len, fd)) continue;
     bool hit = false;
     uint64_t step = 0;
     switch (f.trigger) {
@@ -60,7 +88,8 @@ Decision decide(Op op, uint64_t mask, uint64_t pos, uint64_t len) {
         break;
       case Trigger::kStep:
         step = step_now();
-        hit = step >= f.step;  // a step fault that loses to an earlier one stays armed, like an offset= fault
+        // A step fault that loses to an earlier one stays armed, like an offset= fault; skip= lets K calls pass.
+        hit = step >= f.step && f.calls++ >= f.skip;
         break;
     }
     if (!hit || d.index >= 0) continue;
@@ -72,29 +101,26 @@ Decision decide(Op op, uint64_t mask, uint64_t pos, uint64_t len) {
     d.step = f.trigger == Trigger::kStep ? step : step_now();
     const bool at_offset = f.trigger == Trigger::kOffset;
     // The byte a span= picks (relative to pos), drawn after the prob draw and before the bit draw. Writes only.
-    uint64_t span_at = 0;
-    if (f.has_span) {
-      uint64_t lo = 0, hi = 0;
-      resolve_span(f, len, &lo, &hi);
-      span_at = lo + f.rng.below(hi - lo);
-    }
+    uint64_t span_at = 0, lo = 0, hi = 0;
+    const bool ranged = byte_range(f, pos, len, &lo, &hi);
+    if (ranged) span_at = lo + f.rng.below(hi - lo);
     switch (f.kind) {
       case Kind::kBitflipWrite:
       case Kind::kBitflipRead:
-        d.at = at_offset ? f.offset : pos + (f.has_span ? span_at : f.rng.below(len));
+        d.at = at_offset ? f.offset : pos + (ranged ? span_at : f.rng.below(len));
         d.bit = f.bit >= 0 ? f.bit : static_cast<int>(f.rng.below(8));
         break;
       case Kind::kCrash:
-        d.keep = at_offset ? f.offset - pos : f.has_span ? span_at : (f.keep < len ? f.keep : len);
+        d.keep = at_offset ? f.offset - pos : ranged ? span_at : (f.keep < len ? f.keep : len);
         break;
       case Kind::kShortWrite: {
         const uint64_t half = len / 2 > 0 ? len / 2 : 1;
         const uint64_t keep = f.has_keep ? f.keep : half;
-        d.keep = at_offset ? f.offset - pos : f.has_span ? span_at : (keep < len ? keep : len);
+        d.keep = at_offset ? f.offset - pos : ranged ? span_at : (keep < len ? keep : len);
         break;
       }
       case Kind::kWriteError:
-        d.keep = f.has_span ? span_at : (f.keep < len ? f.keep : len);
+        d.keep = ranged ? span_at : (f.keep < len ? f.keep : len);
         break;
       case Kind::kReadError:
       case Kind::kFsyncError:

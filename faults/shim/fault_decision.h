@@ -19,7 +19,8 @@ struct Decision {
 uint64_t iov_total(const struct iovec* iov, int n);
 uint64_t file_size(int fd);
 // Evaluates every armed fault of `op` that matches the file, in plan order; called with the lock held (decide.cc).
-Decision decide(Op op, uint64_t mask, uint64_t pos, uint64_t len);
+// `fd` is the call's descriptor (its size decides rewrite=), -1 where it does not matter.
+Decision decide(Op op, uint64_t mask, uint64_t pos, uint64_t len, int fd = -1);
 // The `fault` journal line of a decision, and the field every fault line ends with before it is written.
 Line fault_line(const Decision& d, const char* path, int fd, uint64_t off, uint64_t len);
 void emit_fault(Line& line, const Decision& d);

@@ -88,6 +88,11 @@ struct Fault {
   int64_t span_to = 0;
   bool has_keep = false;
   uint64_t keep = 0;
+  uint64_t skip = 0;      // skip=K (with step=): K qualifying calls pass first
+  bool has_region = false;  // region=FROM:TO: only calls that touch file bytes [FROM, TO); the byte drawn inside
+  uint64_t region_from = 0;
+  uint64_t region_to = 0;
+  int rewrite = -1;       // rewrite=overwrite (1): only calls inside the file's current size; append (0): the others
   int bit = -1;        // -1 = drawn from the seed
   int err = 0;         // errno value
   int64_t shift = 4096;

@@ -184,7 +184,7 @@ ssize_t io_write(const IoCall& c) {
   Decision d;
   if (len > 0 && s.mask != 0) {
     lock();
-    d = decide(Op::kWrite, s.mask, pos, len);
+    d = decide(Op::kWrite, s.mask, pos, len, c.fd);
     unlock();
   }
   const ssize_t ret = d.index >= 0 ? write_fault(c, s.path, d, pos, len, append) : io_issue(c, c.iov, c.iovcnt, c.off);

@@ -151,6 +151,22 @@ void parse_fault(int line, char** words, int n) {
         bad(line, key, "expected FROM:TO, two signed decimal byte positions, got '%s'", value);
       }
       f.has_span = true;
+    } else if (strcmp(key, "skip") == 0) {
+      if (!parse_u64(value, &f.skip)) bad(line, key, "expected a count of calls to let pass, got '%s'", value);
+    } else if (strcmp(key, "region") == 0) {
+      int64_t from = 0, to = 0;
+      if (!parse_span(value, &from, &to) || from < 0 || to <= from) {
+        bad(line, key, "expected FROM:TO, file byte offsets with 0 <= FROM < TO, got '%s'", value);
+      }
+      f.has_region = true;
+      f.region_from = static_cast<uint64_t>(from);
+      f.region_to = static_cast<uint64_t>(to);
+    } else if (strcmp(key, "rewrite") == 0) {
+      if (info->call != faultline::FaultCall::kWrite) bad(line, key, "not allowed for %s (only write faults)", info->name);
+      if (strcmp(value, "overwrite") != 0 && strcmp(value, "append") != 0) {
+        bad(line, key, "expected overwrite or append, got '%s'", value);
+      }
+      f.rewrite = strcmp(value, "overwrite") == 0 ? 1 : 0;
     } else if (strcmp(key, "count") == 0) {
       uint64_t c = 0;
       if (!parse_u64(value, &c) || c > UINT32_MAX) bad(line, key, "expected a count (0 = unlimited), got '%s'", value);
@@ -178,7 +194,8 @@ void parse_fault(int line, char** words, int n) {
       if (!parse_i64(value, &f.shift) || f.shift == 0) bad(line, key, "expected a nonzero byte shift, got '%s'",
                                                            value);
     } else {
-      bad(line, key, "unknown key (expected file, offset, nth, prob, step, count, span, keep, bit, errno or shift)");
+      bad(line, key, "unknown key (expected file, offset, nth, prob, step, count, span, skip, region, rewrite, keep, "
+                     "bit, errno or shift)");
     }
   }
   if (triggers != 1) {
@@ -189,6 +206,10 @@ void parse_fault(int line, char** words, int n) {
   }
   if (f.has_span && f.trigger == Trigger::kOffset) {
     bad(line, "span", "not allowed with offset= (the offset already names the byte); use nth=, prob= or step=");
+  }
+  if (f.skip != 0 && f.trigger != Trigger::kStep) bad(line, "skip", "only with step= (nth= already counts calls)");
+  if (f.has_region && f.trigger == Trigger::kOffset) {
+    bad(line, "region", "not allowed with offset= (the offset already names the byte)");
   }
   if (f.has_span && f.has_keep) {
     bad(line, "span", "not allowed with keep= (both choose where %s stops)", info->name);

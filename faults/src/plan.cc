@@ -113,6 +113,12 @@ void check_fault(std::size_t index, const FaultSpec& f, bool has_step_file) {
   }
   if (f.shift && !rule.shift) invalid(where, "shift", fmt::format("only {} shifts data", kinds_with([](auto& k) { return k.shift; })));
   if (f.shift && *f.shift == 0) invalid(where, "shift", "must not be 0");
+  if (f.skip != 0 && !f.step) invalid(where, "skip", "only with step (nth already counts calls)");
+  if (f.region && f.offset) invalid(where, "region", "not allowed with offset (the offset already names the byte)");
+  if (f.region && (f.region->second <= f.region->first || f.region->second > std::uint64_t{INT64_MAX}))
+    invalid(where, "region", fmt::format("needs FROM < TO <= 2^63 - 1, got {}:{}", f.region->first, f.region->second));
+  if (f.rewrite != FaultSpec::Rewrite::kAny && rule.call != FaultCall::kWrite)
+    invalid(where, "rewrite", "only write faults tell an overwrite from an append");
 }
 
 }  // namespace
@@ -129,6 +135,10 @@ std::string render_fault_line(const FaultSpec& f) {
   if (f.bit) out += fmt::format(" bit={}", *f.bit);
   if (f.err) out += fmt::format(" errno={}", *f.err);
   if (f.shift) out += fmt::format(" shift={}", *f.shift);
+  if (f.skip != 0) out += fmt::format(" skip={}", f.skip);
+  if (f.region) out += fmt::format(" region={}:{}", f.region->first, f.region->second);
+  if (f.rewrite != FaultSpec::Rewrite::kAny)
+    out += f.rewrite == FaultSpec::Rewrite::kOverwrite ? " rewrite=overwrite" : " rewrite=append";
   return out;
 }
 

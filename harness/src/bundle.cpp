@@ -36,6 +36,19 @@ ordered_json spec_to_json(const faults::FaultSpec& f) {
   if (f.bit) j["bit"] = *f.bit;
   if (f.err) j["err"] = *f.err;
   if (f.shift) j["shift"] = *f.shift;
+  if (f.region) j["region"] = {f.region->first, f.region->second};
+  if (f.rewrite != faults::FaultSpec::Rewrite::kAny)
+    j["rewrite"] = f.rewrite == faults::FaultSpec::Rewrite::kOverwrite ? "overwrite" : "append";
+  return j;
+}
+
+constexpr const char* kWriteNames[] = {"first", "last", "any", "nth"};  // scenarios::FaultSpec::Write, kSpread resolved
+
+ordered_json write_to_json(const WriteAim& w) {
+  ordered_json j{{"which", kWriteNames[static_cast<int>(w.write)]}};
+  if (w.write == scenarios::FaultSpec::Write::kNth) j["nth"] = w.nth;
+  if (w.write == scenarios::FaultSpec::Write::kAny) j["pick"] = fmt::format("{:016x}", w.pick);
+  if (w.region_optional) j["region_optional"] = true;
   return j;
 }
 
@@ -47,7 +60,9 @@ ordered_json plan_to_json(const TrialPlan& plan) {
     if (c.armed) {
       j["armed"] = spec_to_json(*c.armed);
       j["plan_line"] = faults::render_fault_line(*c.armed);
+      if (c.write.needs_rehearsal()) j["write"] = write_to_json(c.write);
     }
+    if (c.window > 0) j["window"] = c.window;
     if (c.aim) j["aim"] = {{"record_from_end", c.aim->record_from_end}, {"offset_in_record", c.aim->offset_in_record}};
     const auto rest = c.rest.state();
     j["rest"] = ordered_json::array();
@@ -153,6 +168,17 @@ class BundleReader {
       if (!j["shift"].is_number_integer()) throw fail(field + ".shift", "an integer");
       f.shift = j["shift"].get<std::int64_t>();
     }
+    if (j.contains("region")) {
+      const auto& r = j["region"];
+      if (!r.is_array() || r.size() != 2 || !r[0].is_number_unsigned() || !r[1].is_number_unsigned())
+        throw fail(field + ".region", "[from, to], two non-negative integers");
+      f.region = std::pair<std::uint64_t, std::uint64_t>{r[0].get<std::uint64_t>(), r[1].get<std::uint64_t>()};
+    }
+    if (j.contains("rewrite")) {
+      const auto& r = j["rewrite"];
+      if (r != "overwrite" && r != "append") throw fail(field + ".rewrite", "\"overwrite\" or \"append\"");
+      f.rewrite = r == "overwrite" ? faults::FaultSpec::Rewrite::kOverwrite : faults::FaultSpec::Rewrite::kAppend;
+    }
     faults::Plan check;  // the plan's own rules (render_plan), before any engine runs
     check.journal = check.target_dir = check.step_file = "/faultline-bundle-check";
     check.faults = {f};
@@ -162,6 +188,31 @@ class BundleReader {
       throw fail(field, fmt::format("a valid fault plan line ({})", e.what()));
     }
     return f;
+  }
+
+  // Which of the armed operation's writes (WriteAim); absent: its first.
+  WriteAim write(const json& w, const std::string& field) const {
+    WriteAim out;
+    const auto& which = member(w, field + ".which", "which", "\"first\", \"last\", \"any\" or \"nth\"");
+    int i = 0;
+    while (i < 4 && which != kWriteNames[i]) ++i;
+    if (i == 4) throw fail(field + ".which", "\"first\", \"last\", \"any\" or \"nth\"");
+    out.write = static_cast<scenarios::FaultSpec::Write>(i);
+    if (w.contains("nth")) {
+      out.nth = static_cast<std::uint32_t>(std::min<std::uint64_t>(count(w["nth"], field + ".nth"), UINT32_MAX));
+      if (out.nth == 0) throw fail(field + ".nth", "a write number from 1");
+    }
+    if (w.contains("pick")) {
+      const std::string p = w["pick"].is_string() ? w["pick"].get<std::string>() : "";
+      if (p.size() != 16 || p.find_first_not_of("0123456789abcdef") != std::string::npos)
+        throw fail(field + ".pick", "16 hexadecimal digits (the draw)");
+      out.pick = std::stoull(p, nullptr, 16);
+    }
+    if (w.contains("region_optional")) {
+      if (!w["region_optional"].is_boolean()) throw fail(field + ".region_optional", "true or false");
+      out.region_optional = w["region_optional"].get<bool>();
+    }
+    return out;
   }
 
   Rng rest(const json& words, const std::string& field) const {
@@ -189,6 +240,12 @@ class BundleReader {
       if (c.contains("plan_line") && c["plan_line"] != faults::render_fault_line(*out.armed))
         throw fail(field + ".plan_line", fmt::format("the line 'armed' stands for: \"{}\"",
                                                      faults::render_fault_line(*out.armed)));
+      if (c.contains("write")) out.write = write(c["write"], field + ".write");
+    }
+    if (c.contains("window")) {
+      out.window = count(c["window"], field + ".window");
+      if (out.window >= out.ops.size() || (out.armed_op && *out.armed_op < out.window))
+        throw fail(field + ".window", "an operation index before the armed one (the preload's length)");
     }
     if (c.contains("aim")) out.aim = aim(c["aim"], field + ".aim");
     out.rest = rest(member(c, field + ".rest", "rest", "the cycle's stream"), field + ".rest");

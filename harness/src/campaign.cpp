@@ -100,7 +100,8 @@ class Aggregator {
     if (all_) {
       nlohmann::ordered_json line{{"index", ref.index}, {"scenario", trial.scenario},
                                   {"seed", std::to_string(trial.seed)}, {"verdict", verdict},
-                                  {"trace_hash", trial.trace_hash}, {"seconds", trial.seconds}};
+                                  {"trace_hash", trial.trace_hash}, {"seconds", trial.seconds},
+                                  {"coverage", trial.coverage}, {"observed", trial.observed}};
       all_ << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     }
     if (!config_.keep_all && !keep(ref.index, trial)) {
@@ -140,8 +141,16 @@ class Aggregator {
                                 {"record_position", nlohmann::ordered_json::object()}};
     kind["trials"] = kind["trials"].get<int>() + 1;
     kind["fired"] = kind["fired"].get<int>() + (trial.verdict != Verdict::kVoid ? 1 : 0);
-    auto& field = kind["fields"][c["field"].get<std::string>()];
-    field = field.is_null() ? 1 : field.get<int>() + 1;
+    const auto bump = [&](const char* table, const std::string& key) {
+      auto& n = kind[table][key];
+      n = n.is_null() ? 1 : n.get<int>() + 1;
+    };
+    bump("fields", c["field"].get<std::string>());
+    // Which files, which of an operation's writes and which regions of a file the faults hit (docs/report.md).
+    static constexpr std::pair<const char*, const char*> kTables[] = {{"files", "file"}, {"writes", "write"},
+                                                                       {"regions", "region"}, {"rewrites", "rewrite"}};
+    for (const auto& [table, key] : kTables)
+      if (c.contains(key)) bump(table, c[key].get<std::string>());
     // Faults bucketed by position in the workload: which eighth of the operations was in flight when it landed.
     const auto op = c.value("op", SIZE_MAX), operations = c.value("operations", std::size_t{0});
     if (operations > 0 && op < operations) {

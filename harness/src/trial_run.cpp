@@ -58,7 +58,8 @@ void TrialRun::keep_live(Runner::Recovery& recovery) {
 }
 
 // The workload under the armed fault; nullptr when the engine did not even start.
-const RunRecord* TrialRun::fault_run(std::uint32_t cycle, const CyclePlan& plan) {
+const RunRecord* TrialRun::fault_run(std::uint32_t cycle, CyclePlan& plan) {
+  if (plan.armed && plan.write.needs_rehearsal()) plan.armed->skip = rehearse(cycle, plan);
   std::vector<faults::FaultSpec> armed;
   if (plan.armed) {
     armed.push_back(*plan.armed);
@@ -91,6 +92,39 @@ const RunRecord* TrialRun::fault_run(std::uint32_t cycle, const CyclePlan& plan)
   return &run;
 }
 
+// Which of the armed operation's writes the fault hits, when not its first: a fault-free run of the cycle on a copy of
+// the data directory counts the operation's writes that the fault's filters take; all but the aimed one pass (skip=).
+// A drawn head region that the operation never writes is dropped. Assumes, like all aiming, a deterministic engine.
+std::uint64_t TrialRun::rehearse(std::uint32_t cycle, CyclePlan& plan) {
+  const auto copy = config_.work_dir / fmt::format("rehearsal{}", cycle);
+  fs::remove_all(copy);
+  fs::copy(data_, copy, fs::copy_options::recursive);
+  std::map<std::string, std::uint64_t> initial;  // each file's size before the run: writes inside it overwrite
+  for (const auto& e : fs::recursive_directory_iterator(copy))
+    if (e.is_regular_file()) initial[fs::relative(e.path(), copy).string()] = e.file_size();
+  const auto& run = runner_.run(copy, fmt::format("rehearsal{}", cycle), {}, plan.ops, Runner::Ending::kKill);
+  fs::remove_all(copy);
+  const auto count = [&](const faults::FaultSpec& armed) {
+    auto size = initial;
+    std::uint64_t n = 0;
+    for (const auto& r : run.records) {
+      auto& s = size[r.file];
+      n += r.op == *plan.armed_op && qualifies(armed, {r.file, r.off, r.len, r.off + r.len <= s}) ? 1 : 0;
+      s = std::max(s, r.off + r.len);
+    }
+    return n;
+  };
+  auto qualifying = count(*plan.armed);
+  if (qualifying == 0 && plan.write.region_optional) {
+    plan.armed->region.reset();
+    qualifying = count(*plan.armed);
+  }
+  const auto skip = skip_for(plan.write, qualifying);
+  runner_.say(fmt::format("  rehearsal: operation #{} makes {} writes the fault may hit; it hits write {}",
+                          *plan.armed_op, qualifying, skip + 1));
+  return skip;
+}
+
 // Where the fault landed: from the journal for a fault placed while the engine ran, drawn over the records otherwise.
 std::optional<Placement> TrialRun::locate(const RunRecord& run, CyclePlan& plan) {
   // An engine that answered garbage has broken the protocol: say that, not that its data_files may be wrong.
@@ -109,7 +143,7 @@ std::optional<Placement> TrialRun::locate(const RunRecord& run, CyclePlan& plan)
       return std::nullopt;
     }
     if (run.records.empty()) throw no_writes();
-    const auto live = live_records(run.records, run.events, [&](const std::string& file) -> std::optional<std::uint64_t> {
+    const auto live = live_records(in_window(run.records, plan.window), run.events, [&](const std::string& file) -> std::optional<std::uint64_t> {
       std::error_code ec;
       const auto size = fs::file_size(data_ / file, ec);
       return ec ? std::nullopt : std::optional<std::uint64_t>(size);
@@ -151,7 +185,7 @@ Expectation TrialRun::expected_outcome(const RunRecord& run, const Placement& p)
   const auto it = run.histories.find(p.file);
   const std::uint64_t synced = it == run.histories.end() ? 0 : it->second.synced_size;
   return expect({fault_, config_.profile, p, run.records, leading_acked_count(run.issued), run.issued.size(),
-                 file_size(p.file), synced, power_loss_actions_});
+                 file_size(p.file), synced, power_loss_actions_, base_.empty()});
 }
 
 // The hex dump around the damaged byte and the data files as they are before recovery.
@@ -175,10 +209,7 @@ bool TrialRun::run_cycle(std::uint32_t cycle, CyclePlan& plan) {
   runner_.say(fmt::format("  {} {} at {} offset {} (record {} at {}+{}, {}, operation #{})",
                           plan.armed ? "fault fired:" : "aimed:", fault_kind_name(fault_.kind), p->file, p->offset,
                           p->record, p->record_off, p->record_len, p->field, p->op));
-  result_.coverage = {{"kind", fault_kind_name(fault_.kind)}, {"aim", to_string(fault_.aim)}, {"field", p->field},
-                      {"offset", p->offset}, {"record", p->record}, {"op", p->op}, {"operations", plan.ops.size()},
-                      {"record_from_end", p->op < plan.ops.size() ? plan.ops.size() - 1 - p->op : 0},
-                      {"offset_in_record", p->offset - std::min(p->offset, p->record_off)}};
+  record_coverage(*run, *p, plan.ops.size());
   if (!judge_run(*run)) return false;
   if (!apply_storage_faults(*run, *p, plan.rest)) return false;
   const Expectation e = expected_outcome(*run, *p);
@@ -187,6 +218,24 @@ bool TrialRun::run_cycle(std::uint32_t cycle, CyclePlan& plan) {
   keep_evidence(*run, *p);
   if (fault_.during_recovery && cycle == 0 && !crash_during_recovery()) return false;
   return recover_and_judge(cycle, *run, *p, e, plan.rest);
+}
+
+// Where the fault landed, for the report's coverage: a write made at start-up has no operation.
+void TrialRun::record_coverage(const RunRecord& run, const Placement& p, std::size_t operations) {
+  auto& c = result_.coverage;
+  c = {{"kind", fault_kind_name(fault_.kind)}, {"aim", to_string(fault_.aim)}, {"field", p.field},
+       {"offset", p.offset}, {"record", p.record}};
+  if (p.op < operations) c["op"] = p.op;
+  c["operations"] = operations;
+  c["record_from_end"] = p.op < operations ? operations - 1 - p.op : 0;
+  c["offset_in_record"] = p.offset - std::min(p.offset, p.record_off);
+  c["file"] = p.file;
+  c["write"] = write_position(run.records, p, operations);
+  c["region"] = p.offset < kHeadRegionBytes ? "head" : "body";
+  std::uint64_t written = 0;  // the file's end before the hit write, as far as this run's writes show
+  for (const auto& r : run.records)
+    if (r.file == p.file && r.journal_index < p.journal_index) written = std::max(written, r.off + r.len);
+  c["rewrite"] = p.record_off + std::max<std::uint64_t>(p.record_len, 1) <= written ? "overwrite" : "append";
 }
 
 bool TrialRun::crash_during_recovery() {

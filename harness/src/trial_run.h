@@ -41,7 +41,7 @@ class TrialRun {
   bool run_cycle(std::uint32_t cycle, CyclePlan& plan);
   bool stop_live_engine();
   void keep_live(Runner::Recovery& recovery);
-  const RunRecord* fault_run(std::uint32_t cycle, const CyclePlan& plan);
+  const RunRecord* fault_run(std::uint32_t cycle, CyclePlan& plan);
   std::optional<Placement> locate(const RunRecord& run, CyclePlan& plan);
   bool judge_run(const RunRecord& run);
   bool apply_storage_faults(const RunRecord& run, const Placement& p, Rng& rng);
@@ -49,6 +49,8 @@ class TrialRun {
   void apply_power_loss(const RunRecord& run, Rng& rng);
   Expectation expected_outcome(const RunRecord& run, const Placement& p) const;
   void keep_evidence(const RunRecord& run, const Placement& p);
+  void record_coverage(const RunRecord& run, const Placement& p, std::size_t operations);
+  std::uint64_t rehearse(std::uint32_t cycle, CyclePlan& plan);
   bool crash_during_recovery();
   bool recover_and_judge(std::uint32_t cycle, const RunRecord& run, const Placement& p, const Expectation& e,
                          Rng& rng);

@@ -17,10 +17,14 @@ std::vector<Op> generate_ops(const scenarios::WorkloadSpec& spec, std::uint32_t 
   ops.reserve(count);
   for (std::uint32_t i = 0; i < count; ++i) {
     Op op;
-    op.key = fmt::format("k{}", rng.below(spec.keys));
+    // Fresh keys: a PUT takes its operation's own index, a DEL any index so far (a key put before, or none).
+    const auto index = first_index + i;
+    const auto slot = rng.below(spec.fresh_keys ? std::uint64_t{index} + 1 : spec.keys);
+    op.key = fmt::format("k{}", slot);
     if (rng.below(100) < spec.delete_percent) {
       op.kind = Op::Kind::kDel;
     } else {
+      if (spec.fresh_keys) op.key = fmt::format("k{}", index);
       // Values start with their operation's index, so a value seen after recovery names the write it came from.
       const auto length = rng.between(spec.value_min, spec.value_max);
       std::string value = fmt::format("v{}.", first_index + i);

@@ -86,7 +86,8 @@ ordered_json to_json(const Observed& o) {
 TrialCoverage coverage_from_json(const ordered_json& j) {
   return {text_of(j, "kind"), text_of(j, "aim"), text_of(j, "field"), opt_count(j, "offset"), opt_count(j, "record"),
           opt_count(j, "op"), opt_count(j, "records"), opt_count(j, "record_from_end"),
-          opt_count(j, "offset_in_record"), opt_count(j, "operations")};
+          opt_count(j, "offset_in_record"), opt_count(j, "operations"), text_of(j, "file"), text_of(j, "write"),
+          text_of(j, "region"), text_of(j, "rewrite")};
 }
 
 ordered_json to_json(const TrialCoverage& c) {
@@ -101,6 +102,10 @@ ordered_json to_json(const TrialCoverage& c) {
   put(j, "operations", c.operations);
   put(j, "record_from_end", c.record_from_end);
   put(j, "offset_in_record", c.offset_in_record);
+  put(j, "file", c.file);
+  put(j, "write", c.write);
+  put(j, "region", c.region);
+  put(j, "rewrite", c.rewrite);
   return j;
 }
 

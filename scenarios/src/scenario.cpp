@@ -73,8 +73,10 @@ Field parse_field(const std::string& s) {
 }
 
 WorkloadSpec parse_workload(const Fields& f) {
-  f.only({"operations", "keys", "value_length", "delete_percent"});
+  f.only({"operations", "keys", "value_length", "delete_percent", "preload", "fresh_keys"});
   WorkloadSpec w;
+  w.preload = static_cast<std::uint32_t>(f.uint("preload", 0, 0, 100000));
+  w.fresh_keys = f.boolean("fresh_keys", !f.has("keys"));
   w.operations = static_cast<std::uint32_t>(f.uint("operations", w.operations, 1, 100000));
   w.keys = static_cast<std::uint32_t>(f.uint("keys", w.keys, 1, 100000));
   w.delete_percent = static_cast<std::uint32_t>(f.uint("delete_percent", w.delete_percent, 0, 100));
@@ -101,8 +103,31 @@ std::vector<std::string> power_loss_names() {
   return out;
 }
 
+// Which write of the armed operation, in which file and region (faults placed while the engine runs).
+void parse_write_aim(const Fields& f, FaultSpec& spec) {
+  spec.explicit_write_aim = f.has("write") || f.has("file") || f.has("head_bytes") || f.has("rewrite");
+  if (spec.explicit_write_aim && fault_kind_info(spec.kind).placement != FaultPlacement::kWhileRunning)
+    f.fail("write", "no write, file, head_bytes or rewrite for a fault placed while the engine is down");
+  if (f.has("write") && f.raw("write").is_number()) {
+    spec.write = FaultSpec::Write::kNth;
+    spec.write_nth = static_cast<std::uint32_t>(f.uint("write", 1, 1, 1u << 20));
+  } else {
+    const auto w = f.one_of("write", "first", {"first", "last", "any", "spread"});
+    spec.write = w == "last" ? FaultSpec::Write::kLast : w == "any" ? FaultSpec::Write::kAny
+               : w == "spread" ? FaultSpec::Write::kSpread : FaultSpec::Write::kFirst;
+  }
+  spec.file = f.str("file", "");
+  if (f.has("head_bytes")) spec.head_bytes = f.uint("head_bytes", 0, 1, std::uint64_t{1} << 40);
+  const auto r = f.one_of("rewrite", "any", {"any", "overwrite", "append"});
+  spec.rewrite = r == "overwrite" ? FaultSpec::Rewrite::kOverwrite
+               : r == "append" ? FaultSpec::Rewrite::kAppend : FaultSpec::Rewrite::kAny;
+  if (spec.rewrite != FaultSpec::Rewrite::kAny && spec.kind == FaultKind::kFsyncError)
+    f.fail("rewrite", "\"any\" for fsync_error (a sync is no write)");
+}
+
 FaultSpec parse_fault(const Fields& f) {
-  f.only({"kind", "aim", "field", "errno", "keep", "damage", "power_loss", "during"});
+  f.only({"kind", "aim", "field", "errno", "keep", "damage", "power_loss", "during", "write", "file", "head_bytes",
+          "rewrite"});
   FaultSpec spec;
   const auto kind = f.one_of("kind", "", fault_kinds());
   parse_fault_kind(kind.c_str(), &spec.kind);
@@ -122,6 +147,7 @@ FaultSpec parse_fault(const Fields& f) {
     if (model == m.scenario_name) spec.power_loss = m.model;
   spec.during_recovery = f.one_of("during", "workload", {"workload", "recovery"}) == "recovery";
   if (spec.during_recovery && spec.kind != FaultKind::kCrash) f.fail("during", "\"recovery\" only with kind \"crash\"");
+  parse_write_aim(f, spec);
   return spec;
 }
 

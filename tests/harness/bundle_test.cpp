@@ -122,6 +122,45 @@ TEST_F(Bundles, FormatTwoIsThePlanWrittenDownAndReadBackExactly) {
   EXPECT_EQ(b.config.seed, 5u);
 }
 
+// The write aim of issue 15 (which of the operation's writes, its filters) and the preload's window are plan fields:
+// a bundle that lost them would replay a different write.
+TEST_F(Bundles, FormatTwoKeepsTheWriteAimItsFiltersAndTheWindow) {
+  using W = scenarios::FaultSpec::Write;
+  auto config = config_of("bitflip_write", 5);
+  config.plan = detail::plan_trial(config);
+  auto& c = config.plan->cycles[0];
+  c.armed_op = 3;
+  c.armed->step = 4;
+  c.window = 2;
+  c.write = {W::kAny, 1, 0x0123456789abcdefULL, true};
+  c.armed->region = std::pair<std::uint64_t, std::uint64_t>{0, 4096};
+  c.armed->rewrite = faults::FaultSpec::Rewrite::kOverwrite;
+  config.plan->cycles[1].write = {W::kNth, 3, 0, false};
+  const auto doc = json::parse(bundle_to_json(config, "v", "h", {}).dump());
+  const auto loaded = load_bundle(write(doc));
+  const auto& got = *loaded.config.plan;
+  EXPECT_EQ(got.cycles[0].window, 2u);
+  EXPECT_EQ(got.cycles[0].write.write, W::kAny);
+  EXPECT_EQ(got.cycles[0].write.pick, 0x0123456789abcdefULL);
+  EXPECT_TRUE(got.cycles[0].write.region_optional);
+  EXPECT_EQ(faults::render_fault_line(*got.cycles[0].armed), faults::render_fault_line(*c.armed));
+  EXPECT_EQ(got.cycles[1].write.write, W::kNth);
+  EXPECT_EQ(got.cycles[1].write.nth, 3u);
+  EXPECT_EQ(got.cycles[1].window, 0u);
+  json bad = doc;
+  bad["plan"]["cycles"][0]["window"] = 4;  // past the armed operation
+  EXPECT_NE(load_error(bad).find("plan.cycles[0].window"), std::string::npos);
+  bad = doc;
+  bad["plan"]["cycles"][0]["write"]["which"] = "spread";
+  EXPECT_NE(load_error(bad).find("plan.cycles[0].write.which"), std::string::npos);
+  // Aimed again (shrink), the armed line keeps the filters and the window stays inside the operations.
+  config.plan->cycles[0].ops.resize(2);
+  detail::aim_plan(*config.plan, config, {0, 0});
+  EXPECT_EQ(config.plan->cycles[0].armed->region, (std::pair<std::uint64_t, std::uint64_t>{0, 4096}));
+  EXPECT_EQ(config.plan->cycles[0].armed->rewrite, faults::FaultSpec::Rewrite::kOverwrite);
+  EXPECT_EQ(config.plan->cycles[0].window, 1u);
+}
+
 TEST_F(Bundles, AimingAPlanAgainKeepsTheDrawnBitAndTheStream) {
   auto config = config_of("bitflip_write", 9);
   auto plan = detail::plan_trial(config);

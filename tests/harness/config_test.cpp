@@ -1,6 +1,8 @@
 // Scenario and profile files: every shipped file loads, and bad files name the file and the field.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <filesystem>
 #include <fstream>
 
@@ -119,6 +121,34 @@ TEST(Workload, RequestsStayInsideTheProtocolAlphabet) {
     EXPECT_EQ(v.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"),
               std::string::npos) << v;
   }
+}
+
+TEST(Workload, FreshKeysPutEachKeyOnceSoNoOverwriteHidesALoss) {
+  scenarios::WorkloadSpec spec;
+  spec.fresh_keys = true;
+  Rng rng(9);
+  std::set<std::string> put;
+  std::size_t dels = 0;
+  for (const auto& op : harness::generate_ops(spec, 400, 100, rng)) {
+    if (op.kind == harness::Op::Kind::kDel) {
+      ++dels;
+      continue;
+    }
+    EXPECT_TRUE(put.insert(op.key).second) << op.key << " was put twice";
+  }
+  EXPECT_GT(dels, 0u);
+  EXPECT_GT(put.size(), 300u);
+}
+
+TEST(ScenarioFiles, WorkloadFieldsForLargeScenarios) {
+  const auto all = scenarios::load_scenario_dir(fs::path(FAULTLINE_SCENARIO_DIR) / "large");
+  ASSERT_GE(all.size(), 4u);
+  for (const auto& s : all) {
+    EXPECT_GE(s.workload.preload, 300u) << s.name;
+    EXPECT_TRUE(s.workload.fresh_keys) << s.name << ": no keys given, so fresh keys by default";
+  }
+  for (const auto& s : scenarios::load_scenario_dir(FAULTLINE_SCENARIO_DIR))
+    EXPECT_FALSE(s.workload.fresh_keys) << s.name << ": names its keys";
 }
 
 TEST(Rng, KnownSeedGivesKnownSequence) {

@@ -26,8 +26,11 @@ struct Case {
   std::uint64_t size_now = 100;
   std::uint64_t synced = 100;
   std::vector<faults::PowerLossAction> power_loss;
+  std::size_t operations = 0;  // 0: one per record
+  bool base_empty = true;
   Expectation run() const {
-    return expect({fault, profile, placement, records, acked, records.size(), size_now, synced, power_loss});
+    return expect({fault, profile, placement, records, acked, operations ? operations : records.size(), size_now,
+                   synced, power_loss, base_empty});
   }
 };
 
@@ -201,6 +204,76 @@ TEST(Expect, PowerLossTearThatIsNoCleanPrefixMayBeRefused) {
   EXPECT_FALSE(c.run().allow_abort);
 }
 
+// Black boxes (no record_per_write): damage is judged by operations, never by write calls.
+struct BlackBoxCase : Case {
+  explicit BlackBoxCase(FaultSpec f) : Case(std::move(f)) {
+    profile = black_box_like();
+    records = framed_log_of(5);
+    operations = 5;
+    size_now = 116;
+    synced = 116;
+  }
+  // The write `i` of framed_log_of (0: the start-up header, 2k+1 and 2k+2: operation k's frame header and page).
+  void at_write(std::size_t i, std::uint64_t within = 1) {
+    const auto& r = records[i];
+    placement = {i, r.file, r.off, r.len, r.op, r.off + within, "record"};
+  }
+};
+
+TEST(ExpectBlackBox, FlipInTheLastFramesHeaderMayCutItsOperation) {
+  // The last operation's page follows its header: a later write, but of the same operation, so no mid-log damage.
+  BlackBoxCase c{fault(FaultKind::kBitflipWrite)};
+  c.at_write(9);
+  const auto e = c.run();
+  EXPECT_TRUE(e.allow_start) << e.reason;
+  EXPECT_TRUE(e.allow_abort);
+  EXPECT_EQ(e.keep_min, 4u);  // operation 4 may be lost with its frame
+}
+
+TEST(ExpectBlackBox, FlipWithLaterOperationsAfterItIsMidLogButAFullStartIsAccepted) {
+  BlackBoxCase c{fault(FaultKind::kBitflipWrite)};
+  c.at_write(3);  // operation 1's frame header; operations 2..4 wrote after it
+  const auto e = c.run();
+  EXPECT_FALSE(e.allow_start);
+  EXPECT_TRUE(e.start_if_complete);
+  EXPECT_EQ(e.keep_min, 5u);
+  c.profile = walkv_like();  // with records known, starting on mid-log damage is never accepted
+  EXPECT_FALSE(c.run().start_if_complete);
+}
+
+TEST(ExpectBlackBox, ReadFlipWithLaterOperationsAcceptsAFullStart) {
+  BlackBoxCase c{fault(FaultKind::kBitflipRead)};
+  c.at_write(3);
+  const auto e = c.run();
+  EXPECT_TRUE(e.transient);
+  EXPECT_TRUE(e.start_if_complete);
+}
+
+TEST(ExpectBlackBox, TruncationIntoStartUpWritesDemandsNoOperation) {
+  BlackBoxCase c{fault(FaultKind::kAtRest, AtRestDamage::kTruncate)};
+  c.at_write(0, 5);  // the file is cut inside the header written at start-up: every operation's frames are gone
+  c.size_now = 5;
+  EXPECT_EQ(c.run().keep_min, 0u);
+  c.at_write(6, 3);  // inside operation 2's page: operations 0 and 1 are whole
+  c.size_now = c.placement.offset;
+  EXPECT_EQ(c.run().keep_min, 2u);
+}
+
+TEST(ExpectBlackBox, PowerLossWithNothingCoveredMayBeRefused) {
+  BlackBoxCase c{fault(FaultKind::kPowerLoss)};
+  c.at_write(1);
+  c.acked = 0;
+  EXPECT_TRUE(c.run().allow_abort);
+  c.base_empty = false;  // an earlier cycle's writes would be lost by a refusal
+  EXPECT_FALSE(c.run().allow_abort);
+  c.base_empty = true;
+  c.acked = 1;
+  EXPECT_FALSE(c.run().allow_abort);
+  c.acked = 0;
+  c.profile = walkv_like();  // a known format: its start-up is judged, a refusal stays wrong
+  EXPECT_FALSE(c.run().allow_abort);
+}
+
 TEST(ExpectedOutcomes, EveryKindAndDamageHasOneRowInEnumOrder) {
   for (std::size_t i = 0; i < kExpectedOutcomes.size(); ++i)
     EXPECT_EQ(static_cast<std::size_t>(kExpectedOutcomes[i].rule), i);
@@ -216,7 +289,8 @@ TEST(ExpectedOutcomes, DocsViolationsCarriesEveryRowAsWritten) {
   std::stringstream doc;
   doc << in.rdbuf();
   for (const auto& row : kExpectedOutcomes) {
-    const auto line = "| " + std::string(row.fault) + " | " + std::string(row.expected) + " |\n";
+    const auto line = "| " + std::string(row.fault) + " | " + std::string(row.expected) + " | " +
+                      std::string(row.black_box) + " |\n";
     EXPECT_NE(doc.str().find(line), std::string::npos) << "docs/violations.md lacks the row\n" << line;
   }
 }

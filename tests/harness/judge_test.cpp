@@ -138,6 +138,17 @@ TEST(JudgeRecovery, StartingOnMidLogCorruptionIsMissedCorruption) {
   EXPECT_EQ(names(r.run().violations), Names{"missed-corruption"});
 }
 
+TEST(JudgeRecovery, BlackBoxStartWithEverythingOnMidLogDamageIsAccepted) {
+  Recovery r;
+  r.profile.record_per_write = false;
+  r.expected.allow_start = false;
+  r.expected.allow_abort = true;
+  r.expected.start_if_complete = true;
+  EXPECT_TRUE(r.run().violations.empty());
+  r.dump.state = {};  // it lost an acknowledged write: then starting was wrong too
+  EXPECT_EQ(names(r.run().violations), (Names{"missed-corruption", "lost-acked-write"}));
+}
+
 TEST(JudgeRecovery, FileOfAnotherSizeIsWrongTruncationOffset) {
   Recovery r;
   r.size = 27;

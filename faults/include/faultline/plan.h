@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "faultline/fault_kinds.h"
@@ -33,6 +34,12 @@ struct FaultSpec {
   std::optional<int> bit;        // 0..7
   std::optional<std::string> err;  // errno name: EIO, ENOSPC, EDQUOT, EFBIG
   std::optional<std::int64_t> shift;
+  // Which calls count at all (docs/fault-plan.md): `skip=K` lets K of them pass first (with step only); `region=FROM:TO`
+  // takes only calls that touch file bytes [FROM, TO) and draws the fault's byte there; `rewrite=` only calls inside
+  // the file's current size (overwrite: headers, meta pages) or only those that extend it (append). Write faults.
+  std::uint64_t skip = 0;
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> region;
+  enum class Rewrite : std::uint8_t { kAny, kOverwrite, kAppend } rewrite = Rewrite::kAny;
 };
 
 struct Plan {

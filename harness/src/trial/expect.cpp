@@ -11,33 +11,51 @@ using scenarios::TornTailPolicy;
 const std::vector<ExpectedOutcomeRow> kExpectedOutcomes = {
     {OutcomeRule::kTornWrite, "crash at a byte (torn write)",
      "the torn record is cut: the file ends exactly where it started; every acknowledged write is there. A crash "
-     "exactly on a record boundary leaves nothing to cut (clean start). With `torn_tail: abort` the engine must refuse "
-     "instead."},
+     "exactly on a record boundary leaves nothing to cut (clean start). With `torn_tail: abort` the engine must "
+     "refuse instead.",
+     "the same, but the file's size after recovery is not checked (a record may be several writes); the operation "
+     "in flight may be lost"},
     {OutcomeRule::kContinuedWrite, "short write",
-     "nothing visible: the engine continued the write; clean start with everything"},
+     "nothing visible: the engine continued the write; clean start with everything",
+     "the same"},
     {OutcomeRule::kDamagedRecord, "bit flip / lost / misdirected write, at-rest bit flip, zeros or garbage in a record",
      "complete records after the damage: refuse (corrupt-log exit code), files untouched. The damaged record is the "
-     "last one: refuse or cut it (torn write and bit rot cannot be told apart), and its operation may be lost"},
+     "last one: refuse or cut it (torn write and bit rot cannot be told apart), and its operation may be lost",
+     "judged by operations, not writes: damage with writes of later operations after it is mid-log (refuse, files "
+     "untouched; a start is accepted too when it keeps every acknowledged write and invents nothing: the damaged "
+     "bytes may be ones the engine does not need); damage in the last operation's writes (a header, then a page) "
+     "may be refused or cut with that operation; writes made at start-up come before every operation"},
     {OutcomeRule::kFlippedRead, "bit flip on read (recovery)",
      "as for a damaged record, but transient: after a refusal (files untouched) a fault-free start recovers "
-     "everything"},
+     "everything",
+     "as for damage without `record_per_write`; a start with every acknowledged write is accepted (the engine read "
+     "again, or did not need the byte)"},
     {OutcomeRule::kFailedRead, "EIO on read (recovery)",
      "refuse with any non-zero exit, files untouched, after which a fault-free start recovers everything; or start "
-     "with everything"},
+     "with everything",
+     "the same"},
     {OutcomeRule::kFailedWrite, "write error",
-     "the failed operation and every later one unacknowledged; recovery cuts the partial record (as for a torn write)"},
+     "the failed operation and every later one unacknowledged; recovery cuts the partial record (as for a torn write)",
+     "the same; the size after recovery is not checked"},
     {OutcomeRule::kFailedSync, "fsync error",
-     "the same, then a power loss drops the unsynced data: recovery ends at the start of the failed record"},
+     "the same, then a power loss drops the unsynced data: recovery ends at the start of the failed record",
+     "the same; the size after recovery is not checked"},
     {OutcomeRule::kTruncatedAtRest, "at-rest truncation inside a record",
      "a torn tail: cut to the start of the truncated record (or refuse with `torn_tail: abort`); its operation may be "
-     "lost"},
-    {OutcomeRule::kZeroTail, "zero-filled tail", "cut it (file ends at the last complete record)"},
-    {OutcomeRule::kGarbageTail, "garbage tail", "cut it or refuse; if started, nothing acknowledged lost"},
+     "lost",
+     "every operation with a write past the cut may be lost: a cut into writes made at start-up (a file header) "
+     "may lose them all"},
+    {OutcomeRule::kZeroTail, "zero-filled tail", "cut it (file ends at the last complete record)",
+     "the same; the size after recovery is not checked"},
+    {OutcomeRule::kGarbageTail, "garbage tail", "cut it or refuse; if started, nothing acknowledged lost",
+     "the same"},
     {OutcomeRule::kPowerLoss, "power loss",
      "every write the durability promise covers survives; for `sync: none`, only what the journal shows synced. When "
      "a sector tear leaves an unsynced tail that is not a clean prefix of what was written (a garbage sector, or a "
      "zero/old sector before a newer one: out-of-order writeback), refusing to start is accepted too: the engine "
-     "cannot tell it from corruption"},
+     "cannot tell it from corruption",
+     "the same; when the promise covers nothing yet (nothing acknowledged, no earlier cycle), refusing to start is "
+     "accepted too: a half-made start-up cannot be told from damage"},
 };
 
 OutcomeRule outcome_rule(const scenarios::FaultSpec& fault) {
@@ -89,21 +107,45 @@ class Expecting {
     e_.allow_abort = policy != TornTailPolicy::kTruncate;
   }
 
+  // A complete record beyond the damaged one makes the damage mid-log. For a black box a write is no record: only
+  // the writes of a later operation count (a record written as two calls, header then page, is one operation's).
+  bool written_after_damage() const {
+    const bool black = black_box(in_.profile);
+    for (const auto& r : in_.records) {
+      if (r.file != p_.file || r.off < p_.record_off + p_.record_len || r.off + r.len > in_.size_now) continue;
+      if (!black || (r.op < in_.operations && (p_.op >= in_.operations || r.op > p_.op))) return true;
+    }
+    return false;
+  }
+
   void damaged_record(const std::string& what) {
-    bool later = false;  // a complete record beyond the damaged one: the damage is mid-log
-    for (const auto& r : in_.records)
-      later = later || (r.file == p_.file && r.off >= p_.record_off + p_.record_len && r.off + r.len <= in_.size_now);
+    const bool later = written_after_damage();
     e_.allow_abort = true;
     if (later) {
       e_.allow_start = false;
-      e_.reason = fmt::format("{} in record {} at {} with complete records after it: mid-log corruption", what,
-                              p_.record, p_.record_off);
+      e_.start_if_complete = black_box(in_.profile);
+      const bool black = e_.start_if_complete;
+      e_.reason = fmt::format("{} in {} {} at {} with {} after it: mid-log corruption{}", what,
+                              black ? "write" : "record", p_.record, p_.record_off,
+                              black ? "writes of later operations" : "complete records",
+                              black ? " (a black box may also start with every acknowledged write)" : "");
     } else {
       e_.size_after = p_.record_off;
       e_.keep_min = std::min(e_.keep_min, damaged_op());
-      e_.reason = fmt::format("{} in the last record ({} at {}): torn write or bit rot cannot be told apart, so the "
-                              "engine may refuse or cut it (losing its operation)", what, p_.record, p_.record_off);
+      e_.reason = fmt::format("{} in the last {} ({} at {}): torn write or bit rot cannot be told apart, so the "
+                              "engine may refuse or cut it (losing its operation)", what,
+                              black_box(in_.profile) ? "operation's writes" : "record", p_.record, p_.record_off);
     }
+  }
+
+  // The operations a cut at `at` leaves whole: for a black box, those before the first one with a write past it
+  // (writes made at start-up, before any operation, count as operation 0's).
+  std::size_t kept_by_cut(std::uint64_t at) const {
+    if (!black_box(in_.profile)) return damaged_op();
+    std::size_t k = in_.acked_prefix;
+    for (const auto& r : in_.records)
+      if (r.file == p_.file && r.off + r.len > at) k = std::min(k, r.op < in_.operations ? r.op : std::size_t{0});
+    return k;
   }
 
   void power_loss() {
@@ -123,6 +165,12 @@ class Expecting {
     e_.reason = fmt::format("power loss after a crash at {}: {} bytes of {} were synced; every write the promise "
                             "(sync {}) covers must survive", p_.offset, in_.synced_size, p_.file,
                             scenarios::to_string(in_.profile.sync));
+    // A black box that refuses to start when the promise covers nothing (nothing acknowledged, no earlier cycle)
+    // loses nothing: its files may hold a half-made start-up it cannot tell from damage.
+    if (black_box(in_.profile) && e_.keep_min == 0 && in_.base_empty && !e_.allow_abort) {
+      e_.allow_abort = true;
+      e_.reason += "; nothing is covered yet, so refusing to start loses nothing";
+    }
   }
 
   std::uint64_t records_end() const {
@@ -184,7 +232,7 @@ Expectation expect(const ExpectInput& in) {
       if (in.size_now != p.record_off) x.torn_tail(p.record_off, e.reason);
       break;
     case OutcomeRule::kTruncatedAtRest:
-      e.keep_min = std::min(e.keep_min, x.damaged_op());
+      e.keep_min = std::min(e.keep_min, x.kept_by_cut(p.offset));
       x.torn_tail(p.record_off, fmt::format("file truncated at {} inside record {}", p.offset, p.record));
       break;
     case OutcomeRule::kZeroTail: x.torn_tail(x.records_end(), "zeros past the last record: a zero-filled tail"); break;

@@ -35,6 +35,7 @@ struct ExpectedOutcomeRow {
   OutcomeRule rule;
   std::string_view fault;     // the "fault" column of docs/violations.md
   std::string_view expected;  // the "expected" column
+  std::string_view black_box; // the "black box" column: what changes without `record_per_write`
 };
 extern const std::vector<ExpectedOutcomeRow> kExpectedOutcomes;  // one row per rule, in enum order
 
@@ -50,7 +51,12 @@ struct ExpectInput {
   std::uint64_t size_now = 0;                    // the damaged file's size once every fault was applied
   std::uint64_t synced_size = 0;                 // of that file, according to the journal
   const std::vector<faults::PowerLossAction>& power_loss;  // what a power loss did (empty without one)
+  bool base_empty = true;                        // nothing survives from earlier cycles (the state before this one)
 };
+
+// A black box (no `record_per_write`): the writes of a run are not records, so damage is judged by the operations
+// whose writes it touched and by what operations wrote after it, never by write calls (docs/violations.md).
+inline bool black_box(const scenarios::EngineProfile& profile) { return !profile.record_per_write; }
 
 Expectation expect(const ExpectInput& in);
 

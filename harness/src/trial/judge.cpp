@@ -95,17 +95,20 @@ RecoveryJudgement judge_refusal(const RecoveryFacts& f) {
 RecoveryJudgement judge_start(const RecoveryFacts& f) {
   RecoveryJudgement j;
   const auto& e = f.expected;
-  if (!e.allow_start) j.violations.push_back({"missed-corruption", fmt::format("started although {}", e.reason)});
   if (!f.dump->ok) {
+    if (!e.allow_start) j.violations.push_back({"missed-corruption", fmt::format("started although {}", e.reason)});
     j.violations.push_back({f.dump_hung ? "hang" : "protocol-error", f.dump->error});
     return j;
   }
+  const auto check = check_state(f.base, f.issued, e.keep_min, f.dump->state);
+  // A black box that started with every acknowledged write and nothing invented did no harm (start_if_complete).
+  if (!e.allow_start && !(e.start_if_complete && check.violations.empty()))
+    j.violations.push_back({"missed-corruption", fmt::format("started although {}", e.reason)});
   nlohmann::ordered_json observed;
   observed["outcome"] = "started";
   observed["file"] = f.file;
   observed["size_after_recovery"] = f.size_after;
   observed["state"] = describe_state(f.dump->state);
-  const auto check = check_state(f.base, f.issued, e.keep_min, f.dump->state);
   j.violations.insert(j.violations.end(), check.violations.begin(), check.violations.end());
   if (check.matched_prefix) observed["operations_reflected"] = *check.matched_prefix;
   if (e.size_after && f.profile.record_per_write && f.size_after != *e.size_after && e.allow_start)

@@ -26,6 +26,8 @@ struct Placement {
   std::size_t op = SIZE_MAX;     // the operation that wrote that record
   std::uint64_t offset = 0;      // the aimed byte (file offset)
   std::string field;             // length, payload, checksum, boundary (as it fell), or record
+  std::size_t journal_index = 0; // the fault event (faults placed while the engine runs) or the hit write's event
+  bool completed = true;         // the hit write reached the file (a crash or a failed write stops it: no record)
 };
 
 }  // namespace faultline::harness::detail

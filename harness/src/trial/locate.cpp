@@ -63,7 +63,22 @@ std::optional<Placement> locate_fired(FaultKind kind, const std::vector<faults::
         (index < issued[op].journal_events_after || issued[op].ack == Ack::kNoReply))
       p.op = op;
   p.field = field_name(p.offset - std::min(p.offset, p.record_off), p.record_len, frame);
+  p.journal_index = index;
+  p.completed = std::any_of(records.begin(), records.end(), [&](const Record& r) {
+    return r.journal_index > index && r.file == p.file && r.off == p.record_off;
+  });
   return p;
+}
+
+std::string write_position(const std::vector<Record>& records, const Placement& p, std::size_t operations) {
+  if (p.op >= operations) return "start-up";
+  std::size_t before = 0, all = p.completed ? 0 : 1;
+  for (const auto& r : records) {
+    if (r.op != p.op) continue;
+    ++all;
+    if (r.journal_index < p.journal_index) ++before;
+  }
+  return all <= 1 ? "only" : before == 0 ? "first" : before + 1 >= all ? "last" : "middle";
 }
 
 namespace {
@@ -129,6 +144,14 @@ std::vector<Record> live_records(std::vector<Record> records, const std::vector<
   return records;
 }
 
+std::vector<Record> in_window(const std::vector<Record>& records, std::size_t window) {
+  if (window == 0) return records;
+  std::vector<Record> out;
+  for (const auto& r : records)
+    if (r.op != SIZE_MAX && r.op >= window) out.push_back(r);
+  return out.empty() ? records : out;
+}
+
 Placement locate_on_records(const scenarios::FaultSpec& fault, const std::vector<Record>& records,
                             std::size_t operations, const std::optional<scenarios::Frame>& frame,
                             const std::optional<RecordAim>& aim, Rng& rng) {
@@ -150,6 +173,7 @@ Placement locate_on_records(const scenarios::FaultSpec& fault, const std::vector
   p.record_off = rec.off;
   p.record_len = rec.len;
   p.op = rec.op;
+  p.journal_index = rec.journal_index;
   if (aim) {
     p.offset = rec.off + std::min<std::uint64_t>(aim->offset_in_record, rec.len - 1);
   } else if (fault.aim != Aim::kUniform) {

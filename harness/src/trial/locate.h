@@ -32,6 +32,13 @@ std::optional<Placement> locate_fired(FaultKind kind, const std::vector<faults::
 std::vector<Record> live_records(std::vector<Record> records, const std::vector<faults::Event>& events,
                                  const std::function<std::optional<std::uint64_t>(const std::string&)>& size_now);
 
+// Which of its operation's writes (to data files) the fault hit: "start-up" (made before the first operation),
+// "only", "first", "last" or "middle".
+std::string write_position(const std::vector<Record>& records, const Placement& p, std::size_t operations);
+
+// The records written for operations from `window` on (all of them when there are none).
+std::vector<Record> in_window(const std::vector<Record>& records, std::size_t window);
+
 // A record of `records` (not empty) and a byte of it, for a fault placed while the engine is down. The plan's
 // explicit placement (`aim`, CyclePlan::aim) replaces the draws.
 Placement locate_on_records(const scenarios::FaultSpec& fault, const std::vector<Record>& records,

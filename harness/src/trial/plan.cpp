@@ -1,5 +1,7 @@
 #include "plan.h"
 
+#include <fnmatch.h>
+
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -11,23 +13,24 @@ using scenarios::Field;
 
 namespace {
 
-std::size_t choose_op(const TrialConfig& config, const std::vector<Op>& ops, Rng& rng) {
+// An operation of the fault window, ops[from..].
+std::size_t choose_op(const TrialConfig& config, const std::vector<Op>& ops, std::size_t from, Rng& rng) {
   const std::size_t n = ops.size();
-  if (n == 0) throw std::runtime_error(fmt::format("scenario '{}' has no operations to aim its fault at",
-                                                   config.scenario.name));
-  std::size_t op = 0;
+  if (n <= from) throw std::runtime_error(fmt::format("scenario '{}' has no operations to aim its fault at",
+                                                      config.scenario.name));
+  std::size_t op = from;
   switch (config.scenario.fault.aim) {
     case Aim::kUniform: {
       // Uniform over the bytes written: each operation weighs what it asks the engine to store.
       std::uint64_t total = 0;
-      for (const auto& o : ops) total += o.request().size();
+      for (std::size_t i = from; i < n; ++i) total += ops[i].request().size();
       std::uint64_t u = rng.below(total);
       while (u >= ops[op].request().size()) u -= ops[op++].request().size();
       break;
     }
-    case Aim::kAnyRecord: op = rng.below(n); break;
+    case Aim::kAnyRecord: op = from + rng.below(n - from); break;
     case Aim::kLastRecord: op = n - 1; break;
-    case Aim::kMidLog: op = rng.below(n > 1 ? n - 1 : 1); break;
+    case Aim::kMidLog: op = from + rng.below(n - from > 1 ? n - from - 1 : 1); break;
   }
   return op;
 }
@@ -89,7 +92,62 @@ faults::FaultSpec armed_fault(const TrialConfig& config, std::size_t op, const s
   return f;
 }
 
+// Which write of the armed operation, in which file and region, from the scenario. A black box whose scenario says
+// nothing about it gets a spread, drawn from the stream "write-N": its first, last or any write, and one time in four
+// only writes that touch the file's head. Sync faults always hit the first sync.
+WriteAim aim_write(const TrialConfig& config, std::uint32_t cycle, faults::FaultSpec& armed) {
+  using W = scenarios::FaultSpec::Write;
+  const auto& fault = config.scenario.fault;
+  WriteAim aim;
+  if (fault_kind_info(armed.kind).call != FaultCall::kWrite) return aim;
+  if (!fault.file.empty()) armed.file = fault.file;
+  if (fault.head_bytes) armed.region = std::pair<std::uint64_t, std::uint64_t>{0, *fault.head_bytes};
+  using R = scenarios::FaultSpec::Rewrite;
+  armed.rewrite = fault.rewrite == R::kOverwrite ? faults::FaultSpec::Rewrite::kOverwrite
+                : fault.rewrite == R::kAppend    ? faults::FaultSpec::Rewrite::kAppend
+                                                 : faults::FaultSpec::Rewrite::kAny;
+  aim.write = fault.write;
+  aim.nth = fault.write_nth;
+  const bool spread = fault.write == W::kSpread || (!fault.explicit_write_aim && !config.profile.record_per_write);
+  if (aim.write == W::kFirst && !spread) return aim;
+  Rng rng(derive_seed(config.seed, fmt::format("write-{}", cycle)));
+  if (spread) {
+    const auto w = rng.below(3);
+    aim.write = w == 0 ? W::kFirst : w == 1 ? W::kLast : W::kAny;
+    if (rng.below(4) == 0 && !armed.region) {
+      armed.region = std::pair<std::uint64_t, std::uint64_t>{0, kHeadRegionBytes};
+      aim.region_optional = true;
+    }
+  }
+  aim.pick = rng.next();
+  return aim;
+}
+
 }  // namespace
+
+bool qualifies(const faults::FaultSpec& armed, const RehearsedWrite& w) {
+  if (::fnmatch(armed.file.c_str(), w.file.c_str(), 0) != 0) return false;
+  if (armed.region && !(w.len > 0 && w.off < armed.region->second && w.off + w.len > armed.region->first)) return false;
+  switch (armed.rewrite) {
+    case faults::FaultSpec::Rewrite::kAny: return true;
+    case faults::FaultSpec::Rewrite::kOverwrite: return w.overwrite;
+    case faults::FaultSpec::Rewrite::kAppend: return !w.overwrite;
+  }
+  return true;
+}
+
+std::uint64_t skip_for(const WriteAim& aim, std::uint64_t qualifying) {
+  using W = scenarios::FaultSpec::Write;
+  if (qualifying == 0) return 0;
+  switch (aim.write) {
+    case W::kFirst:
+    case W::kSpread: return 0;
+    case W::kLast: return qualifying - 1;
+    case W::kAny: return aim.pick % qualifying;
+    case W::kNth: return std::min<std::uint64_t>(aim.nth - 1, qualifying - 1);
+  }
+  return 0;
+}
 
 TrialPlan plan_trial(const TrialConfig& config) {
   TrialPlan plan;
@@ -100,12 +158,16 @@ TrialPlan plan_trial(const TrialConfig& config) {
   std::uint32_t next_value_index = 0;
   for (std::uint32_t cycle = 0; cycle < scenario.crashes; ++cycle) {
     CyclePlan c;
-    c.ops = generate_ops(spec, spec.operations, next_value_index, workload);
-    next_value_index += spec.operations;
+    // The preload goes before the first cycle's fault window: operations the fault never aims at.
+    const std::uint32_t preload = cycle == 0 ? spec.preload : 0;
+    c.ops = generate_ops(spec, preload + spec.operations, next_value_index, workload);
+    c.window = preload;
+    next_value_index += preload + spec.operations;
     c.rest = Rng(derive_seed(config.seed, fmt::format("fault-{}", cycle)));
     if (while_running) {
-      c.armed_op = choose_op(config, c.ops, c.rest);
+      c.armed_op = choose_op(config, c.ops, c.window, c.rest);
       c.armed = armed_fault(config, *c.armed_op, std::nullopt, std::nullopt, c.rest);
+      c.write = aim_write(config, cycle, *c.armed);
     }
     plan.cycles.push_back(std::move(c));
   }
@@ -117,11 +179,17 @@ TrialPlan plan_trial(const TrialConfig& config) {
 void aim_plan(TrialPlan& plan, const TrialConfig& config, const RecordAim& aim) {
   for (auto& c : plan.cycles) {
     c.aim = aim;
+    // A shorter list (shrink, an old bundle's operations) keeps at least its last operation in the fault window.
+    c.window = std::min<std::size_t>(c.window, c.ops.size() - std::min<std::size_t>(c.ops.size(), 1));
     if (!c.armed || c.ops.empty()) continue;
     const auto n = c.ops.size();
     c.armed_op = n - 1 - std::min<std::uint64_t>(aim.record_from_end, n - 1);
     Rng unused = c.rest;  // the bit was drawn when the plan was: keep it
+    const auto filters = *c.armed;  // and the write aim's filters (aim_write): file, region, rewrite
     c.armed = armed_fault(config, *c.armed_op, aim, c.armed->bit, unused);
+    c.armed->file = filters.file;
+    c.armed->region = filters.region;
+    c.armed->rewrite = filters.rewrite;
   }
 }
 
@@ -140,6 +208,7 @@ std::string describe(const TrialPlan& plan) {
   for (std::size_t i = 0; i < plan.cycles.size(); ++i) {
     const auto& c = plan.cycles[i];
     out += fmt::format("cycle {}: {} operations", i + 1, c.ops.size());
+    if (c.window > 0) out += fmt::format(" (the first {} a preload outside the fault window)", c.window);
     if (c.armed) {
       out += fmt::format(", fault armed for operation #{} ({}): {}", *c.armed_op, c.ops[*c.armed_op].request(),
                          faults::render_fault_line(*c.armed));

@@ -14,6 +14,20 @@
 
 namespace faultline::harness::detail {
 
+// The head region a black box's spread campaign aims at one time in four: headers and meta pages.
+inline constexpr std::uint64_t kHeadRegionBytes = 4096;
+
+// One write of a rehearsal, as the fault's filters see it.
+struct RehearsedWrite {
+  std::string file;
+  std::uint64_t off = 0, len = 0;
+  bool overwrite = false;                   // inside the file's size before it
+};
+// Whether the armed fault's file glob, region and rewrite filters take the write.
+bool qualifies(const faults::FaultSpec& armed, const RehearsedWrite& w);
+// skip= for the aim, given how many of the operation's writes qualify (0 when none do).
+std::uint64_t skip_for(const WriteAim& aim, std::uint64_t qualifying);
+
 // The seed's plan (CyclePlan, TrialPlan: faultline/harness/trial_plan.h). Throws std::runtime_error for a scenario
 // whose workload is empty (nothing to aim at).
 TrialPlan plan_trial(const TrialConfig& config);

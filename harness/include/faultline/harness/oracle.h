@@ -35,6 +35,8 @@ struct Expectation {
   bool allow_abort = false;            // the engine may refuse with its corrupt-log exit code
   bool any_exit_allowed = false;       // a transient I/O error: any non-zero exit is a refusal, not a crash
   bool transient = false;              // after a refusal, a fault-free restart must recover everything
+  bool start_if_complete = false;      // where !allow_start: a start is accepted when no acknowledged write is lost
+                                       // (a black box: the damage may have hit bytes it does not need)
   std::optional<std::uint64_t> size_after;  // exact size of the data file after a successful recovery
   std::string file;                    // that data file
   std::size_t keep_min = 0;            // operations of this cycle that must be reflected (a prefix length)

@@ -11,6 +11,7 @@
 #include "faultline/harness/workload.h"
 #include "faultline/plan.h"
 #include "faultline/rng.h"
+#include "faultline/scenarios/scenario.h"
 
 namespace faultline::harness {
 
@@ -23,11 +24,23 @@ struct RecordAim {
   bool operator==(const RecordAim&) const = default;
 };
 
+// Which of the armed operation's writes the fault hits, when not its first: the trial counts the operation's writes
+// that qualify (file, region, rewrite) in a fault-free rehearsal and arms the fault with that many skipped.
+struct WriteAim {
+  scenarios::FaultSpec::Write write = scenarios::FaultSpec::Write::kFirst;  // never kSpread: resolved by the plan
+  std::uint32_t nth = 1;                    // kNth: 1-based
+  std::uint64_t pick = 0;                   // kAny: the draw, taken modulo the count
+  bool region_optional = false;             // a drawn head region, dropped when the operation writes nothing there
+  bool needs_rehearsal() const { return write != scenarios::FaultSpec::Write::kFirst || region_optional; }
+};
+
 struct CyclePlan {
   std::vector<Op> ops;
   std::optional<std::size_t> armed_op;      // faults placed while the engine runs: the operation aimed at
   std::optional<faults::FaultSpec> armed;   // and the plan line armed for it (its step is armed_op + 1)
+  WriteAim write;                           // which of that operation's writes
   std::optional<RecordAim> aim;             // faults placed while the engine is down: replaces the draws over records
+  std::size_t window = 0;                   // the first operation a fault may aim at (after the preload)
   Rng rest{0};                              // the cycle's stream after the draws above
 };
 

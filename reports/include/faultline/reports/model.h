@@ -63,6 +63,7 @@ struct Observed {
 struct TrialCoverage {
   std::string kind, aim, field;
   std::optional<std::uint64_t> offset, record, op, records, record_from_end, offset_in_record, operations;
+  std::string file, write, region, rewrite;  // the file hit, which write of its operation, head/body, overwrite/append
 };
 
 // One entry of the fault ledger. `phase` and `kind` are typed; the rest depends on the kind (docs/report.md) and is

@@ -27,6 +27,9 @@ struct WorkloadSpec {
   std::uint32_t value_min = 1;        // value length range, 1..64
   std::uint32_t value_max = 24;
   std::uint32_t delete_percent = 15;  // share of DEL among operations
+  std::uint32_t preload = 0;          // operations sent first, outside the fault window (they fill the engine's files)
+  bool fresh_keys = false;            // every PUT a key never used before (overwrites would hide lost writes); the
+                                      // default when the scenario gives no `keys`
 };
 
 // Where a fault is aimed in the engine's write stream.
@@ -44,6 +47,15 @@ struct FaultSpec {
   AtRestDamage damage = AtRestDamage::kBitflip;  // at_rest only
   std::optional<PowerLossModel> power_loss;      // power_loss (default drop-unsynced), or a power loss after another kind
   bool during_recovery = false;       // crash again during the first recovery (nth write of recovery)
+  // Which write of the armed operation a fault placed while the engine runs hits (docs/faults.md, "How a trial aims a
+  // fault"): its first (the default), its last, any one, or the n-th (1-based); `kSpread` draws one of first, last
+  // and any per trial, with a head region one time in four (the default campaign of a black box).
+  enum class Write : std::uint8_t { kFirst, kLast, kAny, kNth, kSpread } write = Write::kFirst;
+  std::uint32_t write_nth = 1;
+  std::string file;                   // a glob among the data files ("" = any data file)
+  std::optional<std::uint64_t> head_bytes;  // only writes that touch the first N bytes of the file (headers)
+  enum class Rewrite : std::uint8_t { kAny, kOverwrite, kAppend } rewrite = Rewrite::kAny;
+  bool explicit_write_aim = false;    // the scenario names write, file, head_bytes or rewrite
 };
 
 struct Scenario {
