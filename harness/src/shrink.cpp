@@ -28,10 +28,15 @@ std::size_t request_bytes(const std::vector<Op>& ops) {
 
 class Shrinker {
  public:
-  Shrinker(const TrialConfig& config, const std::function<void(const std::string&)>& progress)
-      : best_(config), progress_(progress) {}
+  Shrinker(const TrialConfig& config, const std::function<void(const std::string&)>& progress,
+           const std::function<bool()>& stop)
+      : best_(config), progress_(progress), stop_(stop) {}
 
   bool fails(TrialConfig candidate) {
+    if (stopped_ || (stop_ && stop_())) {
+      stopped_ = true;
+      return false;
+    }
     candidate.work_dir = best_.work_dir.parent_path() / fmt::format("shrink-{}", runs_++);
     candidate.narrate = nullptr;
     auto result = run_trial(candidate);
@@ -145,6 +150,7 @@ class Shrinker {
     result.shrunk_bytes = request_bytes(ops());
     result.shrunk_crashes = best_.scenario.crashes;
     result.trials_run = runs_ + 1;
+    result.stopped = stopped_;
     return result;
   }
 
@@ -158,6 +164,8 @@ class Shrinker {
 
   TrialConfig best_;
   std::function<void(const std::string&)> progress_;
+  std::function<bool()> stop_;
+  bool stopped_ = false;
   std::string violation_;
   TrialResult last_;
   std::size_t runs_ = 0;
@@ -166,8 +174,9 @@ class Shrinker {
 
 }  // namespace
 
-ShrinkResult shrink(const TrialConfig& config, const std::function<void(const std::string&)>& progress) {
-  return Shrinker(config, progress).run();
+ShrinkResult shrink(const TrialConfig& config, const std::function<void(const std::string&)>& progress,
+                    const std::function<bool()>& stop) {
+  return Shrinker(config, progress, stop).run();
 }
 
 nlohmann::ordered_json bundle_to_json(const TrialConfig& config, const std::string& violation,
