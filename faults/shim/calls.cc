@@ -9,11 +9,11 @@
 #include <stdarg.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "faultfs.h"
 
-#define FAULTFS_EXPORT extern "C" __attribute__((visibility("default")))
 
 // glibc entry points that only the fortified headers declare.
 extern "C" {

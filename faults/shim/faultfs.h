@@ -15,7 +15,11 @@
 #include <sys/uio.h>
 
 #include "faultline/fault_kinds.h"
+#include "faultline/history_format.h"
 #include "faultline/rng.h"
+
+// An interposed entry point (calls.cc, names.cc).
+#define FAULTFS_EXPORT extern "C" __attribute__((visibility("default")))
 
 namespace faultfs {
 
@@ -41,7 +45,8 @@ constexpr int kExitBadPlan = 87;   // FAULTFS_EXIT_BAD_PLAN
   X(posix_fallocate64)                                                                                          \
   X(rename) X(renameat) X(renameat2) X(unlink) X(unlinkat) X(remove)                                            \
   X(dup) X(dup2) X(dup3) X(fcntl) X(fcntl64) X(close) X(close_range) X(closefrom)                               \
-  X(mmap) X(mmap64) X(copy_file_range) X(sendfile) X(sendfile64)
+  X(mmap) X(mmap64) X(copy_file_range) X(sendfile) X(sendfile64)                                              \
+  X(mkdir) X(mkdirat) X(link) X(linkat) X(sync) X(syncfs)
 
 #define FAULTFS_ENUM(name) c_##name,
 enum Call : int { FAULTFS_CALLS(FAULTFS_ENUM) kCallCount };
@@ -103,6 +108,7 @@ struct Plan {
   int n_targets = 0;
   bool exec_drop = false;
   char step_file[kPathMax] = {};   // "" = none
+  char record[kPathMax] = {};      // the recorded history (`record PATH`); "" = none
   // The step_file's u64 counter (little-endian, offset 0), mapped PROT_READ/MAP_SHARED at load; null = no step_file.
   // Another process raises it; the shim only reads it with acquire loads (step_now).
   const uint64_t* step_counter = nullptr;
@@ -149,6 +155,7 @@ struct FileRec {
   uint64_t dirty_lo = 0;       // written range since the last sync, [dirty_lo, dirty_hi); empty when lo >= hi
   uint64_t dirty_hi = 0;
   bool orphan = false;         // unlinked or renamed out of target_dir while open: no longer followed
+  uint64_t ino = 0;            // st_ino at open, for the recorded history
   char path[kPathMax] = {};    // relative to target_dir ("." for target_dir itself)
 };
 extern FileRec g_files[kMaxFiles];
@@ -214,7 +221,22 @@ class Line {
   size_t n_ = 0;
   static constexpr size_t kReserve = 4;  // room for "}\n" that emit() adds
 };
+// Maps the first *window bytes of fd MAP_SHARED, growing the file (of `size` bytes) to them; when that is not
+// possible (RLIMIT_AS, RLIMIT_FSIZE) maps only the first page and sets *window to `header` (journal_line.cc).
+// Returns MAP_FAILED when nothing can be mapped.
+void* map_window(int fd, uint64_t size, uint64_t* window, uint64_t header);
 void journal_open();  // opens g_plan.journal, moves it to a high fd; exits 87 when it cannot
+
+// ---- the recorded history (history.cc, faultline/history_format.h) ------------------------------------------------
+bool history_open();  // maps g_plan.record; false when it cannot be opened or is not a history file
+bool history_on();    // whether the plan records (one acquire load)
+// Appends one record; with `iov`, its first `len` bytes are the record's data. No allocation, no lock, preserves errno.
+void history_add(faultline::history::RecordType type, const char* name, const char* name2, uint64_t ino,
+                 uint64_t off, uint64_t len, const struct iovec* iov = nullptr, int iovcnt = 0, int64_t flip = -1,
+                 int bit = 0);
+int mkdir_common(int dirfd, const char* path, mode_t mode, Call call);
+int link_common(Call call, int olddir, const char* from, int newdir, const char* to, int flags);
+void note_sync_all(Call call, int fd, int ret);  // sync(), syncfs(fd): fd -1 for sync()
 
 // ---- the wrappers' common paths (io.cc, meta.cc) ------------------------------------------------------------------
 // How the program called us, so that the shim can make the same call (or a changed one) through the real function.

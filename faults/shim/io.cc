@@ -54,6 +54,7 @@ void mark_dirty(FileRec& f, uint64_t lo, uint64_t hi) {  // lock held
 struct Snapshot {
   char path[kPathMax];
   uint64_t mask;
+  uint64_t ino;
   bool orphan;
 };
 
@@ -61,6 +62,7 @@ void snapshot(int file, Snapshot& s) {  // lock held
   const FileRec& f = g_files[file];
   strcpy(s.path, f.path);
   s.mask = f.fault_mask;
+  s.ino = f.ino;
   s.orphan = f.orphan;
 }
 
@@ -71,8 +73,38 @@ void journal_io(const char* ev, int fd, const char* path, uint64_t off, uint64_t
   line.emit();
 }
 
+// What the file received from a write call, into the recorded history (d: the fault that fired, if any).
+void record_write(const IoCall& c, const Snapshot& s, const Decision& d, uint64_t pos, uint64_t len, ssize_t ret) {
+  using faultline::history::RecordType;
+  if (d.index < 0 || d.kind == Kind::kShortWrite) {
+    if (ret > 0) history_add(RecordType::kWrite, s.path, nullptr, s.ino, pos, static_cast<uint64_t>(ret), c.iov, c.iovcnt);
+  } else if (d.kind == Kind::kWriteError) {
+    if (d.keep > 0) history_add(RecordType::kWrite, s.path, nullptr, s.ino, pos, d.keep, c.iov, c.iovcnt);
+  } else if (d.kind == Kind::kBitflipWrite) {
+    if (ret > 0) {
+      history_add(RecordType::kWrite, s.path, nullptr, s.ino, pos, static_cast<uint64_t>(ret), c.iov, c.iovcnt,
+                  static_cast<int64_t>(d.at - pos), d.bit);
+    }
+  } else if (d.kind == Kind::kMisdirectedWrite || d.kind == Kind::kLostWrite) {
+    if (ret > 0 && d.kind == Kind::kMisdirectedWrite) {
+      int64_t landed = static_cast<int64_t>(pos) + d.shift;
+      if (landed < 0) landed = 0;
+      history_add(RecordType::kWrite, s.path, nullptr, s.ino, static_cast<uint64_t>(landed), len, c.iov, c.iovcnt);
+    }
+    history_add(RecordType::kTruncate, s.path, nullptr, s.ino, file_size(c.fd), 0);  // the extension with zeros
+  }
+}
+
 void journal_sync_write(int fd, int file, const char* path, const char* how) {  // O_SYNC/O_DSYNC/RWF_*SYNC
   const uint64_t size = file_size(fd);
+  if (history_on()) {
+    lock();
+    const uint64_t ino = g_files[file].ino;
+    unlock();
+    const bool data_only = strcmp(how, "O_DSYNC") == 0 || strcmp(how, "RWF_DSYNC") == 0;
+    history_add(data_only ? faultline::history::RecordType::kFdatasync : faultline::history::RecordType::kFsync, path,
+                nullptr, ino, size, 0);
+  }
   lock();
   g_files[file].dirty_lo = g_files[file].dirty_hi = 0;
   unlock();
@@ -166,6 +198,7 @@ ssize_t io_write(const IoCall& c) {
     if (landed >= 0) mark_dirty(f, static_cast<uint64_t>(landed), static_cast<uint64_t>(landed) + len);
   }
   unlock();
+  if (history_on()) record_write(c, s, d, pos, len, ret);
   journal_io("write", c.fd, s.path, pos, len, ret, err);
   const bool sync_rwf = is_pwritev2(c.call) && (c.rwf & (RWF_SYNC | RWF_DSYNC)) != 0;
   if (ret > 0 && ((info.flags & (kFdSync | kFdDsync)) != 0 || sync_rwf)) {
@@ -262,6 +295,7 @@ int do_sync(Call call, int fd, int64_t off, int64_t nbytes, unsigned flags) {
       if (strcmp(abs, "/") != 0) strcat(abs, "/");
       strcat(abs, s.path);
     }
+    if (r == 0) history_add(faultline::history::RecordType::kDirsync, s.path, nullptr, s.ino, 0, 0);
     Line line("dirsync");
     line.str("path", abs).num("ret", r).str("file", s.path).num("fd", fd).str("fn", fn);
     if (r < 0) line.str("errno", errno_name(err));
@@ -292,8 +326,17 @@ int do_sync(Call call, int fd, int64_t off, int64_t nbytes, unsigned flags) {
     f.dirty_lo = f.dirty_hi = 0;  // synced, or (after a failed fsync) marked clean by the kernel
     unlock();
   }
+  const uint64_t size = file_size(fd);
+  if (r == 0 && d.index < 0) {
+    using faultline::history::RecordType;
+    const RecordType t = call == c_fsync       ? RecordType::kFsync
+                         : call == c_fdatasync ? RecordType::kFdatasync
+                                               : RecordType::kSyncFileRange;
+    history_add(t, s.path, nullptr, s.ino, call == c_sync_file_range ? static_cast<uint64_t>(off) : size,
+                call == c_sync_file_range ? static_cast<uint64_t>(nbytes) : 0);
+  }
   Line line("sync");
-  line.num("fd", fd).str("file", s.path).u64("size", file_size(fd)).num("ret", r).str("fn", fn);
+  line.num("fd", fd).str("file", s.path).u64("size", size).num("ret", r).str("fn", fn);
   if (r < 0) line.str("errno", errno_name(err));
   line.emit();
   errno = err;

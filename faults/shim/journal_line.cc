@@ -116,26 +116,8 @@ Mapped map_journal(int fd) {
       return Mapped::kPlain;
     }
   }
-  // The window must be backed by the file (a store past its end is SIGBUS): grown, never shrunk, under the lock.
-  // With the address space limited (RLIMIT_AS), or a file size limit below the window (RLIMIT_FSIZE: growing the
-  // file past it would be SIGXFSZ), the header page alone is mapped to share `end`, the file is left as it is, and
-  // lines go to pwrite() at their reserved offsets.
   uint64_t window = kJournalWindow;
-  struct rlimit fsize {};
-  const bool may_grow = static_cast<uint64_t>(st.st_size) >= window || getrlimit(RLIMIT_FSIZE, &fsize) != 0 ||
-                        fsize.rlim_cur == RLIM_INFINITY || fsize.rlim_cur >= window;
-  void* map = may_grow ? reinterpret_cast<void*>(
-                             syscall(SYS_mmap, nullptr, window, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0))
-                       : MAP_FAILED;
-  if (map != MAP_FAILED && static_cast<uint64_t>(st.st_size) < window &&
-      syscall(SYS_ftruncate, fd, static_cast<off_t>(window)) != 0) {
-    syscall(SYS_munmap, map, window);
-    map = MAP_FAILED;
-  }
-  if (map == MAP_FAILED) {
-    map = reinterpret_cast<void*>(syscall(SYS_mmap, nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
-    window = kHeaderLen;  // the rest of that page may lie past the end of the file: stores there are lost
-  }
+  void* map = map_window(fd, static_cast<uint64_t>(st.st_size), &window, kHeaderLen);
   const bool ok = map != MAP_FAILED;
   if (ok) {
     g_window = window;
@@ -144,6 +126,32 @@ Mapped map_journal(int fd) {
   syscall(SYS_flock, fd, LOCK_UN);
   return ok ? Mapped::kShared : Mapped::kFailed;
 }
+
+}  // namespace
+
+// The window must be backed by the file (a store past its end is SIGBUS): grown, never shrunk, under the caller's
+// lock. With the address space limited (RLIMIT_AS), or a file size limit below the window (RLIMIT_FSIZE: growing the
+// file past it would be SIGXFSZ), the first page alone is mapped to share the header, the file is left as it is, and
+// the caller writes past `header` with pwrite() at reserved offsets (*window is then `header`).
+void* map_window(int fd, uint64_t size, uint64_t* window, uint64_t header) {
+  struct rlimit fsize {};
+  const bool may_grow = size >= *window || getrlimit(RLIMIT_FSIZE, &fsize) != 0 || fsize.rlim_cur == RLIM_INFINITY ||
+                        fsize.rlim_cur >= *window;
+  void* map = may_grow ? reinterpret_cast<void*>(
+                             syscall(SYS_mmap, nullptr, *window, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0))
+                       : MAP_FAILED;
+  if (map != MAP_FAILED && size < *window && syscall(SYS_ftruncate, fd, static_cast<off_t>(*window)) != 0) {
+    syscall(SYS_munmap, map, *window);
+    map = MAP_FAILED;
+  }
+  if (map == MAP_FAILED) {
+    map = reinterpret_cast<void*>(syscall(SYS_mmap, nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
+    *window = header;  // the rest of that page may lie past the end of the file: stores there are lost
+  }
+  return map;
+}
+
+namespace {
 
 size_t u64_digits(uint64_t v, char* out) {  // decimal, returns length
   char tmp[24];

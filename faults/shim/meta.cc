@@ -73,8 +73,14 @@ void track_open(const char* fn, int fd, const char* rel, int oflags, bool create
     return;
   }
   const uint32_t flags = fd_flags_from(oflags) | (is_dir ? uint32_t{kFdDir} : 0u);
+  lock();
+  g_files[file].ino = static_cast<uint64_t>(st.st_ino);
+  unlock();
   fd_set(fd, file, flags);
   if (is_dir) return;
+  const bool trunc = (oflags & O_TRUNC) != 0 && (flags & kFdWrite) != 0;
+  if (created) history_add(faultline::history::RecordType::kCreate, rel, nullptr, static_cast<uint64_t>(st.st_ino), 0, 0);
+  else if (trunc) history_add(faultline::history::RecordType::kTruncate, rel, nullptr, static_cast<uint64_t>(st.st_ino), 0, 0);
   Line("open")
       .num("fd", fd)
       .str("file", rel)

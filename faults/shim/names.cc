@@ -1,5 +1,6 @@
-// The namespace operations on targets (rename, unlink, truncate, fallocate) and the writes the shim cannot see
-// (mmap, copy_file_range, sendfile), journaled as `untracked` (the model is at the top of meta.cc).
+// The namespace operations on targets (rename, unlink, truncate, fallocate; for the recorded history also mkdir,
+// link, sync, syncfs) and the writes the shim cannot see (mmap, copy_file_range, sendfile), journaled as `untracked`
+// (the model is at the top of meta.cc).
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -89,6 +90,9 @@ int rename_common(Call call, int olddir, const char* from, int newdir, const cha
     lock();
     rename_records(rel_a, rel_b);
     unlock();
+    using faultline::history::RecordType;
+    if (rel_b != nullptr) history_add(RecordType::kRename, rel_a, rel_b, 0, flags, 0);
+    else history_add(RecordType::kUnlink, rel_a, nullptr, 0, 0, 0);  // moved out of target_dir: gone from it
   }
   Line line("rename");
   line.str("from", rel_a != nullptr ? rel_a : a).str("to", rel_b != nullptr ? rel_b : b).num("ret", r);
@@ -119,6 +123,7 @@ int unlink_common(Call call, int dirfd, const char* path, int flags) {
     lock();
     orphan_records(rel);
     unlock();
+    history_add(faultline::history::RecordType::kUnlink, rel, nullptr, 0, 0, 0);
   }
   Line line("unlink");
   line.str("file", rel).num("ret", r);
@@ -140,6 +145,7 @@ int truncate_common(Call call, const char* path, int fd, int64_t size) {
   char rel_buf[kPathMax];
   const char* rel = nullptr;
   char abs[kPathMax];
+  uint64_t ino = 0;
   if (path != nullptr) {
     rel = absolute_path(AT_FDCWD, path, abs) ? relative_to_target(abs) : nullptr;
     if (rel == nullptr || !matches_targets(rel)) return pass();
@@ -150,6 +156,7 @@ int truncate_common(Call call, const char* path, int fd, int64_t size) {
     lock();
     const bool skip = info.file < 0 || g_files[info.file].is_dir || g_files[info.file].orphan;
     if (!skip) copy_rel(g_files[info.file].path, rel_buf);
+    if (!skip) ino = g_files[info.file].ino;
     unlock();
     if (skip) return pass();
     rel = rel_buf;
@@ -160,6 +167,7 @@ int truncate_common(Call call, const char* path, int fd, int64_t size) {
     lock();
     clip_dirty(rel, static_cast<uint64_t>(size));
     unlock();
+    history_add(faultline::history::RecordType::kTruncate, rel, nullptr, ino, static_cast<uint64_t>(size), 0);
   }
   Line line("truncate");
   line.num("fd", path != nullptr ? -1 : fd).str("file", rel).num("size", size).num("ret", r);
@@ -185,6 +193,7 @@ int fallocate_common(Call call, int fd, int mode, int64_t off, int64_t len) {
   char rel[kPathMax];
   lock();
   copy_rel(g_files[info.file].path, rel);
+  const uint64_t ino = g_files[info.file].ino;
   unlock();
   struct stat before {}, after {};
   fstat(fd, &before);
@@ -198,6 +207,7 @@ int fallocate_common(Call call, int fd, int mode, int64_t off, int64_t len) {
   if (ok && !posix && (mode & data_modes) != 0) {
     journal_untracked(g_calls[call].name, rel, "fallocate mode that changes data in place");
   } else if (ok && after.st_size != before.st_size) {
+    history_add(faultline::history::RecordType::kTruncate, rel, nullptr, ino, static_cast<uint64_t>(after.st_size), 0);
     Line("truncate")
         .num("fd", fd)
         .str("file", rel)
@@ -208,6 +218,50 @@ int fallocate_common(Call call, int fd, int mode, int64_t off, int64_t len) {
   }
   errno = err;
   return r;
+}
+
+// ---- mkdir, link, sync, syncfs: recorded in the history only (the journal has no event for them) ----------------
+
+int mkdir_common(int dirfd, const char* path, mode_t mode, Call call) {
+  auto pass = [&]() -> int {
+    if (call == c_mkdirat) return real<int (*)(int, const char*, mode_t)>(call)(dirfd, path, mode);
+    return real<int (*)(const char*, mode_t)>(call)(path, mode);
+  };
+  if (!ensure_init() || path == nullptr || !history_on()) return pass();
+  Busy busy;
+  if (!busy.entered) return pass();
+  char abs[kPathMax];
+  const char* rel = absolute_path(call == c_mkdirat ? dirfd : AT_FDCWD, path, abs) ? relative_to_target(abs) : nullptr;
+  const int r = pass();
+  if (r == 0 && rel != nullptr) history_add(faultline::history::RecordType::kMkdir, rel, nullptr, 0, 0, 0);
+  return r;
+}
+
+int link_common(Call call, int olddir, const char* from, int newdir, const char* to, int flags) {
+  auto pass = [&]() -> int {
+    if (call == c_linkat) return real<int (*)(int, const char*, int, const char*, int)>(call)(olddir, from, newdir, to, flags);
+    return real<int (*)(const char*, const char*)>(call)(from, to);
+  };
+  if (!ensure_init() || from == nullptr || to == nullptr || !history_on()) return pass();
+  Busy busy;
+  if (!busy.entered) return pass();
+  char a[kPathMax], b[kPathMax];
+  const char* rel_a = absolute_path(olddir, from, a) ? relative_to_target(a) : nullptr;
+  const char* rel_b = absolute_path(newdir, to, b) ? relative_to_target(b) : nullptr;
+  const int r = pass();
+  if (r == 0 && rel_a != nullptr && rel_b != nullptr) {
+    history_add(faultline::history::RecordType::kLink, rel_a, rel_b, 0, 0, 0);
+  }
+  return r;
+}
+
+void note_sync_all(Call call, int fd, int ret) {
+  if (ret != 0 || !history_on()) return;
+  if (call == c_syncfs && !fd_tracked(fd)) return;  // another file system, as far as the shim can tell
+  Busy busy;
+  if (!busy.entered) return;
+  using faultline::history::RecordType;
+  history_add(call == c_sync ? RecordType::kSync : RecordType::kSyncfs, nullptr, nullptr, 0, 0, 0);
 }
 
 // ---- mmap, copy_file_range, sendfile: writes the shim cannot see ----------------------------------------------------
@@ -232,3 +286,29 @@ void note_mmap(const char* fn, int prot, int flags, int fd) {
 }
 
 }  // namespace faultfs
+
+// ---- the entry points of the calls only the history follows -----------------------------------------------------
+
+using namespace faultfs;
+
+FAULTFS_EXPORT int mkdir(const char* path, mode_t mode) noexcept { return mkdir_common(AT_FDCWD, path, mode, c_mkdir); }
+FAULTFS_EXPORT int mkdirat(int dirfd, const char* path, mode_t mode) noexcept {
+  return mkdir_common(dirfd, path, mode, c_mkdirat);
+}
+FAULTFS_EXPORT int link(const char* from, const char* to) noexcept {
+  return link_common(c_link, AT_FDCWD, from, AT_FDCWD, to, 0);
+}
+FAULTFS_EXPORT int linkat(int olddir, const char* from, int newdir, const char* to, int flags) noexcept {
+  return link_common(c_linkat, olddir, from, newdir, to, flags);
+}
+FAULTFS_EXPORT void sync() noexcept {
+  real<void (*)()>(c_sync)();
+  note_sync_all(c_sync, -1, 0);
+}
+FAULTFS_EXPORT int syncfs(int fd) noexcept {
+  const int r = real<int (*)(int)>(c_syncfs)(fd);
+  const int err = errno;
+  note_sync_all(c_syncfs, fd, r);
+  errno = err;
+  return r;
+}

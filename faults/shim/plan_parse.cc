@@ -278,7 +278,7 @@ void load_plan(const char* plan_path) {
   strcpy(g_plan.path, plan_path);
   read_plan_file(plan_path);
   bool have_header = false, have_seed = false, have_exec = false;
-  int journal_line = 0, target_line = 0, step_file_line = 0;
+  int journal_line = 0, target_line = 0, step_file_line = 0, record_line = 0;
   int line = 0;
   char* next = g_text;
   while (next != nullptr) {
@@ -330,12 +330,16 @@ void load_plan(const char* plan_path) {
       if (step_file_line != 0) bad(line, d, "given twice");
       parse_path(line, d, words, n, g_plan.step_file);
       step_file_line = line;
+    } else if (strcmp(d, "record") == 0) {
+      if (record_line != 0) bad(line, d, "given twice");
+      parse_path(line, d, words, n, g_plan.record);
+      record_line = line;
     } else if (strcmp(d, "fault") == 0) {
       parse_fault(line, words, n);
     } else if (strcmp(d, "faultfs-plan") == 0) {
       bad(line, d, "given twice");
     } else {
-      bad(line, d, "unknown directive (expected seed, journal, target_dir, target, exec, step_file or fault)");
+      bad(line, d, "unknown directive (expected seed, journal, target_dir, target, exec, step_file, record or fault)");
     }
   }
   if (!have_header) bad(line, "faultfs-plan", "the first line must be 'faultfs-plan 1' (the plan is empty)");
@@ -352,6 +356,10 @@ void load_plan(const char* plan_path) {
   journal_open();
   if (journal_fd() < 0) bad(journal_line, "journal", "cannot open '%s' for appending: %s", g_plan.journal,
                             strerror(errno));
+  if (record_line != 0 && !history_open()) {
+    bad(record_line, "record", "cannot open '%s' as a recorded history (faultline-hist1): %s", g_plan.record,
+        errno != 0 ? strerror(errno) : "not a history file");
+  }
 }
 
 }  // namespace faultfs

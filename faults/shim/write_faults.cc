@@ -87,6 +87,13 @@ ssize_t write_fault(const IoCall& c, const char* path, const Decision& d, uint64
   switch (d.kind) {
     case Kind::kCrash: {
       const ssize_t w = d.keep > 0 ? write_prefix(c, d.keep) : 0;
+      if (w > 0) {
+        lock();
+        const uint64_t ino = c.fd >= 0 && fd_info(c.fd).file >= 0 ? g_files[fd_info(c.fd).file].ino : 0;
+        unlock();
+        history_add(faultline::history::RecordType::kWrite, path, nullptr, ino, pos, static_cast<uint64_t>(w), c.iov,
+                    c.iovcnt);
+      }
       emit_fault(line.u64("wrote", w > 0 ? static_cast<uint64_t>(w) : 0), d);
       kill(getpid(), SIGKILL);
       for (;;) pause();

@@ -138,6 +138,7 @@ std::string render_plan(const Plan& plan) {
   if (plan.targets.size() > 32) invalid("", "target", "at most 32 target globs");
   for (const auto& glob : plan.targets) check_glob("", "target", glob);
   if (!plan.step_file.empty()) check_path("step_file", plan.step_file);
+  if (!plan.record.empty()) check_path("record", plan.record);
   if (plan.faults.size() > 64) invalid("", "fault", "at most 64 faults");
   for (std::size_t i = 0; i < plan.faults.size(); ++i) check_fault(i, plan.faults[i], !plan.step_file.empty());
 
@@ -148,6 +149,7 @@ std::string render_plan(const Plan& plan) {
   for (const auto& glob : plan.targets) out += fmt::format("target {}\n", glob);
   out += fmt::format("exec {}\n", plan.exec_inherit ? "inherit" : "drop");
   if (!plan.step_file.empty()) out += fmt::format("step_file {}\n", plan.step_file.string());
+  if (!plan.record.empty()) out += fmt::format("record {}\n", plan.record.string());
   for (const FaultSpec& f : plan.faults) out += render_fault_line(f) + "\n";
   return out;
 }

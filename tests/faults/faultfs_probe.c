@@ -8,6 +8,7 @@
  *   writev N1,N2 C      one buffer per size                           pwritev N1,N2 C OFF
  *   read N              prints the bytes read as hex                  pread N OFF      readv N1,N2
  *   fsync  fdatasync  sfr (sync_file_range of everything)  ftruncate N  truncate PATH N  lseek OFF
+ *   mkdir P  link A B  sync
  *   rename A B  unlink P  dup  dup2 N  close  fsyncdir PATH (open the directory, fsync it, close)
  *   fwrite PATH N C     fopen(PATH, "a"), fwrite N bytes, fclose: stdio writes bypass the shim
  *   mmapw PATH N        opens PATH, maps N bytes shared and writable, stores 'm's, unmaps
@@ -187,6 +188,15 @@ static void run(char* w[], int n, const char* self, const char* dir) {
   } else if (strcmp(op, "unlink") == 0) {
     r = unlink(w[1]);
     report(op, r, errno);
+  } else if (strcmp(op, "mkdir") == 0) {
+    r = mkdir(w[1], 0755);
+    report(op, r, errno);
+  } else if (strcmp(op, "link") == 0) {
+    r = link(w[1], w[2]);
+    report(op, r, errno);
+  } else if (strcmp(op, "sync") == 0) {
+    sync();
+    report(op, 0, 0);
   } else if (strcmp(op, "dup") == 0) {
     g_fd = dup(g_fd);
     report(op, g_fd, errno);

@@ -42,6 +42,7 @@ struct Plan {
   std::vector<std::string> targets;  // globs; empty = every file under target_dir
   bool exec_inherit = true;
   std::filesystem::path step_file;   // absolute; empty = none. A counter the harness raises while the engine runs
+  std::filesystem::path record;      // absolute; empty = none. The recorded history (`record`, faultline/history.h)
   std::vector<FaultSpec> faults;
 };
 
