@@ -80,7 +80,7 @@ struct Common {
 // repro.cpp, shrink_cmd.cpp: one trial told step by step; a bundle replayed; a failing trial minimised.
 int repro_trial(const scenarios::Scenario& scenario, const scenarios::EngineProfile& profile, std::uint64_t seed,
                 const std::filesystem::path& shim, const std::filesystem::path& bindir,
-                const std::filesystem::path& work_dir, const harness::TrialOverrides& overrides,
+                const std::filesystem::path& work_dir, const std::optional<harness::TrialPlan>& plan,
                 const std::string& expected_hash);
 int repro_bundle(const std::filesystem::path& file, const std::optional<scenarios::EngineProfile>& engine,
                  const std::filesystem::path& shim, const std::filesystem::path& bindir,

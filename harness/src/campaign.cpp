@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "faultline/harness/supervisor.h"
 #include "kept_trials.h"
 
 namespace faultline::harness {
@@ -211,6 +212,11 @@ CampaignResult run_campaign(const CampaignConfig& config, const std::atomic<bool
           trial.seed = refs[i].seed;
           trial.verdict = Verdict::kError;
           trial.error = fmt::format("harness error: {}", e.what());
+        }
+        if (supervisor::stopping()) {  // its engines were killed by a second stop signal: not a result
+          std::error_code ec;
+          fs::remove_all(trial.artifacts, ec);
+          return;
         }
         aggregate.add(refs[i], std::move(trial));
       }

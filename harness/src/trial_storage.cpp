@@ -75,7 +75,7 @@ void TrialRun::apply_at_rest(const Placement& p, Rng& rng) {
                                            damage_name(d), p.file));
 }
 
-void TrialRun::apply_power_loss(const RunResult& run, Rng& rng) {
+void TrialRun::apply_power_loss(const RunRecord& run, Rng& rng) {
   const auto model = fault_.power_loss.value_or(PowerLossModel::kDropUnsynced);
   const auto actions = faults::apply_power_loss(data_, run.histories, model, rng);
   power_loss_actions_ = actions;
@@ -88,7 +88,7 @@ void TrialRun::apply_power_loss(const RunResult& run, Rng& rng) {
   runner_.say(fmt::format("  power loss ({}): {}", faults::to_string(model), acts.dump()));
 }
 
-bool TrialRun::apply_storage_faults(const RunResult& run, const Placement& p, Rng& rng) {
+bool TrialRun::apply_storage_faults(const RunRecord& run, const Placement& p, Rng& rng) {
   if (fault_.kind == FaultKind::kAtRest) {
     apply_at_rest(p, rng);
     if (!result_.violations.empty()) return false;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "faultline/harness/trial.h"
+#include "faultline/harness/trial_plan.h"
 #include "faultline/journal.h"
 #include "faultline/rng.h"
 #include "landing.h"
@@ -24,10 +25,10 @@ std::optional<Placement> locate_fired(FaultKind kind, const std::vector<faults::
                                       const std::vector<Record>& records, const std::vector<Issued>& issued,
                                       const std::optional<scenarios::Frame>& frame);
 
-// A record of `records` (not empty) and a byte of it, for a fault placed while the engine is down. A bundle's
-// explicit placement (`overrides`) replaces the draws.
+// A record of `records` (not empty) and a byte of it, for a fault placed while the engine is down. The plan's
+// explicit placement (`aim`, CyclePlan::aim) replaces the draws.
 Placement locate_on_records(const scenarios::FaultSpec& fault, const std::vector<Record>& records,
                             std::size_t operations, const std::optional<scenarios::Frame>& frame,
-                            const TrialOverrides& overrides, Rng& rng);
+                            const std::optional<RecordAim>& aim, Rng& rng);
 
 }  // namespace faultline::harness::detail
