@@ -90,6 +90,15 @@ int repro_bundle(const std::filesystem::path& file, const std::optional<scenario
                  const std::filesystem::path& work_dir);
 int shrink_trial(harness::TrialConfig config, const std::filesystem::path& bundle_path);
 
+// `run --shrink`: the smallest trial of each fail group of `report`, in the groups' order, shrunk one after another
+// into dir/<signature>.json; each group gets `bundle` and `shrink` (docs/report.md). Bounded per group and in total.
+struct ShrinkBudget {
+  double total_s = 300;     // --shrink-budget
+  double per_group_s = 60;  // --shrink-group-budget
+};
+void shrink_groups(const harness::CampaignConfig& campaign, nlohmann::ordered_json& report,
+                   const std::filesystem::path& dir, const ShrinkBudget& budget);
+
 // report_cmd.cpp: what `run --junit/--html/--github` writes.
 void add_ci_options(CLI::App* run);
 void write_ci_outputs(const nlohmann::ordered_json& report);

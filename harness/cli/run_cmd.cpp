@@ -38,6 +38,8 @@ struct RunOptions {
   std::uint32_t determinism = 0;
   bool exit_first = false;
   std::string last_failed, artifacts;
+  bool shrink = false;
+  ShrinkBudget shrink_budget;
 };
 
 // Shard from the environment when --shard is absent: GoogleTest's variables, then Kubernetes Indexed Jobs.
@@ -91,6 +93,13 @@ void add_run_options(CLI::App* run, RunOptions& o) {
   run->add_option("--last-failed", o.last_failed, "rerun this report's failing trials first (then the campaign)");
   run->add_option("--artifacts", o.artifacts, "where failing trials are kept (default: <report>-artifacts/ beside "
                                               "the report)");
+  run->add_flag("--shrink", o.shrink, "after the campaign, shrink each fail group's smallest trial into a bundle "
+                                      "(<artifacts>/bundles/<signature>.json)");
+  run->add_option("--shrink-budget", o.shrink_budget.total_s, "seconds for all of --shrink; groups not reached say "
+                                                               "out-of-time")
+      ->capture_default_str()->check(CLI::Range(0.001, 1e9));
+  run->add_option("--shrink-group-budget", o.shrink_budget.per_group_s, "seconds of --shrink for one group")
+      ->capture_default_str()->check(CLI::Range(0.001, 1e9));
   add_ci_options(run);
 }
 
@@ -171,7 +180,8 @@ int run_command(const RunOptions& o) {
   const auto root = hold_work_root(config.work_root, o.common.work_dir);
   o.common.preflight(config.profile, config.work_root / "preflight");
   auto result = harness::run_campaign(config, interrupted());
-  keep_artifacts(result, o.artifacts.empty() ? default_artifacts_dir(o.report) : fs::path(o.artifacts));
+  const fs::path artifacts = o.artifacts.empty() ? default_artifacts_dir(o.report) : fs::path(o.artifacts);
+  keep_artifacts(result, artifacts);
   if (result.interrupted)
     result.incomplete_reason = fmt::format("{} by {}{}", result.incomplete_reason, stop_signal_name(),
                                            harness::supervisor::stopping()
@@ -179,10 +189,14 @@ int run_command(const RunOptions& o) {
                                                  "not counted)"
                                                : "");
   // The argv in the report must replay the trial: repro takes the scenario and the seed.
-  const auto doc = harness::build_report(config, result, started);
+  auto doc = harness::build_report(config, result, started);
   if (reserve >= 0) ::close(reserve);
   reserve = -1;
   reports::write_atomic(o.report, reports::dump(doc));
+  if (o.shrink) {  // the report is on disk first: a shrink cut short by a signal still leaves it
+    shrink_groups(config, doc, artifacts / "bundles", o.shrink_budget);
+    reports::write_atomic(o.report, reports::dump(doc));
+  }
   if (!o.quiet) std::cout << reports::render_summary(doc, color_stdout());
   write_ci_outputs(doc);
   log_campaign_end(result, o.report, doc);

@@ -1,15 +1,98 @@
 // `faultline shrink` and `faultline repro --bundle`: from a failing seed to the smallest case, written down.
+#include <chrono>
 #include <iostream>
 
 #include <fmt/format.h>
 
 #include "cli.h"
+#include "faultline/harness/input.h"
+#include "faultline/harness/log.h"
 #include "faultline/harness/shrink.h"
+#include "faultline/reports/model.h"
 #include "faultline/reports/report.h"
 
 namespace faultline::cli {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+void write_bundle(const harness::ShrinkResult& result, const fs::path& bundle_path) {
+  const nlohmann::ordered_json original{{"operations", result.original_ops},
+                                        {"request_bytes", result.original_bytes},
+                                        {"crashes", result.original_crashes}};
+  const auto doc = harness::bundle_to_json(result.shrunk, result.violation, result.last.trace_hash, original);
+  reports::write_atomic(bundle_path, reports::dump(doc) + "\n");
+}
+
+using Clock = std::chrono::steady_clock;
+
+// The smallest trial of one fail group, shrunk until `deadline` (or a stop signal) into dir/<signature>.json.
+reports::GroupShrink shrink_group(const harness::CampaignConfig& campaign, reports::Group& group, const fs::path& dir,
+                                  Clock::time_point deadline) {
+  const auto started = Clock::now();
+  harness::TrialConfig config;
+  for (const auto& s : campaign.scenarios)
+    if (s.name == group.smallest.scenario) config.scenario = s;
+  config.profile = campaign.profile;
+  config.seed = harness::parse_uint("groups[].smallest.seed", group.smallest.seed);
+  config.shim = campaign.shim;
+  config.bindir = campaign.bindir;
+  const fs::path work = campaign.work_root / fmt::format("shrink-{}", group.signature);
+  config.work_dir = work / "base";
+  fs::create_directories(config.work_dir);
+  auto stop = [&] { return interrupted().load() || Clock::now() >= deadline; };
+  const auto result = harness::shrink(config, [](const std::string&) {}, stop);
+  std::error_code ec;
+  fs::remove_all(work, ec);
+  reports::GroupShrink out;
+  out.trials = result.trials_run;
+  out.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  const char* stopped = interrupted().load() ? "interrupted" : "out-of-time";
+  if (!result.reproduced) {
+    out.status = result.stopped ? stopped : "not-reproduced";
+  } else if (result.stopped && result.trials_run <= 1) {
+    out.status = stopped;  // stopped before the explicit form was checked: nothing trustworthy to write
+  } else {
+    const fs::path file = dir / fmt::format("{}.json", group.signature);
+    write_bundle(result, file);
+    group.bundle = file.string();
+    out.status = !result.stopped ? "shrunk" : interrupted().load() ? "interrupted" : "partial";
+    out.operations = result.shrunk_ops;
+    out.original_operations = result.original_ops;
+  }
+  return out;
+}
+
+}  // namespace
+
+void shrink_groups(const harness::CampaignConfig& campaign, nlohmann::ordered_json& report, const fs::path& dir,
+                   const ShrinkBudget& budget) {
+  auto groups = reports::groups_of(report);
+  const auto started = Clock::now();
+  const auto total_end = started + std::chrono::duration_cast<Clock::duration>(
+                                       std::chrono::duration<double>(budget.total_s));
+  for (auto& g : groups) {
+    if (g.verdict != "fail") continue;  // void and error trials have no violation to keep
+    reports::GroupShrink s;
+    if (interrupted().load()) {
+      s.status = "interrupted";
+    } else if (Clock::now() >= total_end) {
+      s.status = "out-of-time";
+    } else {
+      fs::create_directories(dir);
+      const auto group_end = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                                std::chrono::duration<double>(budget.per_group_s));
+      s = shrink_group(campaign, g, dir, std::min(group_end, total_end));
+    }
+    harness::log::info("group shrunk", {{"signature", g.signature}, {"status", s.status}, {"trials", s.trials},
+                                        {"bundle", g.bundle.value_or("")}});
+    g.shrink = std::move(s);
+  }
+  auto& out = report["groups"];
+  out = nlohmann::ordered_json::array();
+  for (const auto& g : groups) out.push_back(reports::to_json(g));
+}
 
 int shrink_trial(harness::TrialConfig config, const fs::path& bundle_path) {
   fs::create_directories(config.work_dir);
@@ -23,11 +106,7 @@ int shrink_trial(harness::TrialConfig config, const fs::path& bundle_path) {
                              harness::to_string(result.last.verdict));
     return 1;
   }
-  const nlohmann::ordered_json original{{"operations", result.original_ops},
-                                        {"request_bytes", result.original_bytes},
-                                        {"crashes", result.original_crashes}};
-  const auto doc = harness::bundle_to_json(result.shrunk, result.violation, result.last.trace_hash, original);
-  reports::write_atomic(bundle_path, reports::dump(doc) + "\n");
+  write_bundle(result, bundle_path);
   std::cout << fmt::format(
       "shrunk {} in {} trials:\n  operations {} → {}\n  request bytes {} → {}\n  crash cycles {} → {}\n"
       "  fault: operation {} from the end, byte {} of its write\nbundle: {}\nreplay: faultline repro --bundle {}\n",

@@ -19,10 +19,15 @@ std::size_t request_bytes(const std::vector<Op>& ops) {
 
 class Shrinker {
  public:
-  Shrinker(const TrialConfig& config, const std::function<void(const std::string&)>& progress)
-      : best_(config), progress_(progress) {}
+  Shrinker(const TrialConfig& config, const std::function<void(const std::string&)>& progress,
+           const std::function<bool()>& stop)
+      : best_(config), progress_(progress), stop_(stop) {}
 
   bool fails(TrialConfig candidate) {
+    if (stopped_ || (stop_ && stop_())) {
+      stopped_ = true;
+      return false;
+    }
     candidate.work_dir = best_.work_dir.parent_path() / fmt::format("shrink-{}", runs_++);
     candidate.narrate = nullptr;
     auto result = run_trial(candidate);
@@ -139,6 +144,7 @@ class Shrinker {
     result.shrunk_bytes = request_bytes(ops());
     result.shrunk_crashes = best_.scenario.crashes;
     result.trials_run = runs_ + 1;
+    result.stopped = stopped_;
     return result;
   }
 
@@ -159,6 +165,8 @@ class Shrinker {
   TrialConfig best_;
   RecordAim aim_;                 // where best_'s plan aims every cycle
   std::function<void(const std::string&)> progress_;
+  std::function<bool()> stop_;
+  bool stopped_ = false;
   std::string violation_;
   TrialResult last_;
   std::size_t runs_ = 0;
@@ -167,8 +175,9 @@ class Shrinker {
 
 }  // namespace
 
-ShrinkResult shrink(const TrialConfig& config, const std::function<void(const std::string&)>& progress) {
-  return Shrinker(config, progress).run();
+ShrinkResult shrink(const TrialConfig& config, const std::function<void(const std::string&)>& progress,
+                    const std::function<bool()>& stop) {
+  return Shrinker(config, progress, stop).run();
 }
 
 }  // namespace faultline::harness

@@ -194,11 +194,17 @@ std::vector<Group> groups_of(const ordered_json& report) {
   auto groups = group_failures(failures_of(report));
   const auto& written = member(report, "groups");
   if (written.is_array()) {
-    std::map<std::string, std::string> bundles;
-    for (const auto& g : written)
-      if (!text_of(g, "bundle").empty()) bundles[text_of(g, "signature")] = text_of(g, "bundle");
+    // What only `run --shrink` knows (the bundle and how the shrink went) is kept from the written groups.
+    std::map<std::string, Group> shrunk;
+    for (const auto& g : written) {
+      auto parsed = group_from_json(g);
+      if (parsed.bundle || parsed.shrink) shrunk[parsed.signature] = std::move(parsed);
+    }
     for (auto& g : groups)
-      if (const auto it = bundles.find(g.signature); it != bundles.end()) g.bundle = it->second;
+      if (const auto it = shrunk.find(g.signature); it != shrunk.end()) {
+        g.bundle = it->second.bundle;
+        g.shrink = it->second.shrink;
+      }
   }
   return groups;
 }

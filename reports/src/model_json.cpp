@@ -233,6 +233,12 @@ ordered_json to_json(const Group& g) {
   j["smallest"] = to_json(g.smallest);
   j["repro"] = to_json(g.repro);
   j["bundle"] = g.bundle ? ordered_json(*g.bundle) : ordered_json(nullptr);
+  if (g.shrink) {
+    ordered_json s{{"status", g.shrink->status}, {"trials", g.shrink->trials}, {"seconds", g.shrink->seconds}};
+    if (g.shrink->operations) s["operations"] = *g.shrink->operations;
+    if (g.shrink->original_operations) s["original_operations"] = *g.shrink->original_operations;
+    j["shrink"] = std::move(s);
+  }
   return j;
 }
 
@@ -254,6 +260,15 @@ Group group_from_json(const ordered_json& j) {
   g.smallest = pointer_from_json(member(j, "smallest"));
   g.repro = repro_from_json(member(j, "repro"));
   g.bundle = opt_text(j, "bundle");
+  if (const auto& s = member(j, "shrink"); s.is_object()) {
+    GroupShrink out;
+    out.status = text_of(s, "status");
+    out.operations = opt_count(s, "operations");
+    out.original_operations = opt_count(s, "original_operations");
+    out.trials = static_cast<std::size_t>(opt_count(s, "trials").value_or(0));
+    out.seconds = member(s, "seconds").is_number() ? s["seconds"].get<double>() : 0.0;
+    g.shrink = std::move(out);
+  }
   return g;
 }
 

@@ -165,6 +165,26 @@ TEST(Groups, KeepTheBundlesTheReportNamed) {
   EXPECT_FALSE(groups_of(report)[1].bundle.has_value());
 }
 
+TEST(Groups, KeepHowRunShrinkWent) {
+  auto report = example_report();
+  add_groups(report);
+  report["groups"][0]["shrink"] = {{"status", "partial"}, {"trials", 7}, {"seconds", 1.5}, {"operations", 3},
+                                   {"original_operations", 16}};
+  report["groups"][1]["shrink"] = {{"status", "out-of-time"}, {"trials", 0}, {"seconds", 0}};
+  const auto groups = groups_of(report);
+  ASSERT_TRUE(groups[0].shrink.has_value());
+  EXPECT_EQ(groups[0].shrink->status, "partial");
+  EXPECT_EQ(groups[0].shrink->trials, 7u);
+  EXPECT_EQ(groups[0].shrink->operations, 3u);
+  EXPECT_EQ(groups[0].shrink->original_operations, 16u);
+  EXPECT_EQ(to_json(groups[0])["shrink"], report["groups"][0]["shrink"]);
+  ASSERT_TRUE(groups[1].shrink.has_value());
+  EXPECT_EQ(groups[1].shrink->status, "out-of-time");
+  EXPECT_FALSE(groups[1].shrink->operations.has_value());
+  EXPECT_FALSE(to_json(groups[1])["shrink"].contains("operations"));
+  EXPECT_NE(render_summary(report, false).find("out of time (--shrink-budget), no bundle"), std::string::npos);
+}
+
 TEST(Status, RulesAndExitCodes) {
   EXPECT_EQ(status_from_counts(0, 0, 0), Status::kPass);
   EXPECT_EQ(status_from_counts(1, 5, 5), Status::kFail) << "a failure outranks harness errors";

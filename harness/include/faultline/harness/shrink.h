@@ -40,8 +40,11 @@ struct ShrinkResult {
   std::size_t original_bytes = 0, shrunk_bytes = 0;  // bytes of all requests of the first cycle
   std::uint32_t original_crashes = 0, shrunk_crashes = 0;
   std::size_t trials_run = 0;
+  bool stopped = false;          // `stop` said so before the rounds ended: `shrunk` is the best found until then
 };
 
-ShrinkResult shrink(const TrialConfig& config, const std::function<void(const std::string&)>& progress);
+// `stop` (may be empty) is asked before each candidate trial; once it returns true no further trial runs.
+ShrinkResult shrink(const TrialConfig& config, const std::function<void(const std::string&)>& progress,
+                    const std::function<bool()>& stop = {});
 
 }  // namespace faultline::harness

@@ -125,6 +125,14 @@ struct TrialPointer {
   std::optional<std::uint64_t> operations;  // the workload's operations, the measure of "smallest"
 };
 
+// What `run --shrink` did for a group (docs/report.md, "Signatures and groups").
+struct GroupShrink {
+  std::string status;  // shrunk, partial, out-of-time, interrupted, not-reproduced
+  std::optional<std::uint64_t> operations, original_operations;  // of the bundle's first cycle; with a bundle only
+  std::size_t trials = 0;  // trials the shrinker ran
+  double seconds = 0;
+};
+
 struct Group {
   std::string signature;  // Signature::id
   std::string title, verdict, kind, file, field, recovery;
@@ -135,6 +143,7 @@ struct Group {
   TrialPointer smallest;  // the fewest operations (ties: the lowest index)
   Repro repro;            // replays `smallest`
   std::optional<std::string> bundle;  // a shrunk bundle of `smallest` (run --shrink), when one was written
+  std::optional<GroupShrink> shrink;  // run --shrink only
 };
 
 // Groups the failures by signature: fail groups first, then error, then void; within a verdict the largest group
