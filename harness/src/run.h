@@ -52,6 +52,10 @@ class Runner {
   Recovery recover(const std::filesystem::path& data_dir, const std::string& label,
                    std::vector<faults::FaultSpec> faults, bool all_files_targets = false);
 
+  // From now on every plan records the history (`record`, faultline/history.h) to `file`, and run() raises the step
+  // counter so each record names the operation in flight (`faultline explore`). Empty: stop recording.
+  void record_to(const std::filesystem::path& file) { record_ = file; }
+
   const std::vector<std::string>& plans() const { return plans_; }
   const std::vector<std::filesystem::path>& journals() const { return journals_; }
   // Per journal: the length within which its lines are free of races with the harness (EngineSession::track_journal).
@@ -69,6 +73,7 @@ class Runner {
   std::vector<std::filesystem::path> journals_;
   std::vector<std::shared_ptr<std::size_t>> marks_;
   std::uint64_t plan_counter_ = 0;
+  std::filesystem::path record_;
 };
 
 // Issued::journal_events_* are recorded as journal lengths during a run; this turns them into event indices.
