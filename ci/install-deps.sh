@@ -11,6 +11,7 @@ packages=(
   python3 python3-jsonschema libxml2-utils sqlite3   # report schema, JUnit validation, third-party shim test
   dpkg-dev file                     # cpack -G DEB: dpkg-shlibdeps computes Depends, file finds the ELF files
   python3-junitparser chromium      # a real JUnit consumer; the HTML report in a headless browser
+  python3-plyvel                    # tests/realworld: LevelDB behind an adapter (SQLite is Python's stdlib)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -31,7 +31,8 @@ bool matches(const std::vector<std::string>& globs, const std::string& rel) {
 }  // namespace
 
 std::vector<std::string> detect_bypass(const fs::path& data_dir, const std::map<std::string, FileHistory>& histories,
-                                       const std::vector<std::string>& target_globs) {
+                                       const std::vector<std::string>& target_globs,
+                                       const std::map<std::string, std::string>& left_out) {
   std::vector<std::string> messages;
   for (const auto& [name, h] : histories) {
     for (const std::string& call : h.untracked_calls) {
@@ -72,13 +73,30 @@ std::vector<std::string> detect_bypass(const fs::path& data_dir, const std::map<
     if (!it->is_regular_file(ec)) continue;
     // Lexically: the iterator's paths start with data_dir (fs::relative would resolve every component's symlinks).
     const std::string rel = it->path().lexically_relative(data_dir).generic_string();
-    if (histories.contains(rel) || !matches(target_globs, rel)) continue;
+    if (histories.contains(rel) || left_out.contains(rel) || !matches(target_globs, rel)) continue;
     messages.push_back(fmt::format("{}: exists on disk ({} bytes) but the journal never saw it: created by a process "
                                    "that did not load the shim (a static binary, a child under `exec drop`), through "
                                    "a path outside target_dir, or by a raw syscall",
                                    rel, it->file_size(ec)));
   }
   return messages;
+}
+
+std::map<std::string, FileHistory> existing_files(const fs::path& data_dir, const std::vector<std::string>& target_globs,
+                                                  const std::map<std::string, std::string>& left_out) {
+  std::map<std::string, FileHistory> out;
+  std::error_code ec;
+  if (!fs::is_directory(data_dir, ec)) return out;
+  for (auto it = fs::recursive_directory_iterator(data_dir, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    const std::string rel = it->path().lexically_relative(data_dir).generic_string();
+    if (left_out.contains(rel) || !matches(target_globs, rel)) continue;
+    FileHistory& h = out[rel];
+    h.file = rel;
+    h.size = h.synced_size = it->file_size(ec);
+  }
+  return out;
 }
 
 }  // namespace faultline::faults

@@ -55,6 +55,7 @@ std::string parent_of(const std::string& rel) {
 
 class Summarizer {
  public:
+  explicit Summarizer(std::map<std::string, FileHistory> initial) : files_(std::move(initial)) {}
   void apply(const Event& e) {
     if (e.ev == "open") on_open(e);
     else if (e.ev == "write") on_write(e);
@@ -278,8 +279,11 @@ class Summarizer {
 
 }  // namespace
 
-std::map<std::string, FileHistory> summarize(const std::vector<Event>& events) {
-  Summarizer s;
+std::map<std::string, FileHistory> summarize(const std::vector<Event>& events) { return summarize(events, {}); }
+
+std::map<std::string, FileHistory> summarize(const std::vector<Event>& events,
+                                             std::map<std::string, FileHistory> initial) {
+  Summarizer s(std::move(initial));
   for (const Event& e : events) s.apply(e);
   return s.result();
 }

@@ -67,8 +67,11 @@ struct Common {
   std::string log_format = "text";
   std::string work_dir;
   bool no_fork_server = false;
+  bool no_preflight = false;
 
   void add_to(CLI::App* app, bool scenario_required);
+  // The engine starts once on an empty directory before any trial (faultline/harness/preflight.h); exit 2 if not.
+  void preflight(const scenarios::EngineProfile& engine_profile, const std::filesystem::path& check_dir) const;
   std::filesystem::path scenarios_path() const;
   scenarios::EngineProfile load_profile() const;
   std::filesystem::path shim_path() const;
@@ -81,7 +84,7 @@ struct Common {
 // repro.cpp, shrink_cmd.cpp: one trial told step by step; a bundle replayed; a failing trial minimised.
 int repro_trial(const scenarios::Scenario& scenario, const scenarios::EngineProfile& profile, std::uint64_t seed,
                 const std::filesystem::path& shim, const std::filesystem::path& bindir,
-                const std::filesystem::path& work_dir, const harness::TrialOverrides& overrides,
+                const std::filesystem::path& work_dir, const std::optional<harness::TrialPlan>& plan,
                 const std::string& expected_hash);
 int repro_bundle(const std::filesystem::path& file, const std::optional<scenarios::EngineProfile>& engine,
                  const std::filesystem::path& shim, const std::filesystem::path& bindir,

@@ -1,11 +1,17 @@
 // What the subcommands share (cli.h): the common options, the work root, the stop signals, `faultline scenarios`.
+#include <semaphore.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <iostream>
+#include <mutex>
+#include <system_error>
+#include <thread>
 
 #include <fmt/format.h>
 
+#include "faultline/harness/preflight.h"
 #include "cli.h"
 #include "faultline/harness/input.h"
 #include "faultline/harness/log.h"
@@ -20,9 +26,32 @@ namespace {
 
 std::atomic<bool> g_interrupted{false};
 std::atomic<int> g_signal{0};
+// Posted by the handler at the second signal (sem_post is async-signal-safe), waited for by a thread. No descriptor:
+// under a tight RLIMIT_NOFILE every one counts (Cli.TightDescriptorLimitLosesNoReport).
+sem_t g_second_signal;
+
+// The first signal stops the campaign gently; a second one kills the running engines at once (hard_stop_on_second).
 void on_signal(int sig) {
-  g_signal = sig;
-  g_interrupted = true;
+  if (!g_interrupted.exchange(true)) {
+    g_signal = sig;
+    return;
+  }
+  ::sem_post(&g_second_signal);  // killing needs the registry lock: not here
+}
+
+// Waits for the second signal, then kills every engine (supervisor::hard_stop): the trials in flight end at once,
+// uncounted, and the partial report is written as after one signal.
+void hard_stop_on_second() {
+  ::sem_init(&g_second_signal, 0, 0);
+  try {
+    std::thread([] {
+      while (::sem_wait(&g_second_signal) != 0 && errno == EINTR) {
+      }
+      harness::log::warn("a second stop signal: killing the running engines; their trials are not counted");
+      harness::supervisor::hard_stop();
+    }).detach();
+  } catch (const std::system_error&) {  // no thread (no memory for its stack): a second signal is like the first
+  }
 }
 
 fs::path default_work_base() {
@@ -48,6 +77,8 @@ std::unique_ptr<harness::supervisor::WorkRoot> hold_work_root(const fs::path& ro
 }
 
 void catch_stop_signals() {
+  static std::once_flag watcher;
+  std::call_once(watcher, hard_stop_on_second);
   struct sigaction sa {};
   sa.sa_handler = on_signal;
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &sa, nullptr);
@@ -73,6 +104,12 @@ void Common::add_to(CLI::App* app, bool scenario_required) {
   app->add_option("--work-dir", work_dir, "where trial directories are made (default: /dev/shm when available)");
   app->add_flag("--no-fork-server", no_fork_server,
                 "exec the engine for every start instead of forking it from a fork server (docs/fork-server.md)");
+  app->add_flag("--no-preflight", no_preflight,
+                "skip the engine's preflight (one start on an empty directory, READY, QUIT) before the trials");
+}
+
+void Common::preflight(const scenarios::EngineProfile& engine_profile, const fs::path& check_dir) const {
+  if (!no_preflight) harness::preflight(engine_profile, shim_path(), layout().bindir, check_dir);
 }
 
 fs::path Common::scenarios_path() const {

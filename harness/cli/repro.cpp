@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 
 int repro_trial(const scenarios::Scenario& scenario, const scenarios::EngineProfile& profile, std::uint64_t seed,
                 const fs::path& shim, const fs::path& bindir, const fs::path& work_dir,
-                const harness::TrialOverrides& overrides, const std::string& expected_hash) {
+                const std::optional<harness::TrialPlan>& plan, const std::string& expected_hash) {
   harness::TrialConfig t;
   t.scenario = scenario;
   t.profile = profile;
@@ -24,7 +24,7 @@ int repro_trial(const scenarios::Scenario& scenario, const scenarios::EngineProf
   t.work_dir = fs::absolute(work_dir);
   t.shim = shim;
   t.bindir = bindir;
-  t.overrides = overrides;
+  t.plan = plan;
   t.keep_evidence = true;
   // Everything printed is also kept with the artifacts, as transcript.txt.
   std::string transcript;

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "faultline/harness/input.h"
 #include "faultline/reports/report.h"
+#include "numbers.h"
 #include "select.h"
 
 namespace faultline::cli {
@@ -44,14 +45,27 @@ ReportedFailure failure_from_report(const std::string& file, std::size_t k) {
   return out;
 }
 
-// The trial of `--from-report FILE --failure K` into `common`: its scenario, and its engine unless one was given.
-ReportedFailure take_reported_failure(Common& common, const std::string& file, std::size_t k) {
+// The shipped walkv profile: what runs anyway when no engine is given, so a report that names it needs no opt-in.
+bool is_shipped_default(const std::string& profile) {
+  std::error_code ec;
+  return !profile.empty() && fs::equivalent(profile, harness::require_profiles(layout()) / "walkv.json", ec);
+}
+
+// The trial of `--from-report FILE --failure K` into `common`: its scenario, and its engine unless one was given. A
+// report is input from anywhere (docs/reliability.md): the engine it records runs only with --engine-from-report.
+ReportedFailure take_reported_failure(Common& common, const std::string& file, std::size_t k, bool engine_from_report) {
+  if (engine_from_report && (!common.engine.empty() || !common.profile.empty()))
+    throw UsageError("--engine-from-report excludes --engine and --profile: give one");
   auto entry = failure_from_report(file, k);
   common.scenario = entry.scenario;
-  if (common.engine.empty() && common.profile.empty()) {
-    common.profile = entry.profile;
-    common.engine = entry.profile.empty() ? entry.command : "";
-  }
+  if (!common.engine.empty() || !common.profile.empty()) return entry;
+  if (!engine_from_report && !is_shipped_default(entry.profile) && !(entry.profile.empty() && entry.command.empty()))
+    throw UsageError(fmt::format(
+        "{}: the report's campaign ran the engine \"{}\"{}: a report is input from anywhere, so the engine it records "
+        "runs only with --engine-from-report (for reports you trust); or pass --engine or --profile",
+        file, entry.command, entry.profile.empty() ? "" : fmt::format(" (profile {})", entry.profile)));
+  common.profile = entry.profile;
+  common.engine = entry.profile.empty() ? entry.command : "";
   return entry;
 }
 
@@ -66,7 +80,7 @@ struct ReproOptions {
   Common common;
   std::string seed, bundle, expected_hash, report;
   std::size_t failure = 1;
-  bool engine_from_bundle = false;
+  bool engine_from_bundle = false, engine_from_report = false;
 };
 
 int repro_from_bundle(const ReproOptions& o) {
@@ -79,6 +93,7 @@ int repro_from_bundle(const ReproOptions& o) {
   if (!o.engine_from_bundle) engine = o.common.load_profile();
   const fs::path dir = o.common.work_dir.empty() ? fs::path("faultline-repro") / fs::path(o.bundle).stem()
                                                  : fs::path(o.common.work_dir);
+  if (engine) o.common.preflight(*engine, fs::absolute(dir) / "preflight");
   return repro_bundle(o.bundle, engine, o.common.shim_path(), layout().bindir, dir);
 }
 
@@ -86,8 +101,9 @@ int repro_seed(const Common& common, std::uint64_t seed, const std::string& expe
   const auto scenario = one_scenario(common, "repro replays one trial");
   const fs::path dir = common.work_dir.empty() ? fs::path("faultline-repro") / fmt::format("{}-{}", scenario.name, seed)
                                                : fs::path(common.work_dir);
-  return repro_trial(scenario, common.load_profile(), seed, common.shim_path(), layout().bindir, dir, {},
-                     expected_hash);
+  const auto profile = common.load_profile();
+  common.preflight(profile, fs::absolute(dir) / "preflight");
+  return repro_trial(scenario, profile, seed, common.shim_path(), layout().bindir, dir, {}, expected_hash);
 }
 
 int repro_command(ReproOptions& o) {
@@ -95,9 +111,10 @@ int repro_command(ReproOptions& o) {
   if (!o.report.empty()) {
     if (!o.seed.empty() || !o.bundle.empty())
       throw UsageError("--from-report excludes --seed and --bundle: the report names the trial");
-    const auto entry = take_reported_failure(o.common, o.report, o.failure);
+    const auto entry = take_reported_failure(o.common, o.report, o.failure, o.engine_from_report);
     return repro_seed(o.common, entry.seed, entry.trace_hash);
   }
+  if (o.engine_from_report) throw UsageError("--engine-from-report goes with --from-report");
   std::optional<std::uint64_t> seed;
   if (!o.seed.empty()) seed = harness::parse_uint("--seed", o.seed);
   if (o.engine_from_bundle && o.bundle.empty()) throw UsageError("--engine-from-bundle goes with --bundle");
@@ -111,6 +128,7 @@ struct ShrinkOptions {
   std::string seed;  // parsed with a range check: CLI11 reads "-1" as 2^64 - 1
   std::string output, report;
   std::size_t failure = 1;
+  bool engine_from_report = false;
 };
 
 int shrink_seed(const Common& common, std::uint64_t seed, const std::string& output) {
@@ -126,6 +144,7 @@ int shrink_seed(const Common& common, std::uint64_t seed, const std::string& out
   harness::check_output_file("--output", out);
   const auto root = hold_work_root(default_work_root(common.work_dir, "shrink"), common.work_dir);
   config.work_dir = root->dir() / "base";
+  common.preflight(config.profile, root->dir() / "preflight");
   return shrink_trial(config, out);
 }
 
@@ -133,18 +152,21 @@ int shrink_command(ShrinkOptions& o, const CLI::App& shrink) {
   o.common.apply_process_options();
   if (!o.report.empty()) {
     if (!o.seed.empty()) throw UsageError("--from-report excludes --seed: the report names the trial");
-    const auto entry = take_reported_failure(o.common, o.report, o.failure);
+    const auto entry = take_reported_failure(o.common, o.report, o.failure, o.engine_from_report);
     return shrink_seed(o.common, entry.seed, o.output);
   }
+  if (o.engine_from_report) throw UsageError("--engine-from-report goes with --from-report");
   if (o.seed.empty() || shrink.count("--scenario") == 0)
     throw UsageError("shrink needs --scenario and --seed, or --from-report FILE --failure K");
   return shrink_seed(o.common, harness::parse_uint("--seed", o.seed), o.output);
 }
 
-void add_failure_options(CLI::App* app, std::string& report, std::size_t& failure) {
+void add_failure_options(CLI::App* app, std::string& report, std::size_t& failure, bool& engine_from_report) {
   app->add_option("--from-report", report, "take the trial from this report's failures (with --failure)");
   app->add_option("--failure", failure, "which failure of --from-report, 1 = the first")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 40));
+      ->transform(decimal_range(1, std::uint64_t{1} << 40));
+  app->add_flag("--engine-from-report", engine_from_report,
+                "run the engine the report's campaign ran (only for reports you trust: it is arbitrary code)");
 }
 
 }  // namespace
@@ -158,7 +180,7 @@ Command add_repro_command(CLI::App& app) {
   repro->add_flag("--engine-from-bundle", o->engine_from_bundle,
                   "run the engine command recorded in the bundle (only for bundles you trust: it is arbitrary code)");
   repro->add_option("--expect-trace", o->expected_hash, "the trace hash from the report: say so if the replay differs");
-  add_failure_options(repro, o->report, o->failure);
+  add_failure_options(repro, o->report, o->failure, o->engine_from_report);
   return {repro, [o] { return repro_command(*o); }};
 }
 
@@ -167,7 +189,7 @@ Command add_shrink_command(CLI::App& app) {
   auto* shrink = app.add_subcommand("shrink", "minimise a failing trial and write a replayable bundle");
   o->common.add_to(shrink, false);
   shrink->add_option("--seed", o->seed, "the failing trial's seed (with --scenario)");
-  add_failure_options(shrink, o->report, o->failure);
+  add_failure_options(shrink, o->report, o->failure, o->engine_from_report);
   shrink->add_option("--output,-o", o->output, "bundle file (default faultline-bundle-<scenario>-<seed>.json)");
   return {shrink, [o, shrink] { return shrink_command(*o, *shrink); }};
 }

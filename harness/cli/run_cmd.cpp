@@ -18,6 +18,7 @@
 #include "faultline/harness/report_build.h"
 #include "faultline/reports/model.h"
 #include "faultline/reports/report.h"
+#include "numbers.h"
 #include "select.h"
 
 namespace faultline::cli {
@@ -68,18 +69,21 @@ std::vector<std::pair<std::string, std::uint64_t>> load_corpus(const fs::path& f
 
 void add_run_options(CLI::App* run, RunOptions& o) {
   o.common.add_to(run, false);
-  run->add_option("--trials", o.trials, "number of trials (default 100)")->check(CLI::Range(1ull, 100000000ull));
+  run->add_option("--trials", o.trials, "number of trials (default 100)")
+      ->transform(decimal_range(1, 100000000));
   run->add_option("--seeds", o.seeds, "explicit trial seeds A..B instead of --trials");
   run->add_option("--seed", o.seed, "campaign seed (default: random, printed)");
-  run->add_option("--jobs,-j", o.jobs, "trials in parallel (default: number of cores)")->check(CLI::Range(1u, 1024u));
+  run->add_option("--jobs,-j", o.jobs, "trials in parallel (default: number of cores)")
+      ->transform(decimal_range(1, 1024));
   run->add_option("--shard", o.shard, "run shard K of N (K/N, 0-based); also from GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS "
                                       "or JOB_COMPLETION_INDEX+FAULTLINE_SHARDS");
   run->add_option("--report", o.report, "where to write the JSON report")->capture_default_str();
   run->add_option("--time-budget", o.budget, "stop starting trials after this many seconds (report marked incomplete)")
-      ->check(CLI::Range(0.001, 1e9));
+      ->check(decimal_real_range(0.001, 1e9));
   run->add_flag("--keep", o.keep, "keep every trial directory, not only failing ones");
   run->add_flag("--quiet,-q", o.quiet, "no progress line and no summary on stdout");
-  run->add_option("--check-determinism", o.determinism, "rerun N sampled trials and compare trace hashes");
+  run->add_option("--check-determinism", o.determinism, "rerun N sampled trials and compare trace hashes")
+      ->transform(decimal_range(0, 100000000));
   run->add_option("--corpus", o.corpus, "file of \"<scenario> <seed>\" lines to run first (known failures)");
   run->add_option("--all-trials", o.all_trials, "also write one JSON line per trial to this file");
   run->add_flag("--exitfirst,-x", o.exit_first, "stop starting trials at the first failing one (the report is marked "
@@ -150,6 +154,9 @@ void log_campaign_end(const harness::CampaignResult& result, const std::string& 
                                         {"engine_starts_forked", starts.forked}, {"engine_starts_exec", starts.execd}});
   if (result.voided > 0)
     harness::log::warn("some trials were void: their fault never fired", {{"void", result.voided}});
+  for (const auto& [file, entry] : result.untracked_files)
+    harness::log::warn("a file the engine wrote only around the shim was left out of the fault and durability model",
+                       {{"file", file}, {"why", entry.first}, {"trials", entry.second}});
   for (const auto& m : result.determinism_mismatches)
     harness::log::error("trial is not deterministic", m);
 }
@@ -162,9 +169,15 @@ int run_command(const RunOptions& o) {
   const auto started = std::chrono::system_clock::now();
   log_campaign_start(config);
   const auto root = hold_work_root(config.work_root, o.common.work_dir);
+  o.common.preflight(config.profile, config.work_root / "preflight");
   auto result = harness::run_campaign(config, interrupted());
   keep_artifacts(result, o.artifacts.empty() ? default_artifacts_dir(o.report) : fs::path(o.artifacts));
-  if (result.interrupted) result.incomplete_reason = fmt::format("{} by {}", result.incomplete_reason, stop_signal_name());
+  if (result.interrupted)
+    result.incomplete_reason = fmt::format("{} by {}{}", result.incomplete_reason, stop_signal_name(),
+                                           harness::supervisor::stopping()
+                                               ? "; a second signal killed the running engines (their trials are "
+                                                 "not counted)"
+                                               : "");
   // The argv in the report must replay the trial: repro takes the scenario and the seed.
   const auto doc = harness::build_report(config, result, started);
   if (reserve >= 0) ::close(reserve);

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "numbers.h"
 #include "faultline/harness/campaign.h"
 #include "faultline/harness/input.h"
 #include "faultline/harness/process.h"
@@ -205,9 +206,10 @@ Command add_selftest_command(CLI::App& app) {
   auto o = std::make_shared<SelftestOptions>();
   auto* self = app.add_subcommand("selftest", "run the default campaign against walkv and every planted-bug variant");
   o->common.add_to(self, false);
-  self->add_option("--trials", o->trials, "trials per engine")->capture_default_str()->check(CLI::Range(1ull, 100000000ull));
+  self->add_option("--trials", o->trials, "trials per engine")->capture_default_str()
+      ->transform(decimal_range(1, 100000000));
   self->add_option("--seed", o->seed, "campaign seed")->capture_default_str();
-  self->add_option("--jobs,-j", o->jobs, "trials in parallel")->check(CLI::Range(1u, 1024u));
+  self->add_option("--jobs,-j", o->jobs, "trials in parallel")->transform(decimal_range(1, 1024));
   self->add_option("--output", o->output, "directory for the table and profiles")->capture_default_str();
   return {self, [o] { return selftest_command(*o); }};
 }

@@ -33,7 +33,7 @@ int shrink_trial(harness::TrialConfig config, const fs::path& bundle_path) {
       "  fault: operation {} from the end, byte {} of its write\nbundle: {}\nreplay: faultline repro --bundle {}\n",
       result.violation, result.trials_run, result.original_ops, result.shrunk_ops, result.original_bytes,
       result.shrunk_bytes, result.original_crashes, result.shrunk_crashes,
-      result.shrunk.overrides.record_from_end.value_or(0), result.shrunk.overrides.offset_in_record.value_or(0),
+      result.aim.record_from_end, result.aim.offset_in_record,
       bundle_path.string(), bundle_path.string());
   return 0;
 }
@@ -50,7 +50,7 @@ int repro_bundle(const fs::path& file, const std::optional<scenarios::EngineProf
     std::cout << fmt::format("engine: \"{}\" (from the bundle, --engine-from-bundle)\n", bundle.config.profile.command);
   // With another engine (the fixed one, say) the trace differs by design: only compare hashes for the bundled engine.
   return repro_trial(bundle.config.scenario, engine ? *engine : bundle.config.profile, bundle.config.seed, shim, bindir,
-                     work_dir, bundle.config.overrides, engine ? "" : bundle.trace_hash);
+                     work_dir, bundle.config.plan, engine ? "" : bundle.trace_hash);
 }
 
 }  // namespace faultline::cli

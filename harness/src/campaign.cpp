@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "faultline/harness/supervisor.h"
 #include "kept_trials.h"
 
 namespace faultline::harness {
@@ -90,6 +91,11 @@ class Aggregator {
       case Verdict::kError: ++result_.errors; break;
     }
     for (const auto& v : trial.violations) ++result_.per_violation[v.name];
+    for (const auto& [file, why] : trial.untracked_files) {
+      auto& [reason, trials] = result_.untracked_files[file];
+      if (reason.empty()) reason = why;
+      ++trials;
+    }
     count_coverage(trial);
     if (all_) {
       nlohmann::ordered_json line{{"index", ref.index}, {"scenario", trial.scenario},
@@ -211,6 +217,11 @@ CampaignResult run_campaign(const CampaignConfig& config, const std::atomic<bool
           trial.seed = refs[i].seed;
           trial.verdict = Verdict::kError;
           trial.error = fmt::format("harness error: {}", e.what());
+        }
+        if (supervisor::stopping()) {  // its engines were killed by a second stop signal: not a result
+          std::error_code ec;
+          fs::remove_all(trial.artifacts, ec);
+          return;
         }
         aggregate.add(refs[i], std::move(trial));
       }

@@ -32,8 +32,8 @@
 #include "faultline/fork_protocol.h"
 #include "faultline/harness/log.h"
 #include "faultline/harness/process.h"
-
-extern char** environ;
+#include "faultline/harness/supervisor.h"
+#include "fork_server_env.h"
 
 namespace faultline::harness {
 namespace {
@@ -55,32 +55,9 @@ struct Died : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-int remaining_ms(Clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-  return left < 0 ? 0 : static_cast<int>(left);
-}
-
-// The engine's environment in the order ChildProcess gives it (the harness's own minus env_unset and env_set's names,
-// then env_set in name order), so that a forked engine's environ matches an exec'd one's entry for entry.
-std::vector<std::string> environment(const std::map<std::string, std::string>& set,
-                                     const std::vector<std::string>& unset) {
-  std::vector<std::string> out;
-  for (char** e = environ; *e != nullptr; ++e) {
-    const std::string_view entry(*e);
-    const std::string name(entry.substr(0, entry.find('=')));
-    if (set.count(name) != 0 || std::find(unset.begin(), unset.end(), name) != unset.end()) continue;
-    out.emplace_back(entry);
-  }
-  for (const auto& [name, value] : set) out.push_back(name + "=" + value);
-  return out;
-}
-
-ExitStatus status_of(int code, int status) {
-  ExitStatus s;
-  s.exited = code == CLD_EXITED;
-  (s.exited ? s.code : s.signal) = status;
-  return s;
-}
+using detail::environment;
+using detail::remaining_ms;
+using detail::status_of;
 
 class ForkServer : public std::enable_shared_from_this<ForkServer> {
  public:
@@ -381,6 +358,8 @@ std::unique_ptr<ChildProcess> exec_child(const SpawnOptions& options) {
 }  // namespace
 
 std::unique_ptr<ChildProcess> launch(const SpawnOptions& options) {
+  if (supervisor::stopping())
+    throw std::runtime_error("the harness is stopping (a second stop signal): no engine starts");
   // As ChildProcess does before its first exec: a write to a dead engine's stdin must be EPIPE, not the end of the
   // harness, and the engines (the server's children too) inherit the ignored SIGPIPE as exec'd ones do.
   static const bool sigpipe_ignored = [] { return ::signal(SIGPIPE, SIG_IGN) != SIG_ERR; }();

@@ -127,10 +127,16 @@ ChildProcess::ChildProcess(const SpawnOptions& options) : max_line_bytes_(option
   std::vector<std::string> args(options.argv.begin() + 1, options.argv.end());
   // Spawn and register under one lock: a sweep for orphans never sees this child unregistered.
   auto registry = supervisor::registry_lock();
+  if (supervisor::stopping())
+    throw std::runtime_error("the harness is stopping (a second stop signal): no engine starts");
   bp::child child(bp::exe = exe, bp::args = args, bp::std_in < in_pipe, bp::std_out > out_pipe,
                   bp::std_err > boost::filesystem::path(options.stderr_path.string()), ChildEnvironment{{}, envp.data()},
                   bp::posix::use_vfork, NewProcessGroup{{}, ::getpid()}, CloseInheritedFds{}, ec);
-  if (ec) throw std::runtime_error(fmt::format("cannot start '{}': {}", exe, ec.message()));
+  if (ec)
+    throw std::runtime_error(fmt::format("cannot start '{}': {}{}", exe, ec.message(),
+                                         ec.value() == EAGAIN ? " (the process limit, ulimit -u, is reached: raise it "
+                                                                "or lower --jobs)"
+                                                              : ""));
   pid_ = child.id();
   supervisor::adopt(pid_);
   registry.unlock();

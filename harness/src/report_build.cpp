@@ -203,6 +203,9 @@ nlohmann::ordered_json build_report(const CampaignConfig& config, const Campaign
                   {"failed", result.failed}, {"void", result.voided}, {"errors", result.errors},
                   {"per_scenario", per_scenario}, {"per_violation", per_violation}};
   r["coverage"] = result.coverage;
+  r["untracked_files"] = nlohmann::ordered_json::array();
+  for (const auto& [file, entry] : result.untracked_files)
+    r["untracked_files"].push_back({{"file", file}, {"why", entry.first}, {"trials", entry.second}});
   r["determinism"] = {{"checked", result.determinism_checked}, {"mismatches", result.determinism_mismatches}};
   r["failures"] = nlohmann::ordered_json::array();
   for (const auto& [index, trial] : result.failures) r["failures"].push_back(failure_entry(config, index, trial));

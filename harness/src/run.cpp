@@ -16,10 +16,15 @@
 
 #include <fmt/format.h>
 
+#include "faultline/storage.h"
+
 namespace faultline::harness::detail {
 
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
+
+// Lines of the engine's stderr kept with a run (the engine log of reports).
+constexpr std::size_t kStderrTailLines = 20;
 
 namespace {
 
@@ -68,13 +73,23 @@ Runner::Runner(const TrialConfig& config) : config_(config) {
   command_ = split_command(command);
 }
 
+std::vector<std::string> Runner::argv(const fs::path& data_dir) const {
+  std::vector<std::string> out;
+  for (const auto& word : command_) {
+    std::string w = word;
+    for (std::size_t at; (at = w.find("{dir}")) != std::string::npos;) w.replace(at, 5, fs::absolute(data_dir).string());
+    out.push_back(w);
+  }
+  return out;
+}
+
 void Runner::say(const std::string& line) const {
   if (config_.narrate) config_.narrate(line);
 }
 
 std::unique_ptr<EngineSession> Runner::make_session(const fs::path& data_dir, const std::string& label,
                                                     std::vector<faults::FaultSpec> faults, bool all_files_targets,
-                                                    fs::path& journal, fs::path& stderr_path, bool stepped) {
+                                                    RunRecord& record, bool stepped) {
   const auto n = plan_counter_++;
   faults::Plan plan;
   plan.seed = derive_seed(config_.seed, fmt::format("plan-{}", n));
@@ -86,24 +101,18 @@ std::unique_ptr<EngineSession> Runner::make_session(const fs::path& data_dir, co
   plan.record = record_;
   const fs::path plan_path = config_.work_dir / fmt::format("{:02}-{}.plan", n, label);
   faults::write_plan(plan, plan_path);
-  plans_.push_back(faults::render_plan(plan));
-  journals_.push_back(plan.journal);
-  marks_.push_back(std::make_shared<std::size_t>(SIZE_MAX));
-  journal = plan.journal;
-  stderr_path = config_.work_dir / fmt::format("{:02}-{}.stderr.log", n, label);
+  record.label = label;
+  record.journal = plan.journal;
+  record.stderr_path = config_.work_dir / fmt::format("{:02}-{}.stderr.log", n, label);
 
   SpawnOptions options;
-  for (const auto& word : command_) {
-    std::string w = word;
-    for (std::size_t at; (at = w.find("{dir}")) != std::string::npos;) w.replace(at, 5, fs::absolute(data_dir).string());
-    options.argv.push_back(w);
-  }
+  options.argv = argv(data_dir);
   // A sanitizer runtime must come first in LD_PRELOAD (docs/design-notes.md §6); FAULTLINE_PRELOAD_FIRST names it.
   const char* first = std::getenv("FAULTLINE_PRELOAD_FIRST");
   options.env_set["LD_PRELOAD"] = (first && *first ? std::string(first) + ":" : std::string()) + config_.shim.string();
   options.env_set["FAULTFS_PLAN"] = plan_path.string();
   options.tag = "FAULTFS_PLAN=" + plan_path.string();
-  options.stderr_path = stderr_path;
+  options.stderr_path = record.stderr_path;
   // The fork server (docs/fork-server.md) is started once per worker with the data directory replaced by a path
   // that cannot exist; each start then gets this argv. An engine that runs instead of serving finds no directory.
   if (config_.profile.fork_server != scenarios::ForkPoint::kOff) {
@@ -117,27 +126,30 @@ std::unique_ptr<EngineSession> Runner::make_session(const fs::path& data_dir, co
   }
   auto session = std::make_unique<EngineSession>(options, milliseconds(config_.profile.start_timeout_ms),
                                                  milliseconds(config_.profile.request_timeout_ms));
-  session->track_journal(plan.journal, marks_.back());
+  session->track_journal(plan.journal);
   return session;
 }
 
-RunResult Runner::run(const fs::path& data_dir, const std::string& label, std::vector<faults::FaultSpec> faults,
-                      const std::vector<Op>& ops, Ending ending, bool all_files_targets) {
-  RunResult r;
-  fs::path journal;
+const RunRecord& Runner::run(const fs::path& data_dir, const std::string& label, std::vector<faults::FaultSpec> faults,
+                             const std::vector<Op>& ops, Ending ending, bool all_files_targets) {
+  RunRecord& r = records_.emplace_back();
+  std::vector<JournalSpan> spans;  // journal lengths (a stat each), turned into event indices once, after the run
   const bool stepped = !record_.empty() ||
                        std::any_of(faults.begin(), faults.end(), [](const auto& f) { return f.step.has_value(); });
   std::optional<StepCounter> step;
   if (stepped) step.emplace(config_.work_dir / fmt::format("{:02}-{}.step", plan_counter_, label));
-  auto session = make_session(data_dir, label, std::move(faults), all_files_targets, journal, r.stderr_path, stepped);
+  auto session = make_session(data_dir, label, std::move(faults), all_files_targets, r, stepped);
+  // What earlier runs of the trial left on disk: their histories go on across runs (docs/faults.md, "Bypass detection").
+  auto existing = faults::existing_files(data_dir, config_.profile.data_files, left_out_);
   r.start = session->start();
   if (r.start.kind == StartOutcome::Kind::kReady) {
     for (const auto& op : ops) {
       if (step) step->set(r.issued.size() + 1);
-      // Journal positions are taken as byte sizes (a stat) and turned into event indices once, after the run.
-      Issued issued{op, Ack::kNoReply, "", session->journal_bytes(), 0};
+      Issued issued{op, Ack::kNoReply, "", 0, 0};
+      JournalSpan span{session->journal_bytes(), 0};
       const auto reply = session->request(op.request());
-      issued.journal_events_after = session->journal_bytes();
+      span.after = session->journal_bytes();
+      spans.push_back(span);
       if (reply) {
         issued.reply = *reply;
         if (*reply == "OK") {
@@ -180,26 +192,56 @@ RunResult Runner::run(const fs::path& data_dir, const std::string& label, std::v
     r.status = r.start.status;
     r.hung = r.start.kind == StartOutcome::Kind::kHang;
   }
-  const auto text = faults::read_journal_text(journal);
-  r.events = faults::parse_journal(text, journal);
-  bytes_to_event_indices(text, r.issued);
+  const auto text = faults::read_journal_text(r.journal);
+  r.trace = stable_lines(text, session->stable_journal_bytes());
+  r.stderr_tail = tail_lines(r.stderr_path, kStderrTailLines);
+  r.events = faults::parse_journal(text, r.journal);
+  set_event_indices(text, spans, r.issued);
+  for (const auto& [file, h] : existing) r.untouched.insert(file);
+  for (const auto& e : r.events) {
+    r.untouched.erase(e.file);
+    if (e.ev == "rename")
+      for (const char* side : {"from", "to"}) r.untouched.erase(e.raw.value(side, std::string()));
+  }
+  r.histories = faults::summarize(r.events, std::move(existing));
+  r.left_out = left_out_ = faults::leave_out_untracked(r.histories, r.events, left_out_);
   r.records = records_of(r.events, r.issued, config_.profile.data_files);
-  r.histories = faults::summarize(r.events);
+  std::erase_if(r.records, [&](const Record& rec) { return r.left_out.contains(rec.file); });
   return r;
 }
 
 Runner::Recovery Runner::recover(const fs::path& data_dir, const std::string& label,
                                  std::vector<faults::FaultSpec> faults, bool all_files_targets) {
-  Recovery rec;
-  fs::path journal;
-  rec.session = make_session(data_dir, label, std::move(faults), all_files_targets, journal, rec.stderr_path);
-  rec.start = rec.session->start();
-  if (rec.start.kind == StartOutcome::Kind::kReady) rec.dump = rec.session->dump();
-  rec.events = faults::read_journal(journal);
+  Recovery rec{records_.emplace_back(), {}, nullptr};
+  RunRecord& r = rec.record;
+  rec.session = make_session(data_dir, label, std::move(faults), all_files_targets, r);
+  r.start = rec.session->start();
+  if (r.start.kind == StartOutcome::Kind::kReady) rec.dump = rec.session->dump();
+  r.status = r.start.status;
+  r.died = r.start.kind == StartOutcome::Kind::kExited;
+  r.hung = r.start.kind == StartOutcome::Kind::kHang || rec.session->hung();
+  const auto text = faults::read_journal_text(r.journal);
+  r.trace = stable_lines(text, rec.session->stable_journal_bytes());
+  r.stderr_tail = tail_lines(r.stderr_path, kStderrTailLines);
+  r.events = faults::parse_journal(text, r.journal);
   return rec;
 }
 
-void bytes_to_event_indices(const faults::JournalText& journal, std::vector<Issued>& issued) {
+void Runner::settle(RunRecord& record, const EngineSession& session) const {
+  record.trace = stable_lines(faults::read_journal_text(record.journal), session.stable_journal_bytes());
+}
+
+std::vector<std::string> stable_lines(const faults::JournalText& journal, std::size_t stable_bytes) {
+  std::vector<std::string> lines;
+  for (const auto& line : journal.lines) {
+    if (line.raw_end > stable_bytes) break;  // lines written after the last completed exchange may race
+    lines.emplace_back(line.text);
+  }
+  return lines;
+}
+
+void set_event_indices(const faults::JournalText& journal, const std::vector<JournalSpan>& spans,
+                       std::vector<Issued>& issued) {
   // Events are the journal's non-blank lines (parse_journal); count those that end within the first `bytes`.
   std::vector<std::size_t> ends;
   for (const auto& line : journal.lines)
@@ -207,9 +249,9 @@ void bytes_to_event_indices(const faults::JournalText& journal, std::vector<Issu
   auto events_in = [&](std::size_t bytes) {
     return static_cast<std::size_t>(std::upper_bound(ends.begin(), ends.end(), bytes) - ends.begin());
   };
-  for (auto& i : issued) {
-    i.journal_events_before = events_in(i.journal_events_before);
-    i.journal_events_after = events_in(i.journal_events_after);
+  for (std::size_t i = 0; i < issued.size() && i < spans.size(); ++i) {
+    issued[i].journal_events_before = events_in(spans[i].before);
+    issued[i].journal_events_after = events_in(spans[i].after);
   }
 }
 

@@ -16,9 +16,8 @@ EngineSession::EngineSession(SpawnOptions options, std::chrono::milliseconds sta
                              std::chrono::milliseconds request_timeout)
     : options_(std::move(options)), start_timeout_(start_timeout), request_timeout_(request_timeout) {}
 
-void EngineSession::track_journal(std::filesystem::path journal, std::shared_ptr<std::size_t> mark) {
+void EngineSession::track_journal(std::filesystem::path journal) {
   journal_ = std::make_unique<faults::JournalWatch>(std::move(journal));
-  mark_ = std::move(mark);
 }
 
 EngineSession::~EngineSession() = default;
@@ -26,11 +25,11 @@ EngineSession::~EngineSession() = default;
 std::size_t EngineSession::journal_bytes() { return journal_ ? journal_->length() : 0; }
 
 void EngineSession::exchanged() {
-  if (mark_) *mark_ = journal_bytes();
+  if (journal_) stable_bytes_ = journal_bytes();
 }
 
 void EngineSession::ended_by_itself() {
-  if (mark_) *mark_ = SIZE_MAX;
+  stable_bytes_ = SIZE_MAX;
 }
 
 StartOutcome EngineSession::start() {

@@ -29,6 +29,7 @@ namespace {
 std::mutex g_registry_mutex;
 std::set<pid_t> g_engines;
 std::atomic<bool> g_subreaper{false};
+std::atomic<bool> g_stopping{false};
 
 std::string read_small_file(const std::string& path, std::size_t max = 1 << 20) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -46,17 +47,27 @@ std::string read_small_file(const std::string& path, std::size_t max = 1 << 20) 
   return out;
 }
 
-// The children of this process: every thread's /proc/self/task/<tid>/children.
-std::vector<pid_t> own_children() {
+// The children of a process ("self": this one): every thread's /proc/<pid>/task/<tid>/children.
+std::vector<pid_t> children_of(const std::string& pid) {
   std::vector<pid_t> out;
-  DIR* tasks = ::opendir("/proc/self/task");
+  DIR* tasks = ::opendir(fmt::format("/proc/{}/task", pid).c_str());
   if (!tasks) return out;
   while (const dirent* e = ::readdir(tasks)) {
     if (e->d_name[0] == '.') continue;
-    std::istringstream in(read_small_file(fmt::format("/proc/self/task/{}/children", e->d_name)));
-    for (pid_t pid; in >> pid;) out.push_back(pid);
+    std::istringstream in(read_small_file(fmt::format("/proc/{}/task/{}/children", pid, e->d_name)));
+    for (pid_t child; in >> child;) out.push_back(child);
   }
   ::closedir(tasks);
+  return out;
+}
+
+std::vector<pid_t> own_children() { return children_of("self"); }
+
+// Every descendant of this process, parents before their children.
+std::vector<pid_t> descendants() {
+  std::vector<pid_t> out = own_children();
+  for (std::size_t i = 0; i < out.size() && out.size() < 100000; ++i)
+    for (const pid_t child : children_of(std::to_string(out[i]))) out.push_back(child);
   return out;
 }
 
@@ -93,6 +104,18 @@ void release(pid_t pid) {
   std::lock_guard lock(g_registry_mutex);
   g_engines.erase(pid);
 }
+
+void hard_stop() {
+  std::lock_guard lock(g_registry_mutex);
+  g_stopping = true;
+  // Twice: a process forked between the scan and the kill (a server answering a request) is found the second time.
+  for (int round = 0; round < 2; ++round) {
+    for (const pid_t pid : g_engines) kill_process_and_group(pid);
+    for (const pid_t pid : descendants()) kill_process_and_group(pid);
+  }
+}
+
+bool stopping() { return g_stopping.load(); }
 
 std::size_t sweep_orphans(const std::string& tag) {
   if (!g_subreaper.load()) return 0;

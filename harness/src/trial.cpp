@@ -35,8 +35,8 @@ std::uint64_t fnv1a(std::uint64_t h, std::string_view s) {
   return h;
 }
 
-// The trace hash covers what must be identical when a trial is replayed: the journals, the fault ledger and the
-// verdict. What legitimately differs between replays is removed first: process ids, the executable's path, and the
+// The trace hash covers what must be identical when a trial is replayed: the journals (the trace of each RunRecord),
+// the fault ledger and the verdict. What legitimately differs between replays is removed first: process ids, the executable's path, and the
 // trial's own directory (campaigns, repro and shrink put trials in different places).
 // Process ids, wherever they sit in the fault ledger.
 void drop_pids(nlohmann::ordered_json& j) {
@@ -71,17 +71,12 @@ std::string without_pid_and_exe(std::string_view line) {
   return out;
 }
 
-std::string trace_hash(const TrialResult& r, const detail::Runner& runner, const std::string& work_dir) {
+std::string trace_hash(const TrialResult& r, const std::deque<detail::RunRecord>& runs, const std::string& work_dir) {
   std::uint64_t h = 0xCBF29CE484222325ULL;
   h = fnv1a(h, r.scenario);
   h = fnv1a(h, std::to_string(r.seed));
-  for (std::size_t j = 0; j < runner.journals().size(); ++j) {
-    const auto journal = faults::read_journal_text(runner.journals()[j]);
-    for (const auto& line : journal.lines) {
-      if (line.raw_end > runner.stable_bytes(j)) break;  // lines written after the last reply may race
-      h = fnv1a(h, normalise(without_pid_and_exe(line.text), work_dir));
-    }
-  }
+  for (const auto& run : runs)
+    for (const auto& line : run.trace) h = fnv1a(h, normalise(without_pid_and_exe(line), work_dir));
   auto faults = r.faults;
   drop_pids(faults);
   h = fnv1a(h, normalise(faults.dump(), work_dir));
@@ -110,13 +105,14 @@ TrialResult run_trial(const TrialConfig& config) {
     result.error = e.what();
   }
   result.verdict = detail::verdict_of(result.violations, result.error);
-  result.trace_hash = trace_hash(result, run.runner(), fs::absolute(config.work_dir).string());
+  run.settle_sessions();
+  result.trace_hash = trace_hash(result, run.runner().records(), fs::absolute(config.work_dir).string());
   if (result.verdict != Verdict::kPass || config.keep_evidence) {
     run.write_evidence();
     // A kept journal is its header and plain JSON lines: cut the zero-filled window off once no engine can write to
     // it (a store past the new end would be SIGBUS in a live engine).
     run.end_sessions();
-    for (const auto& journal : run.runner().journals()) faults::seal_journal(journal);
+    for (const auto& record : run.runner().records()) faults::seal_journal(record.journal);
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;

@@ -28,7 +28,8 @@ std::uint64_t TrialRun::file_size(const std::string& file) const {
 
 void TrialRun::execute() {
   fs::create_directories(data_);
-  auto plan = plan_trial(config_);
+  auto plan = config_.plan ? *config_.plan : plan_trial(config_);
+  check_plan(plan, config_);
   auto text = describe(plan);
   if (!text.empty() && text.back() == '\n') text.pop_back();
   runner_.say("plan:\n" + text);
@@ -41,6 +42,7 @@ void TrialRun::execute() {
 bool TrialRun::stop_live_engine() {
   if (!live_) return true;
   const auto status = live_->quit();
+  runner_.settle(*live_run_, *live_);
   live_.reset();
   if (const auto v = judge_quit(status)) {
     violate(*v);
@@ -49,8 +51,14 @@ bool TrialRun::stop_live_engine() {
   return true;
 }
 
-// The workload under the armed fault; nullopt when the engine did not even start.
-std::optional<RunResult> TrialRun::fault_run(std::uint32_t cycle, const CyclePlan& plan) {
+// The engine recovered by `recovery` keeps running for the next cycle or the health check.
+void TrialRun::keep_live(Runner::Recovery& recovery) {
+  live_ = std::move(recovery.session);
+  live_run_ = &recovery.record;
+}
+
+// The workload under the armed fault; nullptr when the engine did not even start.
+const RunRecord* TrialRun::fault_run(std::uint32_t cycle, const CyclePlan& plan) {
   std::vector<faults::FaultSpec> armed;
   if (plan.armed) {
     armed.push_back(*plan.armed);
@@ -59,7 +67,7 @@ std::optional<RunResult> TrialRun::fault_run(std::uint32_t cycle, const CyclePla
                                                            plan.armed->span->to)
                                              : std::string()));
   }
-  auto run = runner_.run(data_, fmt::format("fault{}", cycle), armed, plan.ops, Runner::Ending::kKill);
+  const auto& run = runner_.run(data_, fmt::format("fault{}", cycle), armed, plan.ops, Runner::Ending::kKill);
   runner_.say(fmt::format("  fault run: {} of {} operations acknowledged; engine {}",
                           std::count_if(run.issued.begin(), run.issued.end(), [](auto& i) { return i.ack == Ack::kOk; }),
                           plan.ops.size(), run.status.describe()));
@@ -69,20 +77,22 @@ std::optional<RunResult> TrialRun::fault_run(std::uint32_t cycle, const CyclePla
                               run.issued[i].ack == Ack::kNoReply ? std::string("no reply (not acknowledged)")
                                   : fmt::format("\"{}\"{}", run.issued[i].reply,
                                                 run.issued[i].ack == Ack::kOk ? " (acknowledged)" : "")));
-  const auto bypass = faults::detect_bypass(data_, run.histories, config_.profile.data_files);
+  result_.engine_log = tail_lines(run.stderr_path, 20);  // the run that failed, if it is this one
+  const auto bypass = faults::detect_bypass(data_, run.histories, config_.profile.data_files, run.left_out);
+  for (const auto& [file, why] : run.left_out) result_.untracked_files.emplace(file, why);
   if (!bypass.empty())
     throw std::runtime_error(fmt::format("the fault shim was bypassed, so no fault can be placed: {} (see docs/faults.md, "
                                          "'What the shim cannot see')", bypass.front()));
   if (run.start.kind != StartOutcome::Kind::kReady) {
     violate(run.hung ? "hang" : run.start.kind == StartOutcome::Kind::kProtocolError ? "protocol-error" : "engine-crash",
             fmt::format("before any fault: {}", run.start.detail));
-    return std::nullopt;
+    return nullptr;
   }
-  return run;
+  return &run;
 }
 
 // Where the fault landed: from the journal for a fault placed while the engine ran, drawn over the records otherwise.
-std::optional<Placement> TrialRun::locate(const RunResult& run, CyclePlan& plan) {
+std::optional<Placement> TrialRun::locate(const RunRecord& run, CyclePlan& plan) {
   // An engine that answered garbage has broken the protocol: say that, not that its data_files may be wrong.
   auto protocol_broken = [&] {
     for (const auto& e : run.protocol_errors) violate("protocol-error", e);
@@ -99,7 +109,17 @@ std::optional<Placement> TrialRun::locate(const RunResult& run, CyclePlan& plan)
       return std::nullopt;
     }
     if (run.records.empty()) throw no_writes();
-    return locate_on_records(fault_, run.records, plan.ops.size(), config_.profile.frame, config_.overrides, plan.rest);
+    const auto live = live_records(run.records, run.events, [&](const std::string& file) -> std::optional<std::uint64_t> {
+      std::error_code ec;
+      const auto size = fs::file_size(data_ / file, ec);
+      return ec ? std::nullopt : std::optional<std::uint64_t>(size);
+    });
+    if (live.empty()) {
+      violate("fault-not-fired", "nothing the engine wrote during the workload is still on disk: it removed, renamed "
+                                 "away or cut every file it wrote before it stopped, so there is no written byte to aim at");
+      return std::nullopt;
+    }
+    return locate_on_records(fault_, live, plan.ops.size(), config_.profile.frame, plan.aim, plan.rest);
   }
   auto placed = locate_fired(fault_.kind, run.events, run.records, run.issued, config_.profile.frame);
   if (!placed) {
@@ -112,7 +132,7 @@ std::optional<Placement> TrialRun::locate(const RunResult& run, CyclePlan& plan)
   return placed;
 }
 
-bool TrialRun::judge_run(const RunResult& run) {
+bool TrialRun::judge_run(const RunRecord& run) {
   for (const auto& f : faults::fired_faults(run.events))
     result_.faults.push_back({{"phase", "workload"}, {"kind", fault_kind_name(f.kind)}, {"event", f.raw}});
   std::size_t fault_event = 0;
@@ -127,7 +147,7 @@ bool TrialRun::judge_run(const RunResult& run) {
   return !j.stop;
 }
 
-Expectation TrialRun::expected_outcome(const RunResult& run, const Placement& p) const {
+Expectation TrialRun::expected_outcome(const RunRecord& run, const Placement& p) const {
   const auto it = run.histories.find(p.file);
   const std::uint64_t synced = it == run.histories.end() ? 0 : it->second.synced_size;
   return expect({fault_, config_.profile, p, run.records, leading_acked_count(run.issued), run.issued.size(),
@@ -135,7 +155,7 @@ Expectation TrialRun::expected_outcome(const RunResult& run, const Placement& p)
 }
 
 // The hex dump around the damaged byte and the data files as they are before recovery.
-void TrialRun::keep_evidence(const RunResult& run, const Placement& p) {
+void TrialRun::keep_evidence(const RunRecord& run, const Placement& p) {
   auto labelled = run.records;  // the torn write of a crash never completed, so label it from the fault
   if (std::none_of(labelled.begin(), labelled.end(),
                    [&](const Record& r) { return r.file == p.file && r.off == p.record_off; }) && p.record_len > 0)
@@ -148,7 +168,7 @@ bool TrialRun::run_cycle(std::uint32_t cycle, CyclePlan& plan) {
   if (!stop_live_engine()) return false;
   runner_.say(fmt::format("cycle {}: {} operations, fault {} (aim {}, field {})", cycle + 1, plan.ops.size(),
                           fault_kind_name(fault_.kind), to_string(fault_.aim), to_string(fault_.field)));
-  const auto run = fault_run(cycle, plan);
+  const auto* run = fault_run(cycle, plan);
   if (!run) return false;
   const auto p = locate(*run, plan);
   if (!p) return false;
@@ -174,7 +194,7 @@ bool TrialRun::crash_during_recovery() {
   crash.kind = FaultKind::kCrash;
   crash.nth = 1;
   auto rec = runner_.recover(data_, "recovery-crash", {crash}, true);
-  const auto fired = faults::fired_faults(rec.events);
+  const auto fired = faults::fired_faults(rec.record.events);
   if (fired.empty()) {
     violate("fault-not-fired", "recovery wrote nothing, so the crash planned during recovery never fired");
     return false;
@@ -208,23 +228,41 @@ std::vector<faults::FaultSpec> read_faults(const scenarios::FaultSpec& fault, co
   return {};
 }
 
+// Why a read fault at p.offset never fired, from what the shim saw the engine read during recovery.
+std::string unread_offset(const std::vector<faults::Event>& events, const Placement& p) {
+  std::size_t reads = 0;
+  std::uint64_t lo = UINT64_MAX, hi = 0;
+  for (const auto& e : events)
+    if (e.ev == "read" && e.file == p.file && e.ret > 0 && e.off >= 0) {
+      ++reads;
+      lo = std::min(lo, static_cast<std::uint64_t>(e.off));
+      hi = std::max(hi, static_cast<std::uint64_t>(e.off + e.ret));
+    }
+  if (reads == 0)
+    return fmt::format("the shim saw no read() of {} during recovery: the engine did not read it, or read it only "
+                       "through calls the shim cannot see (stdio fread, a mapping), so the read fault at offset {} "
+                       "never fired", p.file, p.offset);
+  return fmt::format("the shim saw {} read{} of {} during recovery, of bytes {}..{}, none of offset {}", reads,
+                     reads == 1 ? "" : "s", p.file, lo, hi, p.offset);
+}
+
 }  // namespace
 
-bool TrialRun::recover_and_judge(std::uint32_t cycle, const RunResult& run, const Placement& p, const Expectation& e,
+bool TrialRun::recover_and_judge(std::uint32_t cycle, const RunRecord& run, const Placement& p, const Expectation& e,
                                  Rng& rng) {
   const auto armed = read_faults(fault_, p, rng);
   auto recovery = runner_.recover(data_, fmt::format("recovery{}", cycle), armed);
   if (!armed.empty()) {
-    const auto fired = faults::fired_faults(recovery.events);
+    const auto fired = faults::fired_faults(recovery.record.events);
     if (fired.empty()) {
-      violate("fault-not-fired", fmt::format("the engine never read offset {} of {} during recovery", p.offset, p.file));
+      violate("fault-not-fired", unread_offset(recovery.record.events, p));
       return false;
     }
     for (const auto& f : fired)
       result_.faults.push_back({{"phase", "recovery"}, {"kind", fault_kind_name(f.kind)}, {"event", f.raw}});
   }
-  result_.engine_log = tail_lines(recovery.stderr_path, 20);
-  const auto& start = recovery.start;
+  result_.engine_log = recovery.record.stderr_tail;
+  const auto& start = recovery.record.start;
   const bool ready = start.kind == StartOutcome::Kind::kReady;
   if (start.kind == StartOutcome::Kind::kExited) runner_.say(fmt::format("  recovery: {}", start.status.describe()));
   if (ready) runner_.say("  recovery: READY");
@@ -243,17 +281,17 @@ bool TrialRun::recover_and_judge(std::uint32_t cycle, const RunResult& run, cons
   runner_.say(fmt::format("  state after recovery: {} ({} bytes)", describe_state(recovery.dump.state),
                           j.observed ? (*j.observed)["size_after_recovery"].get<std::uint64_t>() : 0));
   base_ = recovery.dump.state;
-  live_ = std::move(recovery.session);
+  keep_live(recovery);
   return true;
 }
 
-bool TrialRun::restart_after_refusal(const RunResult& run) {
+bool TrialRun::restart_after_refusal(const RunRecord& run) {
   // The fault was transient (it was in what the engine read, not in the file): a fault-free start recovers everything.
   auto again = runner_.recover(data_, "restart", {});
-  result_.engine_log = tail_lines(again.stderr_path, 20);
-  if (!violate_all(judge_restart(again.start, again.dump, base_, run.issued))) return false;
+  result_.engine_log = again.record.stderr_tail;
+  if (!violate_all(judge_restart(again.record.start, again.dump, base_, run.issued))) return false;
   base_ = again.dump.state;
-  live_ = std::move(again.session);
+  keep_live(again);
   return true;
 }
 
@@ -272,8 +310,8 @@ void TrialRun::health_check(const std::vector<Op>& ops) {
     return;
   }
   auto again = runner_.recover(data_, "healthy", {});
-  result_.engine_log = tail_lines(again.stderr_path, 20);
-  if (const auto v = judge_health_restart(again.start, again.dump, expected, ops.size())) violate(*v);
+  result_.engine_log = again.record.stderr_tail;
+  if (const auto v = judge_health_restart(again.record.start, again.dump, expected, ops.size())) violate(*v);
   else runner_.say(fmt::format("  healthy: {} more writes and a restart kept everything", ops.size()));
   // Its exit is not judged: the session's destructor kills it, which is cheaper than waiting for a QUIT.
 }

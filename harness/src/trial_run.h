@@ -30,24 +30,29 @@ class TrialRun {
   const Runner& runner() const { return runner_; }
   // Writes the data files as they were before each recovery to work_dir/evidence-N/ (for kept trials).
   void write_evidence() const;
-  // Stops the engine still running after the last recovery, if any (its destructor kills and reaps it).
+  // The engine still running after the last recovery, if any: settle its run's trace (before the trace hash) and
+  // stop it (its destructor kills and reaps it).
+  void settle_sessions() const {
+    if (live_) runner_.settle(*live_run_, *live_);
+  }
   void end_sessions() { live_.reset(); }
 
  private:
   bool run_cycle(std::uint32_t cycle, CyclePlan& plan);
   bool stop_live_engine();
-  std::optional<RunResult> fault_run(std::uint32_t cycle, const CyclePlan& plan);
-  std::optional<Placement> locate(const RunResult& run, CyclePlan& plan);
-  bool judge_run(const RunResult& run);
-  bool apply_storage_faults(const RunResult& run, const Placement& p, Rng& rng);
+  void keep_live(Runner::Recovery& recovery);
+  const RunRecord* fault_run(std::uint32_t cycle, const CyclePlan& plan);
+  std::optional<Placement> locate(const RunRecord& run, CyclePlan& plan);
+  bool judge_run(const RunRecord& run);
+  bool apply_storage_faults(const RunRecord& run, const Placement& p, Rng& rng);
   void apply_at_rest(const Placement& p, Rng& rng);
-  void apply_power_loss(const RunResult& run, Rng& rng);
-  Expectation expected_outcome(const RunResult& run, const Placement& p) const;
-  void keep_evidence(const RunResult& run, const Placement& p);
+  void apply_power_loss(const RunRecord& run, Rng& rng);
+  Expectation expected_outcome(const RunRecord& run, const Placement& p) const;
+  void keep_evidence(const RunRecord& run, const Placement& p);
   bool crash_during_recovery();
-  bool recover_and_judge(std::uint32_t cycle, const RunResult& run, const Placement& p, const Expectation& e,
+  bool recover_and_judge(std::uint32_t cycle, const RunRecord& run, const Placement& p, const Expectation& e,
                          Rng& rng);
-  bool restart_after_refusal(const RunResult& run);
+  bool restart_after_refusal(const RunRecord& run);
   void health_check(const std::vector<Op>& ops);
   void violate(const Violation& v);
   void violate(const std::string& name, const std::string& detail) { violate(Violation{name, detail}); }
@@ -63,6 +68,7 @@ class TrialRun {
   const scenarios::FaultSpec& fault_;
   KvState base_;                          // the state every recovery so far must have kept
   std::unique_ptr<EngineSession> live_;   // the engine after the last successful recovery
+  RunRecord* live_run_ = nullptr;         // and the run that started it
   std::vector<faults::PowerLossAction> power_loss_actions_;
   std::vector<std::map<std::string, std::string>> evidence_;  // per cycle: data file name -> bytes before recovery
 };

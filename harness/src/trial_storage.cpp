@@ -75,9 +75,11 @@ void TrialRun::apply_at_rest(const Placement& p, Rng& rng) {
                                            damage_name(d), p.file));
 }
 
-void TrialRun::apply_power_loss(const RunResult& run, Rng& rng) {
+void TrialRun::apply_power_loss(const RunRecord& run, Rng& rng) {
   const auto model = fault_.power_loss.value_or(PowerLossModel::kDropUnsynced);
-  const auto actions = faults::apply_power_loss(data_, run.histories, model, rng);
+  auto touched = run.histories;  // files this run never touched were made durable before it: nothing to lose
+  std::erase_if(touched, [&](const auto& entry) { return run.untouched.contains(entry.first); });
+  const auto actions = faults::apply_power_loss(data_, touched, model, rng);
   power_loss_actions_ = actions;
   nlohmann::ordered_json acts = nlohmann::ordered_json::array();
   for (const auto& a : actions)
@@ -88,7 +90,7 @@ void TrialRun::apply_power_loss(const RunResult& run, Rng& rng) {
   runner_.say(fmt::format("  power loss ({}): {}", faults::to_string(model), acts.dump()));
 }
 
-bool TrialRun::apply_storage_faults(const RunResult& run, const Placement& p, Rng& rng) {
+bool TrialRun::apply_storage_faults(const RunRecord& run, const Placement& p, Rng& rng) {
   if (fault_.kind == FaultKind::kAtRest) {
     apply_at_rest(p, rng);
     if (!result_.violations.empty()) return false;
@@ -102,7 +104,8 @@ bool TrialRun::apply_storage_faults(const RunResult& run, const Placement& p, Rn
 void TrialRun::snapshot_evidence() {
   auto& files = evidence_.emplace_back();
   for (const auto& entry : fs::directory_iterator(data_))
-    if (entry.is_regular_file() && matches_any(entry.path().filename().string(), config_.profile.data_files))
+    if (entry.is_regular_file() && matches_any(entry.path().filename().string(), config_.profile.data_files) &&
+        !result_.untracked_files.contains(entry.path().filename().string()))  // not data: an engine may recreate it
       files[entry.path().filename().string()] = read_all(entry.path());
 }
 

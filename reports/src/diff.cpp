@@ -31,16 +31,7 @@ void sort_like_groups(std::vector<SignatureChange>& changes) {
 }
 
 std::string md(std::string_view text) {
-  std::string out;
-  for (char c : detail::one_line(detail::clean_text(text))) {
-    if (c == '&') {
-      out += "&amp;";
-      continue;
-    }
-    if (std::string_view("\\`*_[]<>|~#!").find(c) != std::string_view::npos) out += '\\';
-    out += c;
-  }
-  return out;
+  return detail::escape_markdown(detail::one_line(detail::clean_text(text)));
 }
 
 }  // namespace

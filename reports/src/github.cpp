@@ -25,17 +25,7 @@ constexpr std::size_t kTailReserveBytes = 1000;
 
 // Inline Markdown: one line, with the characters that start emphasis, code, links, HTML, tables or headings escaped.
 std::string md(std::string_view text, std::size_t max_bytes = kProseMaxBytes) {
-  const std::string clean = shorten(one_line(clean_text(text)), max_bytes);
-  std::string out;
-  for (char c : clean) {
-    if (c == '&') {
-      out += "&amp;";
-      continue;
-    }
-    if (std::string_view("\\`*_[]<>|~#!").find(c) != std::string_view::npos) out += '\\';
-    out += c;
-  }
-  return out;
+  return escape_markdown(shorten(one_line(clean_text(text)), max_bytes));
 }
 
 std::string fenced(std::string_view text, const char* lang) {

@@ -25,22 +25,8 @@ constexpr std::size_t kHexMaxBytes = 8000;
 constexpr std::size_t kTimelineWidth = 900;
 
 std::string esc(std::string_view text, std::size_t max_bytes = kTextMaxBytes) {
-  const std::string clean = shorten(clean_text(text), max_bytes);
-  std::string out;
-  out.reserve(clean.size());
-  for (char c : clean) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
+  return escape_html(shorten(clean_text(text), max_bytes));
 }
-
 
 const char* status_word(const std::string& status) {
   return status == "pass" ? "PASS" : status == "fail" ? "FAIL" : "ERROR";

@@ -117,6 +117,36 @@ std::string one_line(std::string_view text) {
   return out;
 }
 
+std::string escape_markdown(std::string_view clean) {
+  std::string out;
+  out.reserve(clean.size());
+  for (char c : clean) {
+    if (c == '&') {
+      out += "&amp;";
+      continue;
+    }
+    if (std::string_view("\\`*_[]<>|~#!").find(c) != std::string_view::npos) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+std::string escape_html(std::string_view clean) {
+  std::string out;
+  out.reserve(clean.size());
+  for (char c : clean) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
 const nlohmann::ordered_json& member(const nlohmann::ordered_json& object, const char* key) {
   static const nlohmann::ordered_json null_value;
   if (!object.is_object()) return null_value;

@@ -24,6 +24,13 @@ std::string shorten(std::string_view text, std::size_t max_bytes);
 // Newlines and tabs become spaces: for one-line messages.
 std::string one_line(std::string_view text);
 
+// Escaping of text already cleaned (clean_text), one helper per output language:
+// - Markdown inline text: '&' as "&amp;", and the characters that start emphasis, code, links, HTML, tables or
+//   headings backslash-escaped (github.cpp, diff.cpp);
+// - HTML character data and attribute values: & < > " ' as entities (html.cpp).
+std::string escape_markdown(std::string_view clean);
+std::string escape_html(std::string_view clean);
+
 // A field as text whatever its JSON type (seeds are strings, older hand-made reports may hold numbers); "" if absent.
 std::string text_of(const nlohmann::ordered_json& object, const char* key);
 std::size_t count_of(const nlohmann::ordered_json& object, const char* key);

@@ -38,6 +38,10 @@ EngineProfile parse_profile(const nlohmann::json& doc, const std::filesystem::pa
   p.document = doc;
   p.name = f.str("name", "", true);
   p.command = f.str("command", "", true);
+  // {profiledir}: the directory of the profile file, for an adapter shipped beside it.
+  const std::string profiledir = std::filesystem::absolute(file).parent_path().string();
+  for (std::size_t at; (at = p.command.find("{profiledir}")) != std::string::npos;)
+    p.command.replace(at, 12, profiledir);
   if (p.command.find("{dir}") == std::string::npos)
     f.fail("command", "a command line containing {dir} (where the engine keeps its data)");
   if (f.has("data_files")) {

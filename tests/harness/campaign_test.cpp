@@ -13,25 +13,15 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "run_cli.h"
+
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
 
-struct Ran {
-  int code = -1;
-  std::string out;  // stdout and stderr
-};
-
-Ran sh(const std::string& command) {
-  Ran r;
-  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) r.out.append(buf, n);
-  const int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return r;
-}
+using faultline::testing::Ran;
+using faultline::testing::sh;
 
 class Campaign : public ::testing::Test {
  protected:
@@ -123,12 +113,15 @@ TEST_F(Campaign, EngineThatDropsTheLastCompleteRecordIsCaughtAndReproFailsTheSam
   EXPECT_NE(repro.out.find(failure["violations"][0]["name"].get<std::string>()), std::string::npos) << repro.out;
   EXPECT_NE(repro.out.find(failure["trace_hash"].get<std::string>()), std::string::npos)
       << "repro must replay the trial byte for byte (same trace hash)\n" << repro.out;
-  // The same trial, named by its place in the report.
-  const auto from_report = faultline("repro --from-report report.json --failure 1");
+  // The same trial, named by its place in the report; the report's engine (a planted profile) runs only when asked.
+  const auto refused = faultline("repro --from-report report.json --failure 1");
+  EXPECT_EQ(refused.code, 2) << refused.out;
+  EXPECT_NE(refused.out.find("--engine-from-report"), std::string::npos) << refused.out;
+  const auto from_report = faultline("repro --from-report report.json --failure 1 --engine-from-report");
   EXPECT_EQ(from_report.code, 1) << from_report.out;
   EXPECT_NE(from_report.out.find(failure["trace_hash"].get<std::string>()), std::string::npos) << from_report.out;
   EXPECT_EQ(from_report.out.find("trace hash differs"), std::string::npos) << from_report.out;
-  EXPECT_EQ(faultline("repro --from-report report.json --failure 999").code, 2);
+  EXPECT_EQ(faultline("repro --from-report report.json --failure 999 --engine-from-report").code, 2);
 }
 
 TEST_F(Campaign, ShrinkingAPlantedBugEndsAtAHandfulOfOperationsWithTheSameViolation) {
@@ -143,8 +136,9 @@ TEST_F(Campaign, ShrinkingAPlantedBugEndsAtAHandfulOfOperationsWithTheSameViolat
   std::ifstream in(dir_ / "bundle.json");
   const auto bundle = json::parse(in);
   EXPECT_EQ(bundle["expected_violation"], violation);
-  EXPECT_LE(bundle["operations"].size(), 4u) << "documented bound: a handful of operations\n" << shrunk.out;
-  EXPECT_LT(bundle["operations"].size(), bundle["original"]["operations"].get<std::size_t>());
+  const auto& ops = bundle["plan"]["cycles"][0]["operations"];
+  EXPECT_LE(ops.size(), 4u) << "documented bound: a handful of operations\n" << shrunk.out;
+  EXPECT_LT(ops.size(), bundle["original"]["operations"].get<std::size_t>());
   // The bundle replays anywhere: same violation, same trace hash, against the recorded engine...
   const auto replay = faultline("repro --bundle bundle.json --engine-from-bundle");
   EXPECT_EQ(replay.code, 1) << replay.out;
@@ -233,8 +227,9 @@ TEST_F(Campaign, AnEngineThatDiesBeforeTheFaultFiresIsAnEngineCrashNotAVoidTrial
                                                     "echo READY\n"
                                                     "read -r line; echo OK\n"
                                                     "kill -KILL $$\n");
-  const auto r = faultline(fmt::format("run --profile {} --scenario torn-tail --trials 4 --seed 2 --report report.json",
-                                       profile));
+  // It answers QUIT by dying too: hostile on purpose, so past the preflight (which stops it with exit 2).
+  const auto r = faultline(fmt::format("run --profile {} --scenario torn-tail --trials 4 --seed 2 --report report.json "
+                                       "--no-preflight", profile));
   ASSERT_EQ(r.code, 1) << r.out;
   const auto rep = report();
   EXPECT_EQ(rep["summary"]["failed"], 4) << rep["summary"].dump();

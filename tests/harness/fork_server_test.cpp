@@ -20,6 +20,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "run_cli.h"
+
 namespace fs = std::filesystem;
 using nlohmann::json;
 
@@ -27,20 +29,8 @@ namespace {
 
 constexpr const char* kPlaceholder = "/dev/null/faultline-fork-server";
 
-struct Ran {
-  int code = -1;
-  std::string out;  // stdout and stderr
-};
-
-Ran sh(const std::string& command) {
-  Ran r;
-  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) r.out.append(buf, n);
-  const int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return r;
-}
+using faultline::testing::Ran;
+using faultline::testing::sh;
 
 // Processes whose command line contains `needle` (fork servers carry the placeholder in their argv) and whose working
 // directory is `cwd`: the harness runs in the test's directory, and its servers and engines inherit it, so tests that
@@ -52,16 +42,26 @@ std::vector<int> processes_with(const std::string& needle, const fs::path& cwd) 
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
     std::error_code ec;
     if (fs::read_symlink(e.path() / "cwd", ec) != cwd || ec) continue;
-    std::ifstream in(e.path() / "cmdline");
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string cmdline;
+    try {  // the process can end between the open and the read (ESRCH, thrown by the stream buffer)
+      std::ifstream in(e.path() / "cmdline");
+      cmdline.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    } catch (const std::ios_base::failure&) {
+      continue;
+    }
     if (cmdline.find(needle) != std::string::npos) out.push_back(std::stoi(name));
   }
   return out;
 }
 
 int parent_of(int pid) {
-  std::ifstream in(fmt::format("/proc/{}/stat", pid));
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string stat;
+  try {  // as in processes_with: the process may be gone
+    std::ifstream in(fmt::format("/proc/{}/stat", pid));
+    stat.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  } catch (const std::ios_base::failure&) {
+    return -1;
+  }
   const auto close = stat.rfind(')');
   if (close == std::string::npos) return -1;
   std::istringstream rest(stat.substr(close + 2));

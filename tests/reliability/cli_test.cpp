@@ -1,103 +1,6 @@
 // `faultline` as a careless user, an unlucky environment and a hostile engine drive it: every probe of issue 19 ends
 // with the documented exit code, a report (marked incomplete when it is partial), and nothing of Faultline's left.
-#include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <chrono>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <thread>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
-#include "faultline/harness/supervisor.h"
-
-namespace fs = std::filesystem;
-using nlohmann::json;
-
-namespace {
-
-struct Ran {
-  int code = -1;
-  std::string out;
-};
-
-Ran sh(const std::string& command) {
-  Ran r;
-  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) r.out.append(buf, n);
-  const int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return r;
-}
-
-std::string engine(const std::string& name) { return fmt::format("{}/{}.sh", FAULTLINE_ENGINES, name); }
-
-class Cli : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / fmt::format("faultline-rel-{}-{}", ::getpid(),
-                                                    ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    EXPECT_EQ(leftovers(), 0u) << "processes of this test's engines are still running";
-    fs::remove_all(dir_);
-  }
-  // Processes whose fault plan lies in this test's work directory: engines and whatever they started.
-  std::size_t leftovers() const {
-    return faultline::harness::supervisor::processes_with_environment("FAULTFS_PLAN=" + work().string() + "/").size();
-  }
-  fs::path work() const { return dir_ / "work"; }
-  Ran faultline(const std::string& args, const std::string& prefix = "") {
-    return sh(fmt::format("cd {} && {} {} {} --work-dir {}", dir_.string(), prefix, FAULTLINE_BIN, args,
-                          work().string()));
-  }
-  Ran report_tool(const std::string& args) {  // `faultline report ...` has no --work-dir
-    return sh(fmt::format("cd {} && {} report {}", dir_.string(), FAULTLINE_BIN, args));
-  }
-  // Starts faultline in the background; returns its pid.
-  pid_t start(const std::string& args) {
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-      ::chdir(dir_.c_str());
-      const std::string cmd = fmt::format("exec {} {} --work-dir {} >{}/out.txt 2>&1", FAULTLINE_BIN, args,
-                                          work().string(), dir_.string());
-      ::execl("/bin/sh", "sh", "-c", cmd.c_str(), nullptr);
-      ::_exit(127);
-    }
-    return pid;
-  }
-  int finish(pid_t pid) {
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  json report(const std::string& name = "r.json") {
-    std::ifstream in(dir_ / name);
-    return json::parse(in);
-  }
-  void write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name) << text; }
-  fs::path dir_;
-};
-
-// Waits until the work directory holds a trial directory: the campaign is running.
-void wait_for_trials(const fs::path& work) {
-  for (int i = 0; i < 200; ++i) {
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(work, ec))
-      if (e.is_directory()) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-}
-
-}  // namespace
+#include "cli_fixture.h"
 
 TEST_F(Cli, OutputsAreCheckedBeforeTheFirstTrial) {
   fs::create_directories(dir_ / "adir");
@@ -121,7 +24,13 @@ TEST_F(Cli, NumbersOutOfRangeExitTwoNamingTheOption) {
            {"--seeds 1..99999999999999999999999", "--seeds"},
            {"--seed -1", "--seed"},
            {"--time-budget -1", "--time-budget"},
-           {"--trials 2 --check-determinism 100000", "--check-determinism"}}) {
+           {"--trials 2 --check-determinism 100000", "--check-determinism"},
+           // CLI11 alone read these as 2^64 - 1, hex and NaN (issue 19): decimal only, within range.
+           {"--check-determinism -1", "--check-determinism"},
+           {"--jobs 0x2", "--jobs"},
+           {"--jobs -1", "--jobs"},
+           {"--trials 1e3", "--trials"},
+           {"--time-budget nan", "--time-budget"}}) {
     const auto r = faultline("run -q " + args);
     EXPECT_EQ(r.code, 2) << args << "\n" << r.out;
     EXPECT_NE(r.out.find(option), std::string::npos) << r.out;
@@ -143,8 +52,8 @@ TEST_F(Cli, ConfigurationErrorsExitTwoBeforeAnyTrial) {
 
 // The probe of issue 19: a flood of bytes without a newline took 30 s and 71 MB. Now it is a protocol error at once.
 TEST_F(Cli, FloodingEngineIsAProtocolErrorNotAnEndlessRead) {
-  const auto r = faultline(fmt::format("run --engine '{} {{dir}}' --scenario torn-tail --trials 1 --report r.json -q",
-                                       engine("flood")));
+  const auto r = faultline(fmt::format("run --engine '{} {{dir}}' --scenario torn-tail --trials 1 --report r.json -q "
+                                       "--no-preflight", engine("flood")));
   EXPECT_EQ(r.code, 1) << r.out;
   const auto doc = report();
   EXPECT_LT(doc["run"]["duration_s"].get<double>(), 15.0);  // the engine itself would run 20 s
@@ -162,8 +71,8 @@ TEST_F(Cli, GarbageRepliesAreProtocolErrorsNotAHintAboutDataFiles) {
 
 TEST_F(Cli, EveryStopSignalWritesAPartialReportMarkedIncomplete) {
   for (const int sig : {SIGINT, SIGTERM, SIGHUP}) {
-    const pid_t pid = start(fmt::format("run --engine '{} {{dir}}' --trials 50 --jobs 2 --report r.json -q",
-                                        engine("hang")));
+    const pid_t pid = start(fmt::format("run --engine '{} {{dir}}' --trials 50 --jobs 2 --report r.json -q "
+                                        "--no-preflight", engine("hang")));
     wait_for_trials(work());
     ::kill(pid, sig);
     EXPECT_EQ(finish(pid), 130) << sigabbrev_np(sig);
@@ -237,7 +146,8 @@ TEST_F(Cli, NextRunCleansWhatAKilledRunLeft) {
   write("hangd.sh", fmt::format("#!/bin/sh\nsetsid sleep 600 </dev/null >/dev/null 2>&1 &\nexec {} \"$1\"\n",
                                 engine("hang")));
   fs::permissions(dir_ / "hangd.sh", fs::perms::owner_all);
-  const pid_t pid = start(fmt::format("run --engine '{}/hangd.sh {{dir}}' --trials 20 --jobs 2 -q", dir_.string()));
+  const pid_t pid = start(fmt::format("run --engine '{}/hangd.sh {{dir}}' --trials 20 --jobs 2 -q --no-preflight",
+                                      dir_.string()));
   wait_for_trials(work());
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   ::kill(pid, SIGKILL);
@@ -319,4 +229,63 @@ TEST_F(Cli, BundlesAreValidatedAndTheirEngineRunsOnlyWhenAskedFor) {
   EXPECT_FALSE(fs::exists(dir_ / "pwned")) << safe.out;
   faultline("repro --bundle evil.json --engine-from-bundle");
   EXPECT_TRUE(fs::exists(dir_ / "pwned"));
+}
+
+// "010" is ten trials, not eight (CLI11 read numbers with base 0: octal).
+TEST_F(Cli, NumericOptionsAreDecimal) {
+  const auto r = faultline("run --scenario torn-tail --trials 010 --seed 1 --report r.json -q");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(report()["summary"]["total"], 10);
+}
+
+// A report is input from anywhere: the engine its campaign ran (any command) runs only with --engine-from-report.
+TEST_F(Cli, ReportsRunTheirEngineOnlyWhenAskedFor) {
+  ASSERT_EQ(faultline(fmt::format("run --no-preflight --engine '{} {{dir}}' --scenario torn-tail --trials 1 --report r.json -q",
+                                  engine("garbage"))).code, 1);
+  json doc = report();
+  doc["configuration"]["engine"]["command"] = fmt::format("/bin/sh -c 'touch {}/pwned' {{dir}}", dir_.string());
+  write("evil.json", doc.dump());
+  for (const char* command : {"repro", "shrink"}) {
+    const auto r = faultline(fmt::format("{} --from-report evil.json --failure 1", command));
+    EXPECT_EQ(r.code, 2) << r.out;
+    EXPECT_NE(r.out.find("--engine-from-report"), std::string::npos) << r.out;
+    EXPECT_FALSE(fs::exists(dir_ / "pwned")) << command << " ran the report's engine\n" << r.out;
+  }
+  EXPECT_EQ(faultline("repro --from-report evil.json --engine-from-report --engine 'x {dir}'").code, 2);
+  EXPECT_EQ(faultline("repro --scenario torn-tail --seed 1 --engine-from-report").code, 2);
+  faultline("repro --from-report evil.json --failure 1 --engine-from-report");
+  EXPECT_TRUE(fs::exists(dir_ / "pwned"));
+}
+
+// Issue 15, item 1: a wrong engine command is one configuration error (exit 2) with the engine's own message and the
+// command's words, never a failure per trial (it was 20 engine-crash failures and exit 1; a missing program exit 3).
+TEST_F(Cli, AWrongEngineCommandFailsThePreflightWithTheEnginesOwnMessage) {
+  write("hello.sh", "#!/bin/sh\necho 'no protocol here' >&2\necho hello\n");
+  fs::permissions(dir_ / "hello.sh", fs::perms::owner_all);
+  write("stays.json", fmt::format(R"({{"format_version": 1, "name": "stays", "command": "{} {{dir}}",
+                                      "request_timeout_ms": 300}})", engine("hang")));
+  struct Case {
+    std::string args, what;
+  };
+  for (const auto& [args, what] : std::vector<Case>{
+           {fmt::format("run --engine '{} serve --dirr {{dir}}'", WALKV_BIN), "dirr"},
+           {fmt::format("run --engine '{}/hello.sh {{dir}}'", dir_.string()), "expected READY"},
+           {"run --engine '/nonexistent/faultline-engine {dir}'", "does not exist"},
+           {"run --profile stays.json", "did not exit within 300 ms of QUIT"},
+           {fmt::format("repro --scenario torn-tail --seed 1 --engine '{} serve --dirr {{dir}}'", WALKV_BIN), "dirr"},
+           {fmt::format("shrink --scenario torn-tail --seed 1 --engine '{} serve --dirr {{dir}}'", WALKV_BIN), "dirr"}}) {
+    const auto r = faultline(args.rfind("run", 0) == 0 ? args + " --report r.json -q" : args);
+    EXPECT_EQ(r.code, 2) << args << "\n" << r.out;
+    EXPECT_NE(r.out.find(what), std::string::npos) << args << "\n" << r.out;
+    EXPECT_FALSE(fs::exists(dir_ / "r.json")) << args;
+    if (what != "does not exist") {
+      EXPECT_NE(r.out.find("the engine failed its preflight"), std::string::npos) << r.out;
+      EXPECT_NE(r.out.find("the command as split into words: [\""), std::string::npos) << r.out;
+    }
+  }
+  const auto hello = faultline(fmt::format("run --engine '{}/hello.sh {{dir}}' -q", dir_.string()));
+  EXPECT_NE(hello.out.find("no protocol here"), std::string::npos) << "the engine's stderr is shown: " << hello.out;
+  // The same engines, hostile on purpose, still run their trials with --no-preflight.
+  EXPECT_EQ(faultline("run --profile stays.json --scenario torn-tail --trials 1 --report r.json -q --no-preflight").code,
+            1);
 }

@@ -93,6 +93,11 @@ struct FileHistory {
 // error adds its [lost_from, lost_to) to `lost`, and later writes of those bytes remove them again; a dirsync of the
 // file's directory sets `dir_synced_after_create`; rename moves a history, unlink clears `exists`.
 std::map<std::string, FileHistory> summarize(const std::vector<Event>& events);
+// The same, starting from the histories of files that existed before the journal began (the files an earlier run of
+// the trial left on disk: `existing_files`), so that a file no call of this journal touches, or one it only renames or
+// unlinks, keeps the history it had.
+std::map<std::string, FileHistory> summarize(const std::vector<Event>& events,
+                                             std::map<std::string, FileHistory> initial);
 
 // Faults that fired, in journal order.
 std::vector<Event> fired_faults(const std::vector<Event>& events);

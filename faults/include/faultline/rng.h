@@ -43,6 +43,11 @@ constexpr std::uint64_t trial_seed(std::uint64_t campaign_seed, std::uint64_t in
   return splitmix64(s);
 }
 
+// The four words of an Rng's state: a stream written down mid-way (a bundle's plan) resumes exactly where it was.
+struct RngState {
+  std::uint64_t word[4];
+};
+
 // xoshiro256**: small, fast, and its output is defined by its seed alone.
 class Rng {
  public:
@@ -91,6 +96,13 @@ class Rng {
     if (p >= 1.0) return true;
     const auto threshold = static_cast<std::uint64_t>(p * 9007199254740992.0);
     return (next() >> 11) < threshold;
+  }
+
+  constexpr RngState state() const noexcept { return {{state_[0], state_[1], state_[2], state_[3]}}; }
+  static constexpr Rng resume(const RngState& state) noexcept {
+    Rng rng(0);
+    for (int i = 0; i < 4; ++i) rng.state_[i] = state.word[i];
+    return rng;
   }
 
  private:

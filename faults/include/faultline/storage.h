@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,8 +53,26 @@ void truncate_to(const std::filesystem::path& file, std::uint64_t size);
 // Bypass detection: a target file that exists with a size the journal cannot explain (bytes written without the
 // shim seeing them: static binary, stdio's internal writes, mmap, io_uring). Returns a message per file, empty when
 // everything is explained.
+// Files in `left_out` (leave_out_untracked) are not data files: their presence on disk is no message.
 std::vector<std::string> detect_bypass(const std::filesystem::path& data_dir,
                                        const std::map<std::string, FileHistory>& histories,
-                                       const std::vector<std::string>& target_globs);
+                                       const std::vector<std::string>& target_globs,
+                                       const std::map<std::string, std::string>& left_out = {});
+
+// The histories of the target files on disk now, before a run: each existed before its journal, durable as found
+// (summarize's rule for a file first seen opened without being created). Files in `left_out` are skipped.
+std::map<std::string, FileHistory> existing_files(const std::filesystem::path& data_dir,
+                                                  const std::vector<std::string>& target_globs,
+                                                  const std::map<std::string, std::string>& left_out);
+
+// Files written only around the shim (faults/src/untracked.cc, docs/faults.md "Files the shim cannot follow"): a
+// file mapped shared and writable, or written only through stdio, with why; nullopt for a file the shim follows (or
+// one whose untracked calls make it a bypass).
+std::optional<std::string> left_out_reason(const FileHistory& history);
+// Removes from `histories` every file left out, by its own calls or because an earlier run of the trial left it out
+// (`earlier`, followed through the renames in `events`), and returns them all (file -> why).
+std::map<std::string, std::string> leave_out_untracked(std::map<std::string, FileHistory>& histories,
+                                                       const std::vector<Event>& events,
+                                                       const std::map<std::string, std::string>& earlier);
 
 }  // namespace faultline::faults

@@ -21,13 +21,13 @@ StateObservation start_on(detail::Runner& runner, const fs::path& states_dir, co
   faults::write_tree(tree, dir);
   auto rec = runner.recover(dir, "state", {}, true);
   StateObservation seen;
-  if (rec.start.kind == StartOutcome::Kind::kReady) {
+  if (rec.record.start.kind == StartOutcome::Kind::kReady) {
     seen.started = rec.dump.ok;
     seen.state = rec.dump.state;
     if (!rec.dump.ok) seen.detail = "DUMP failed: " + rec.dump.error;
     rec.session->kill();
   } else {
-    seen.detail = rec.start.kind == StartOutcome::Kind::kExited ? rec.start.status.describe() : rec.start.detail;
+    seen.detail = rec.record.start.kind == StartOutcome::Kind::kExited ? rec.record.start.status.describe() : rec.record.start.detail;
     if (seen.detail.empty()) seen.detail = "no READY";
   }
   std::error_code ec;

@@ -105,16 +105,39 @@ std::pair<std::uint64_t, std::uint64_t> field_range(Field field, std::uint64_t l
 
 }  // namespace
 
+std::vector<Record> live_records(std::vector<Record> records, const std::vector<faults::Event>& events,
+                                 const std::function<std::optional<std::uint64_t>(const std::string&)>& size_now) {
+  for (std::size_t k = 0; k < events.size(); ++k) {
+    const auto& e = events[k];
+    if (e.ret != 0 || (e.ev != "rename" && e.ev != "unlink")) continue;
+    const bool rename = e.ev == "rename";
+    const std::string from = rename ? e.raw.value("from", std::string()) : e.file;
+    const std::string to = rename ? e.raw.value("to", std::string()) : std::string();
+    std::erase_if(records, [&](const Record& r) {
+      return r.journal_index < k && ((r.file == from && !rename) || (!to.empty() && r.file == to));
+    });
+    if (rename)
+      for (auto& r : records)
+        if (r.journal_index < k && r.file == from) r.file = to;  // outside target_dir (absolute): dropped below
+  }
+  std::erase_if(records, [&](Record& r) {
+    const auto size = r.file.empty() || r.file.front() == '/' ? std::nullopt : size_now(r.file);
+    if (!size || r.off >= *size) return true;
+    r.len = std::min(r.len, *size - r.off);
+    return false;
+  });
+  return records;
+}
+
 Placement locate_on_records(const scenarios::FaultSpec& fault, const std::vector<Record>& records,
                             std::size_t operations, const std::optional<scenarios::Frame>& frame,
-                            const TrialOverrides& ov, Rng& rng) {
+                            const std::optional<RecordAim>& aim, Rng& rng) {
   Placement p;
   p.record = drawn_record(fault, records, rng, p.offset);
-  // A bundle's explicit placement replaces the seed's: the same record counted from the end, the same byte inside it.
-  const bool explicit_placement = ov.record_from_end || ov.offset_in_record;
-  if (ov.record_from_end) {
+  // An explicit placement replaces the seed's: the same record counted from the end, the same byte inside it.
+  if (aim) {
     // The first record written for the operation that many from the last (the last record if it wrote none).
-    const auto op = operations - 1 - std::min<std::uint64_t>(*ov.record_from_end, operations - 1);
+    const auto op = operations - 1 - std::min<std::uint64_t>(aim->record_from_end, operations - 1);
     p.record = records.size() - 1;
     for (std::size_t i = 0; i < records.size(); ++i)
       if (records[i].op == op) {
@@ -127,8 +150,8 @@ Placement locate_on_records(const scenarios::FaultSpec& fault, const std::vector
   p.record_off = rec.off;
   p.record_len = rec.len;
   p.op = rec.op;
-  if (explicit_placement) {
-    p.offset = rec.off + std::min<std::uint64_t>(ov.offset_in_record.value_or(0), rec.len - 1);
+  if (aim) {
+    p.offset = rec.off + std::min<std::uint64_t>(aim->offset_in_record, rec.len - 1);
   } else if (fault.aim != Aim::kUniform) {
     const auto [lo, hi] = field_range(fault.field, rec.len, frame);
     p.offset = rec.off + lo + rng.below(hi - lo);

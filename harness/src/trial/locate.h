@@ -5,10 +5,12 @@
 // records the fault run wrote, by the scenario's aim and field, with draws from the cycle's stream.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <vector>
 
 #include "faultline/harness/trial.h"
+#include "faultline/harness/trial_plan.h"
 #include "faultline/journal.h"
 #include "faultline/rng.h"
 #include "landing.h"
@@ -24,10 +26,16 @@ std::optional<Placement> locate_fired(FaultKind kind, const std::vector<faults::
                                       const std::vector<Record>& records, const std::vector<Issued>& issued,
                                       const std::optional<scenarios::Frame>& frame);
 
-// A record of `records` (not empty) and a byte of it, for a fault placed while the engine is down. A bundle's
-// explicit placement (`overrides`) replaces the draws.
+// The records whose bytes are still in a file when the engine is down: each follows its file through the renames
+// after it (a record of a file renamed over is gone), unlinked files lose theirs, and what lies past a file's size on
+// disk now (`size_now`: nullopt when the file does not exist) is cut off. Damage is aimed only at these.
+std::vector<Record> live_records(std::vector<Record> records, const std::vector<faults::Event>& events,
+                                 const std::function<std::optional<std::uint64_t>(const std::string&)>& size_now);
+
+// A record of `records` (not empty) and a byte of it, for a fault placed while the engine is down. The plan's
+// explicit placement (`aim`, CyclePlan::aim) replaces the draws.
 Placement locate_on_records(const scenarios::FaultSpec& fault, const std::vector<Record>& records,
                             std::size_t operations, const std::optional<scenarios::Frame>& frame,
-                            const TrialOverrides& overrides, Rng& rng);
+                            const std::optional<RecordAim>& aim, Rng& rng);
 
 }  // namespace faultline::harness::detail

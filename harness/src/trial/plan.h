@@ -7,30 +7,22 @@
 // records the run wrote (damage at rest, read faults, power loss), so they are the same wherever they are drawn.
 #pragma once
 
-#include <optional>
 #include <string>
-#include <vector>
 
 #include "faultline/harness/trial.h"
-#include "faultline/plan.h"
-#include "faultline/rng.h"
+#include "faultline/harness/trial_plan.h"
 
 namespace faultline::harness::detail {
 
-struct CyclePlan {
-  std::vector<Op> ops;
-  std::optional<std::size_t> armed_op;      // faults placed while the engine runs: the operation aimed at
-  std::optional<faults::FaultSpec> armed;   // and the plan line armed for it (its step is armed_op + 1)
-  Rng rest{0};                              // the cycle's stream after the draws above
-};
-
-struct TrialPlan {
-  std::vector<CyclePlan> cycles;
-  std::vector<Op> after_ops;                // the health check's writes after the last recovery
-};
-
-// Throws std::runtime_error for a scenario whose workload is empty (nothing to aim at).
+// The seed's plan (CyclePlan, TrialPlan: faultline/harness/trial_plan.h). Throws std::runtime_error for a scenario
+// whose workload is empty (nothing to aim at).
 TrialPlan plan_trial(const TrialConfig& config);
+
+// Edits of a plan (shrink, old bundles): every cycle aimed at `aim`. A fault placed while the engine runs is armed
+// again for that operation with a span of that byte (the draws of `rest` stay as they were).
+void aim_plan(TrialPlan& plan, const TrialConfig& config, const RecordAim& aim);
+// Throws std::runtime_error when a cycle's armed fault names no operation of the cycle (a plan edited or read).
+void check_plan(const TrialPlan& plan, const TrialConfig& config);
 // The plan in a few lines, for `repro` and the trial directory.
 std::string describe(const TrialPlan& plan);
 

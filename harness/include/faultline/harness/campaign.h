@@ -59,6 +59,8 @@ struct CampaignResult {
   std::map<std::string, std::map<std::string, std::size_t>> per_scenario;  // scenario -> verdict -> count
   std::map<std::string, std::size_t> per_violation;
   nlohmann::ordered_json coverage = nlohmann::ordered_json::object();
+  // Files written only around the shim, left out of the model (TrialResult::untracked_files): file -> why, trials.
+  std::map<std::string, std::pair<std::string, std::size_t>> untracked_files;
   std::vector<std::pair<std::size_t, TrialResult>> failures;  // failed, void and error trials, by index
   std::vector<nlohmann::ordered_json> determinism_mismatches;
   double seconds = 0;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -53,8 +54,10 @@ class EngineSession {
 
   // The trace hash may only cover journal events that cannot race with the harness's SIGKILL: those written before
   // the last completed exchange (READY, a reply, DUMP's END), or all of them when the engine ended by itself.
-  // `mark` receives that journal length in bytes (SIZE_MAX = all) as the session goes: a memory load per exchange.
-  void track_journal(std::filesystem::path journal, std::shared_ptr<std::size_t> mark);
+  // stable_journal_bytes() is that journal length in bytes (SIZE_MAX = all), kept as the session goes: a memory load
+  // per exchange.
+  void track_journal(std::filesystem::path journal);
+  std::size_t stable_journal_bytes() const { return stable_bytes_; }
   // The tracked journal's length now (faults::JournalWatch: no system call once the engine created it).
   std::size_t journal_bytes();
   ~EngineSession();
@@ -68,7 +71,7 @@ class EngineSession {
   bool hung_ = false;
   bool overflowed_ = false;
   std::unique_ptr<faults::JournalWatch> journal_;
-  std::shared_ptr<std::size_t> mark_;
+  std::size_t stable_bytes_ = SIZE_MAX;
   void exchanged();
   void ended_by_itself();
 };

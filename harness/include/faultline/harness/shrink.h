@@ -1,10 +1,11 @@
-// Shrinking a failing trial, and bundles: a trial written down explicitly (scenario, engine profile, operations,
-// fault placement) so it replays anywhere without the seed's random choices.
+// Shrinking a failing trial, and bundles: a trial written down as its plan (scenario, engine profile, seed and the
+// TrialPlan: every cycle's operations, armed fault and placement) so it replays anywhere without the seed's draws.
 //
-// Method: keep the first violation's name as the property to preserve. Then, in rounds until nothing changes:
-// delta debugging over the first cycle's operations (remove halves, quarters, ... single operations), shorter
-// values, fewer crash cycles, the fault moved to the nearest record and to the simplest byte of its record (the
-// boundary, then each field's first byte). Each candidate is a whole trial, run exactly as a campaign would.
+// Method: keep the first violation's name as the property to preserve. Start from the trial's plan, aimed explicitly
+// where its fault landed, then edit that plan in rounds until nothing changes: delta debugging over the first cycle's
+// operations (remove halves, quarters, ... single operations), shorter values, fewer crash cycles, the fault moved to
+// the nearest record and to the simplest byte of its record (the boundary, then each field's first byte). Each
+// candidate is a whole trial, run exactly as a campaign would.
 #pragma once
 
 #include <filesystem>
@@ -18,20 +19,22 @@
 namespace faultline::harness {
 
 struct Bundle {
-  TrialConfig config;            // scenario, profile, seed and overrides (work_dir/shim/bindir filled by the caller)
+  TrialConfig config;            // scenario, profile, seed and plan (work_dir/shim/bindir filled by the caller)
   std::string violation;         // what it is expected to show
   std::string trace_hash;        // of the shrunk trial when written
 };
 
+// A bundle of format 2: config.plan (the seed's plan when it has none) written down.
 nlohmann::ordered_json bundle_to_json(const TrialConfig& config, const std::string& violation,
                                       const std::string& trace_hash, const nlohmann::ordered_json& original);
-// Throws scenarios::ConfigError naming the file and field.
+// Reads format 2, and format 1 into the plan it stands for. Throws scenarios::ConfigError naming the file and field.
 Bundle load_bundle(const std::filesystem::path& file);
 
 struct ShrinkResult {
   bool reproduced = false;       // the original trial failed
   std::string violation;
-  TrialConfig shrunk;
+  TrialConfig shrunk;            // with the shrunk plan
+  RecordAim aim;                 // where that plan aims every cycle
   TrialResult last;              // the shrunk trial's result
   std::size_t original_ops = 0, shrunk_ops = 0;
   std::size_t original_bytes = 0, shrunk_bytes = 0;  // bytes of all requests of the first cycle
@@ -40,8 +43,5 @@ struct ShrinkResult {
 };
 
 ShrinkResult shrink(const TrialConfig& config, const std::function<void(const std::string&)>& progress);
-
-// The first cycle's operations as the seed generates them.
-std::vector<Op> seeded_ops(const TrialConfig& config);
 
 }  // namespace faultline::harness

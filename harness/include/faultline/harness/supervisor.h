@@ -31,6 +31,12 @@ std::unique_lock<std::mutex> registry_lock();
 void adopt(pid_t pid);    // with registry_lock() held
 void release(pid_t pid);  // the engine was reaped
 
+// A second stop signal (docs/reliability.md): from now on no engine or fork server starts (spawning throws), and every
+// registered engine and every descendant of this process (fork servers, their engines, what those started) is killed
+// with its process group at once. The campaign then drops the trials that were in flight.
+void hard_stop();
+bool stopping();
+
 // Kills (SIGKILL, its group too when it leads one) and reaps every child of this process that is not a registered
 // engine and whose environment contains `tag` (empty: every such child), and reaps exited ones (zombies). Returns how
 // many live processes were killed. A no-op unless this process is a subreaper.

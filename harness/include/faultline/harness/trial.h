@@ -5,26 +5,18 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <map>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "faultline/harness/oracle.h"
+#include "faultline/harness/trial_plan.h"
 #include "faultline/harness/workload.h"
 #include "faultline/scenarios/scenario.h"
 
 namespace faultline::harness {
-
-// Explicit choices that replace the seed's, so a shrunk trial can be replayed anywhere from a bundle.
-struct TrialOverrides {
-  std::optional<std::vector<Op>> ops;                // the first cycle's operations
-  // Aim at the operation this many from the last (0 = last): a fault placed while the engine runs fires in the first
-  // write (sync) made for it; damage at rest and read faults hit the record it wrote.
-  std::optional<std::uint64_t> record_from_end;
-  std::optional<std::uint64_t> offset_in_record;     // and this byte of that write (clamped to it)
-  bool empty() const { return !ops && !record_from_end && !offset_in_record; }
-};
 
 struct TrialConfig {
   scenarios::Scenario scenario;
@@ -34,7 +26,8 @@ struct TrialConfig {
   std::filesystem::path shim;       // libfaultfs.so
   std::filesystem::path bindir;     // replaces {bindir} in the engine command
   std::function<void(const std::string&)> narrate;  // step-by-step story for `repro`; may be empty
-  TrialOverrides overrides;
+  // The plan to run instead of the seed's (a bundle's, a shrink candidate); the seed still names the shim's plans.
+  std::optional<TrialPlan> plan;
   // Write evidence-N/ (the data files before each recovery) even when the trial passes; failing trials always get it.
   bool keep_evidence = false;
 };
@@ -54,6 +47,8 @@ struct TrialResult {
   std::vector<std::string> engine_log;  // last stderr lines of the last engine run
   std::string hexdump;                  // around the damaged offset, before recovery
   std::string error;                    // harness-side problem (verdict error)
+  // Files the engine wrote only around the shim (mapped, stdio-only): left out of the model, file -> why.
+  std::map<std::string, std::string> untracked_files;
   std::string trace_hash;               // plan + journal + verdict
   std::filesystem::path artifacts;
   double seconds = 0;

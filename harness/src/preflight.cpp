@@ -1,0 +1,78 @@
+#include "faultline/harness/preflight.h"
+
+#include <exception>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "run.h"
+
+namespace faultline::harness {
+
+namespace fs = std::filesystem;
+
+std::string preflight_message(const std::string& source, const std::string& problem,
+                              const std::vector<std::string>& words, const std::vector<std::string>& stderr_tail) {
+  std::string quoted;
+  for (const auto& w : words) quoted += fmt::format("{}\"{}\"", quoted.empty() ? "" : ", ", w);
+  std::string out = fmt::format("{}: the engine failed its preflight (one start on an empty directory, READY, QUIT): "
+                                "{}\n  the command as split into words: [{}]\n", source, problem, quoted);
+  if (stderr_tail.empty()) {
+    out += "  the engine wrote nothing on stderr\n";
+  } else {
+    out += "  the engine's stderr (last lines):\n";
+    for (const auto& line : stderr_tail) out += "    " + line + "\n";
+  }
+  return out + "  fix the command (or the profile) and run again; no trial was run";
+}
+
+namespace {
+
+void check(const scenarios::EngineProfile& profile, const fs::path& shim, const fs::path& bindir,
+           const fs::path& work_dir) {
+  TrialConfig config;
+  config.profile = profile;
+  config.shim = shim;
+  config.bindir = bindir;
+  config.work_dir = work_dir;
+  const fs::path data = work_dir / "data";
+  fs::create_directories(data);
+  detail::Runner runner(config);
+  auto rec = runner.recover(data, "preflight", {});
+  std::optional<std::string> problem;
+  if (rec.record.start.kind == StartOutcome::Kind::kReady) {
+    const auto status = rec.session->quit();
+    if (!status)
+      problem = fmt::format("it said READY but did not exit within {} ms of QUIT (request_timeout_ms)",
+                            profile.request_timeout_ms);
+    else if (!status->exited || status->code != 0)
+      problem = fmt::format("it said READY, but after QUIT it ended with {} (expected exit 0)", status->describe());
+  } else {
+    problem = rec.record.start.kind == StartOutcome::Kind::kExited
+                  ? fmt::format("it ended before READY ({})", rec.record.start.status.describe())
+                  : rec.record.start.detail;
+  }
+  rec.session.reset();
+  if (!problem) return;
+  const std::string source = profile.source.empty() ? "--engine" : profile.source.string() + ": field 'command'";
+  throw scenarios::ConfigError(preflight_message(source, *problem, runner.argv(data), tail_lines(rec.record.stderr_path, 12)));
+}
+
+}  // namespace
+
+void preflight(const scenarios::EngineProfile& profile, const fs::path& shim, const fs::path& bindir,
+               const fs::path& work_dir) {
+  std::exception_ptr failure;
+  std::thread([&] {
+    try {
+      check(profile, shim, bindir, work_dir);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  }).join();
+  std::error_code ec;
+  fs::remove_all(work_dir, ec);
+  if (failure) std::rethrow_exception(failure);
+}
+
+}  // namespace faultline::harness
