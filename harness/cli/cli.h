@@ -38,6 +38,7 @@ Command add_shrink_command(CLI::App& app);     // repro_cmd.cpp
 Command add_selftest_command(CLI::App& app);   // selftest_cmd.cpp
 Command add_scenarios_command(CLI::App& app);  // common.cpp
 Command add_report_command(CLI::App& app);     // report_cmd.cpp
+Command add_explore_command(CLI::App& app);    // explore_cmd.cpp
 
 // Where this faultline's programs, shim, scenarios and profiles are (harness/include/faultline/harness/layout.h).
 const harness::Layout& layout();

@@ -98,6 +98,7 @@ std::unique_ptr<EngineSession> Runner::make_session(const fs::path& data_dir, co
   if (!all_files_targets) plan.targets = config_.profile.data_files;
   plan.faults = std::move(faults);
   if (stepped) plan.step_file = config_.work_dir / fmt::format("{:02}-{}.step", n, label);
+  plan.record = record_;
   const fs::path plan_path = config_.work_dir / fmt::format("{:02}-{}.plan", n, label);
   faults::write_plan(plan, plan_path);
   record.label = label;
@@ -133,7 +134,8 @@ const RunRecord& Runner::run(const fs::path& data_dir, const std::string& label,
                              const std::vector<Op>& ops, Ending ending, bool all_files_targets) {
   RunRecord& r = records_.emplace_back();
   std::vector<JournalSpan> spans;  // journal lengths (a stat each), turned into event indices once, after the run
-  const bool stepped = std::any_of(faults.begin(), faults.end(), [](const auto& f) { return f.step.has_value(); });
+  const bool stepped = !record_.empty() ||
+                       std::any_of(faults.begin(), faults.end(), [](const auto& f) { return f.step.has_value(); });
   std::optional<StepCounter> step;
   if (stepped) step.emplace(config_.work_dir / fmt::format("{:02}-{}.step", plan_counter_, label));
   auto session = make_session(data_dir, label, std::move(faults), all_files_targets, r, stepped);

@@ -66,6 +66,10 @@ class Runner {
   Recovery recover(const std::filesystem::path& data_dir, const std::string& label,
                    std::vector<faults::FaultSpec> faults, bool all_files_targets = false);
 
+  // From now on every plan records the history (`record`, faultline/history.h) to `file`, and run() raises the step
+  // counter so each record names the operation in flight (`faultline explore`). Empty: stop recording.
+  void record_to(const std::filesystem::path& file) { record_ = file; }
+
   // Takes `record`'s trace again once `session`, which outlived the call that started it, has ended or the trial ends.
   void settle(RunRecord& record, const EngineSession& session) const;
 
@@ -83,6 +87,7 @@ class Runner {
   std::vector<std::string> command_;
   std::deque<RunRecord> records_;    // a deque: references handed out stay valid as runs are added
   std::uint64_t plan_counter_ = 0;
+  std::filesystem::path record_;
   std::map<std::string, std::string> left_out_;  // trial-wide: files written only around the shim
 };
 

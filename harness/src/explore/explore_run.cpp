@@ -1,0 +1,85 @@
+// `faultline explore` against a real engine (explore_run.h).
+#include "explore/explore_run.h"
+
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "faultline/rng.h"
+#include "run.h"
+
+namespace faultline::harness::explore {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// One engine start on a materialized state: recover, DUMP, stop.
+StateObservation start_on(detail::Runner& runner, const fs::path& states_dir, const faults::FileTree& tree,
+                          std::uint64_t hash) {
+  const fs::path dir = states_dir / fmt::format("{:016x}", hash);
+  faults::write_tree(tree, dir);
+  auto rec = runner.recover(dir, "state", {}, true);
+  StateObservation seen;
+  if (rec.record.start.kind == StartOutcome::Kind::kReady) {
+    seen.started = rec.dump.ok;
+    seen.state = rec.dump.state;
+    if (!rec.dump.ok) seen.detail = "DUMP failed: " + rec.dump.error;
+    rec.session->kill();
+  } else {
+    seen.detail = rec.record.start.kind == StartOutcome::Kind::kExited ? rec.record.start.status.describe() : rec.record.start.detail;
+    if (seen.detail.empty()) seen.detail = "no READY";
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  return seen;
+}
+
+}  // namespace
+
+ExploreRun run_explore(const ExploreConfig& config) {
+  const auto began = std::chrono::steady_clock::now();
+  TrialConfig trial;
+  trial.profile = config.profile;
+  trial.seed = config.seed;
+  trial.work_dir = config.work_dir;
+  trial.shim = config.shim;
+  trial.bindir = config.bindir;
+  fs::create_directories(config.work_dir);
+  detail::Runner runner(trial);
+
+  scenarios::WorkloadSpec spec;
+  spec.operations = config.ops;
+  Rng rng(derive_seed(config.seed, "workload"));
+  const std::vector<Op> ops = generate_ops(spec, config.ops, 0, rng);
+
+  ExploreRun out;
+  const fs::path data = config.work_dir / "recorded";
+  fs::create_directories(data);
+  const fs::path history_file = config.work_dir / "history.bin";
+  runner.record_to(history_file);
+  const auto recorded = runner.run(data, "record", {}, ops, detail::Runner::Ending::kKill, true);
+  runner.record_to({});
+  out.issued = recorded.issued;
+  if (recorded.start.kind != StartOutcome::Kind::kReady)
+    out.workload_problem = fmt::format("the engine did not start on an empty directory: {}", recorded.start.detail);
+  else if (!recorded.protocol_errors.empty())
+    out.workload_problem = "protocol error during the recorded workload: " + recorded.protocol_errors.front();
+  else if (recorded.issued.size() < ops.size())
+    out.workload_problem = fmt::format("the engine stopped answering at operation {} of the recorded workload",
+                                       recorded.issued.size());
+  if (!out.workload_problem.empty()) return out;
+  out.history = faults::read_history(history_file);
+
+  const fs::path states_dir = config.work_dir / "states";
+  fs::create_directories(states_dir);
+  const ExploreInput input{out.history, out.issued, config.profile.sync == scenarios::SyncPromise::kAlways,
+                           config.models, config.seed, {}, 512};
+  out.outcome = explore_history(input, [&](const faults::FileTree& tree, std::uint64_t hash) {
+    return start_on(runner, states_dir, tree, hash);
+  });
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  return out;
+}
+
+}  // namespace faultline::harness::explore
