@@ -268,7 +268,8 @@ TEST_F(ForkServer, ServersKilledMidCampaignCostHarnessErrorsNeverVerdictsAndLeav
       }
     }
   });
-  const auto forked = faultline(fmt::format("run {} --report fork.json --all-trials fork.jsonl", args));
+  // --no-preflight: the killer may kill the preflight's own fork server, which is not what this test is about.
+  const auto forked = faultline(fmt::format("run {} --no-preflight --report fork.json --all-trials fork.jsonl", args));
   done = true;
   killer.join();
   const auto execd = faultline(fmt::format("run {} --no-fork-server --report exec.json --all-trials exec.jsonl", args));
