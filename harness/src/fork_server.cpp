@@ -184,6 +184,10 @@ class ForkServer : public std::enable_shared_from_this<ForkServer> {
       throw error;
     };
     if (!sent) fail(Died("the fork server does not take requests"));
+    // The server replies as soon as it forked; the engine's first line (or its end, or the server's) comes later. Wait
+    // for that, and find the reply already there: one wake-up per start, not two. EngineSession's deadline for READY
+    // began before this call, so an engine that hangs is not given the start timeout twice.
+    wait_for_output(out_fds[0], Clock::now() + options.fork_server_timeout);
     fp::Reply r{};
     for (;;) {
       if (const int got = receive(r, Clock::now() + std::chrono::seconds(30)); got <= 0) {
@@ -217,11 +221,10 @@ class ForkServer : public std::enable_shared_from_this<ForkServer> {
       ::kill(-child, SIGKILL);
       fail(std::runtime_error(fmt::format("the fork server sent no pidfd for engine pid {}", child)));
     }
-    ::fcntl(in_fds[1], F_SETFD, FD_CLOEXEC);
-    ::fcntl(out_fds[0], F_SETFD, FD_CLOEXEC);
     auto self = shared_from_this();
     return std::make_unique<ChildProcess>(
-        child, child_pidfd, in_fds[1], out_fds[0], [self, child] { return self->reap(child); },
+        child, child_pidfd, in_fds[1], out_fds[0],
+        [self, child](Clock::time_point deadline) { return self->reap(child, deadline); },
         [self, child] {
           if (!self->alive()) throw std::runtime_error(self->lost(child, "died"));
         });
@@ -234,9 +237,9 @@ class ForkServer : public std::enable_shared_from_this<ForkServer> {
   }
 
  private:
-  // The exit status the server reports for `child`, which has ended (its pidfd said so).
-  ExitStatus reap(int child) {
-    const auto deadline = Clock::now() + std::chrono::seconds(30);
+  // The exit status the server reports for `child` by `deadline`; nullopt without a report by then, or when the
+  // server is gone (ChildProcess then asks check_parent, which says the status is lost).
+  std::optional<ExitStatus> reap(int child, Clock::time_point deadline) {
     for (;;) {
       if (auto it = exited_.find(child); it != exited_.end()) {
         const auto s = it->second;
@@ -245,11 +248,20 @@ class ForkServer : public std::enable_shared_from_this<ForkServer> {
       }
       fp::Reply r{};
       const int got = dead_ ? 0 : receive(r, deadline);
-      if (got <= 0) {
+      if (got < 0) return std::nullopt;
+      if (got == 0) {
         dead_ = true;
-        throw std::runtime_error(lost(child, got == 0 ? "died" : "stopped answering"));
+        return std::nullopt;
       }
       if (r.kind == fp::kExited) exited_[r.pid] = status_of(r.value, r.count);
+    }
+  }
+
+  // Until `fd` is readable (a line, or EOF: the engine or the server that held its other end is gone), the control
+  // socket hangs up, or the deadline passes.
+  void wait_for_output(int fd, Clock::time_point deadline) const {
+    pollfd p[2] = {{fd, POLLIN, 0}, {ctl_, 0, 0}};
+    while (::poll(p, 2, remaining_ms(deadline)) < 0 && errno == EINTR) {
     }
   }
 

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "faultline/harness/log.h"
 #include "run.h"
 
 namespace faultline::harness {
@@ -28,6 +29,26 @@ std::string preflight_message(const std::string& source, const std::string& prob
 }
 
 namespace {
+
+bool is_config_error(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const scenarios::ConfigError&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+std::string what(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    return x.what();
+  } catch (...) {
+    return "unknown error";
+  }
+}
 
 void check(const scenarios::EngineProfile& profile, const fs::path& shim, const fs::path& bindir,
            const fs::path& work_dir) {
@@ -65,20 +86,30 @@ void preflight(const scenarios::EngineProfile& profile, const fs::path& shim, co
                const fs::path& work_dir) {
   std::exception_ptr failure;
   auto run_check = [&](const scenarios::EngineProfile& p) {
+    failure = nullptr;
+    std::error_code ec;
+    fs::remove_all(work_dir, ec);  // a new start on an empty directory
     try {
       check(p, shim, bindir, work_dir);
     } catch (...) {
       failure = std::current_exception();
     }
   };
+  auto by_exec = profile;
+  by_exec.fork_server = scenarios::ForkPoint::kOff;
   // In its own thread, so that the fork server it may start (one per thread) ends with it. A thread that cannot start
   // (no address space for its stack, RLIMIT_NPROC) must not end the campaign before it has a report: then the check
   // runs here, by exec, and the campaign meets the limit where it can say so in its report.
   try {
     std::thread([&] { run_check(profile); }).join();
   } catch (const std::system_error&) {
-    auto by_exec = profile;
-    by_exec.fork_server = scenarios::ForkPoint::kOff;
+    run_check(by_exec);
+  }
+  // A fork server that failed (killed, died while the engine ran) is a harness error, not the engine's: the check runs
+  // again by exec, and only what that start says about the engine counts. The campaign keeps its fork servers.
+  if (failure && profile.fork_server != scenarios::ForkPoint::kOff && !is_config_error(failure)) {
+    log::warn("the preflight's engine start through the fork server failed; the preflight runs again by exec",
+              {{"reason", what(failure)}});
     run_check(by_exec);
   }
   std::error_code ec;

@@ -165,8 +165,7 @@ ChildProcess::ChildProcess(const SpawnOptions& options) : max_line_bytes_(option
   ::fcntl(stdout_fd_, F_SETFL, ::fcntl(stdout_fd_, F_GETFL) | O_NONBLOCK);
 }
 
-ChildProcess::ChildProcess(int pid, int pidfd, int stdin_fd, int stdout_fd, std::function<ExitStatus()> reap,
-                           std::function<void()> check_parent)
+ChildProcess::ChildProcess(int pid, int pidfd, int stdin_fd, int stdout_fd, Reap reap, std::function<void()> check_parent)
     : pid_(pid), pidfd_(pidfd), stdin_fd_(stdin_fd), stdout_fd_(stdout_fd), reap_(std::move(reap)),
       check_parent_(std::move(check_parent)) {
   // Both non-blocking, as for an exec'd child: send_line and read_line keep their deadlines whatever the engine does.
@@ -274,6 +273,11 @@ void ChildProcess::take(std::size_t end) {
 std::optional<ExitStatus> ChildProcess::wait(std::chrono::milliseconds timeout) {
   if (status_) return status_;
   const auto deadline = Clock::now() + timeout;
+  // A forked child: its parent's report says it ended (one wake-up, not the pidfd's and then the report's). Without a
+  // report by the deadline the pidfd decides, as for our own children.
+  if (reap_) {
+    if (const auto s = reap_(deadline)) return ended(*s);
+  }
   for (;;) {
     pollfd p{pidfd_, POLLIN, 0};
     const int ready = ::poll(&p, 1, remaining_ms(deadline));
@@ -281,7 +285,10 @@ std::optional<ExitStatus> ChildProcess::wait(std::chrono::milliseconds timeout) 
     if (ready == 0) return std::nullopt;
     ExitStatus s;
     if (reap_) {
-      s = reap_();
+      const auto reported = reap_(Clock::now() + std::chrono::seconds(30));
+      if (!reported && check_parent_) check_parent_();  // throws when the parent died: the status is lost with it
+      if (!reported) throw std::runtime_error(fmt::format("no exit status was reported for process {} within 30 s", pid_));
+      s = *reported;
     } else {
       siginfo_t info{};
       if (::waitid(static_cast<idtype_t>(3 /* P_PIDFD */), static_cast<id_t>(pidfd_), &info, WEXITED) != 0) {
@@ -291,14 +298,18 @@ std::optional<ExitStatus> ChildProcess::wait(std::chrono::milliseconds timeout) 
       s.exited = info.si_code == CLD_EXITED;
       (s.exited ? s.code : s.signal) = info.si_status;
     }
-    status_ = s;
-    // The group may still hold descendants of the engine: they must not outlive the trial. Nor may those that left
-    // the group (setsid) and were handed to the harness, the subreaper, when their parent died.
-    ::kill(-pid_, SIGKILL);
-    supervisor::release(pid_);
-    if (!tag_.empty()) supervisor::sweep_orphans(tag_);
-    return status_;
+    return ended(s);
   }
+}
+
+ExitStatus ChildProcess::ended(const ExitStatus& s) {
+  status_ = s;
+  // The group may still hold descendants of the engine: they must not outlive the trial. Nor may those that left
+  // the group (setsid) and were handed to the harness, the subreaper, when their parent died.
+  ::kill(-pid_, SIGKILL);
+  supervisor::release(pid_);
+  if (!tag_.empty()) supervisor::sweep_orphans(tag_);
+  return s;
 }
 
 ExitStatus ChildProcess::kill() {

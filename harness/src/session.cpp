@@ -33,10 +33,11 @@ void EngineSession::ended_by_itself() {
 }
 
 StartOutcome EngineSession::start() {
+  const auto deadline = std::chrono::steady_clock::now() + start_timeout_;  // a fork server's start waits within it
   process_ = launch(options_);
   std::string line;
   StartOutcome out;
-  switch (process_->read_line(line, start_timeout_)) {
+  switch (process_->read_line(line, deadline)) {
     case ReadResult::kLine:
       if (line == "READY") {
         exchanged();

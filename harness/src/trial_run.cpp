@@ -78,7 +78,7 @@ const RunRecord* TrialRun::fault_run(std::uint32_t cycle, CyclePlan& plan) {
                               run.issued[i].ack == Ack::kNoReply ? std::string("no reply (not acknowledged)")
                                   : fmt::format("\"{}\"{}", run.issued[i].reply,
                                                 run.issued[i].ack == Ack::kOk ? " (acknowledged)" : "")));
-  result_.engine_log = tail_lines(run.stderr_path, 20);  // the run that failed, if it is this one
+  result_.engine_log = run.stderr_tail;  // the run that failed, if it is this one
   const auto bypass = faults::detect_bypass(data_, run.histories, config_.profile.data_files, run.left_out);
   for (const auto& [file, why] : run.left_out) result_.untracked_files.emplace(file, why);
   if (!bypass.empty())

@@ -2,15 +2,18 @@
  * text lines, "P key value" and "D key", in DIR/wal.log, appended with one write() and an fsync() per request.
  * Recovery replays the complete lines and cuts an incomplete last one.
  *
- *   fork_engine [--thread] [--fork-point] DIR
+ *   fork_engine [--thread] [--fork-point] [--server-dies-once=FILE] DIR
  *
  * --thread      starts a thread (that sleeps) before anything else: a fork server must refuse such a process.
  * --fork-point  calls faultline_fork_point() (found with dlsym, so the engine also runs without the shim) after its
  *               "set-up", then reads its arguments again through faultline_arg().
+ * --server-dies-once=FILE  with --fork-point, when FILE does not exist yet: creates it, and the fork server (this
+ *               process, serving) kills itself with SIGKILL when its first engine ends, before it reports that end.
  * Built twice: dynamically, and statically (FORK_ENGINE_STATIC), which the shim cannot enter. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +81,26 @@ static void recover(const char* path) {
   close(fd);
 }
 
+static pid_t dying_server;
+
+static void on_child_end(int sig) {
+  (void)sig;
+  if (getpid() == dying_server) kill(getpid(), SIGKILL);  /* in the server only: its children inherit the handler */
+}
+
+/* --server-dies-once: the first fork server of a campaign (its preflight's) dies with its first engine. */
+static void die_with_first_engine(const char* marker) {
+  const int fd = open(marker, O_WRONLY | O_CREAT | O_EXCL, 0644);
+  if (fd < 0) return;
+  close(fd);
+  dying_server = getpid();
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_child_end;
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGCHLD, &sa, NULL);
+}
+
 static int append(int fd, const char* line) {
   const size_t len = strlen(line);
   return write(fd, line, len) == (ssize_t)len && fsync(fd) == 0;
@@ -85,12 +108,14 @@ static int append(int fd, const char* line) {
 
 int main(int argc, char** argv) {
   int thread = 0, fork_point = 0, at = 1;
+  const char* dies_once = NULL;
   for (; at < argc && strncmp(argv[at], "--", 2) == 0; ++at) {
     if (strcmp(argv[at], "--thread") == 0) thread = 1;
     if (strcmp(argv[at], "--fork-point") == 0) fork_point = 1;
+    if (strncmp(argv[at], "--server-dies-once=", 19) == 0) dies_once = argv[at] + 19;
   }
   if (at + 1 != argc) {
-    fprintf(stderr, "usage: fork_engine [--thread] [--fork-point] DIR\n");
+    fprintf(stderr, "usage: fork_engine [--thread] [--fork-point] [--server-dies-once=FILE] DIR\n");
     return 2;
   }
   if (thread) {
@@ -100,6 +125,7 @@ int main(int argc, char** argv) {
   const char* dir = argv[at];
 #ifndef FORK_ENGINE_STATIC
   if (fork_point) {
+    if (dies_once != NULL) die_with_first_engine(dies_once);
     int (*point)(void) = (int (*)(void))dlsym(RTLD_DEFAULT, "faultline_fork_point");
     const char* (*arg)(int) = (const char* (*)(int))dlsym(RTLD_DEFAULT, "faultline_arg");
     if (point != NULL && point() == 1 && arg != NULL) dir = arg(at);

@@ -253,6 +253,29 @@ TEST_F(ForkServer, AnEngineThatRunsAThreadAtItsForkPointFallsBackToExecWithOneNo
   EXPECT_NE(r.out.find("threads at its fork point"), std::string::npos) << r.out;
 }
 
+// The preflight's fork server dies when the preflight's engine ends (the engine kills its first server, once): the
+// engine's exit status is lost, which says nothing about the engine. The preflight runs again by exec, with one
+// notice, and the campaign goes on, with new fork servers. (It used to stop before any trial.)
+TEST_F(ForkServer, APreflightWhoseForkServerDiesRunsAgainByExecAndTheCampaignGoesOn) {
+  const auto marker = dir_ / "server-died";
+  const auto p = text_engine_profile(
+      "dies-once", fmt::format("{} --fork-point --server-dies-once={} {{dir}}", FORK_ENGINE_BIN, marker.string()),
+      "deferred");
+  const auto r = faultline(fmt::format("run --profile {} --scenario torn-tail --trials 6 --seed 3 --jobs 1 "
+                                       "--report r.json", p));
+  EXPECT_TRUE(fs::exists(marker)) << "the engine never served as a fork server";
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(report("r.json")["summary"]["passed"], 6) << r.out;
+  int retries = 0;
+  for (std::size_t at = 0; (at = r.out.find("the preflight runs again by exec", at)) != std::string::npos; ++at)
+    ++retries;
+  EXPECT_EQ(retries, 1) << r.out;
+  EXPECT_NE(r.out.find("fork server"), std::string::npos) << r.out;
+  EXPECT_EQ(notices(r), 0) << r.out;  // the campaign itself keeps the fork server
+  EXPECT_GT(starts(r, "forked"), 0) << r.out;
+  EXPECT_TRUE(processes_with(kPlaceholder, dir_).empty());
+}
+
 // Kills every fork server it sees, repeatedly, while a campaign runs: trials whose engine lost its server are harness
 // errors naming the fork server, never a pass or fail of the engine; the others are as without the fork server; no
 // server or engine outlives the campaign.

@@ -53,11 +53,14 @@ class ChildProcess {
  public:
   // Throws std::runtime_error if the program cannot be started (missing file, not executable).
   explicit ChildProcess(const SpawnOptions& options);
-  // A child that another process forked for us (a fork server): we hold its pidfd and our ends of its pipes; `reap`
-  // returns its exit status once the pidfd reported its end (the parent reaps it, not us); `check_parent` throws when
-  // that parent died, which ends the child too: its end must not pass for the engine's behaviour.
-  ChildProcess(int pid, int pidfd, int stdin_fd, int stdout_fd, std::function<ExitStatus()> reap,
-               std::function<void()> check_parent);
+  // A child that another process forked for us (a fork server): we hold its pidfd and our ends of its pipes. The
+  // parent reaps it, not us: `reap(deadline)` returns the exit status the parent reports for it by `deadline`, or
+  // nullopt when no report came by then (or the parent is gone: then a `reap` called once the pidfd reported the
+  // child's end throws, since the status is lost). Waiting on the report, not the pidfd, saves a wake-up per end.
+  // `check_parent` throws when that parent died, which ends the child too: its end must not pass for the engine's
+  // behaviour.
+  using Reap = std::function<std::optional<ExitStatus>(std::chrono::steady_clock::time_point deadline)>;
+  ChildProcess(int pid, int pidfd, int stdin_fd, int stdout_fd, Reap reap, std::function<void()> check_parent);
   ~ChildProcess();  // kills and reaps if still running
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
@@ -90,9 +93,10 @@ class ChildProcess {
   std::size_t start_ = 0;    // unread bytes of buffer_ begin here
   std::size_t scanned_ = 0;  // this many unread bytes hold no '\n'
   std::optional<ExitStatus> status_;
-  std::function<ExitStatus()> reap_;  // empty: our own child, reaped with waitid
+  Reap reap_;  // empty: our own child, reaped with waitid
   std::function<void()> check_parent_;  // called when the child's stdout or stdin closed
   void take(std::size_t end);
+  ExitStatus ended(const ExitStatus& s);  // records the status and kills what is left of the group
 };
 
 // Starts the engine: forked from this thread's fork server when options.fork_server_argv asks for it and the server
