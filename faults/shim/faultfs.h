@@ -17,6 +17,7 @@
 #include "faultline/fault_kinds.h"
 #include "faultline/history_format.h"
 #include "faultline/rng.h"
+#include "faultline/shim_exit.h"
 
 // An interposed entry point (calls.cc, names.cc).
 #define FAULTFS_EXPORT extern "C" __attribute__((visibility("default")))
@@ -29,7 +30,7 @@ constexpr int kMaxFaults = 64;     // `fault` lines per plan (a fault set is a 6
 constexpr int kMaxTargets = 32;    // `target` lines per plan
 constexpr int kPathMax = 4096;
 constexpr int kGlobMax = 256;
-constexpr int kExitBadPlan = 87;   // FAULTFS_EXIT_BAD_PLAN
+constexpr int kExitBadPlan = faultline::shim_exit::kBadPlan;  // 87, FAULTFS_EXIT_BAD_PLAN
 
 // ---- the real functions (calls.cc) --------------------------------------------------------------------------------
 // One entry per interposed call: {name, wrapper, saved original}. The original is resolved with dlsym(RTLD_NEXT)
@@ -230,6 +231,19 @@ class Line {
 // possible (RLIMIT_AS, RLIMIT_FSIZE) maps only the first page and sets *window to `header` (journal_line.cc).
 // Returns MAP_FAILED when nothing can be mapped.
 void* map_window(int fd, uint64_t size, uint64_t* window, uint64_t header);
+// How far (from offset 0) this process has allocated a window's file (backing.cc): a store or load on a page the file
+// system never allocated is SIGBUS once it is full, so no such page is touched.
+struct Backing {
+  uint64_t upto = 0;         // [0, upto) is allocated
+  bool unsupported = false;  // fallocate() does not work here: stores past `upto` go through pwrite()
+};
+// True when [0, end) of the window (of `window` bytes) of fd is allocated now, so that it may be stored through the
+// mapping; false: write those bytes with pwrite() (whose error says why). Preserves errno.
+bool back_window(Backing* b, int fd, uint64_t end, uint64_t window);
+bool backed(const Backing* b, uint64_t end);  // whether [0, end) is known allocated (no system call)
+// One line on stderr, then _exit(FAULTFS_EXIT_NO_SPACE): a journal line or history record (`what`, in `path`) could
+// not be stored because its file system is full (err: ENOSPC or EDQUOT).
+[[noreturn]] void out_of_space(const char* what, const char* path, int err);
 void journal_open();  // opens g_plan.journal, moves it to a high fd; exits 87 when it cannot
 
 // ---- the recorded history (history.cc, faultline/history_format.h) ------------------------------------------------
