@@ -7,6 +7,7 @@
 
 #undef _FORTIFY_SOURCE  // the fortified inline wrappers of open/read would clash with our definitions
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -286,6 +287,15 @@ int unlink_common(Call call, int dirfd, const char* path, int flags);
 int truncate_common(Call call, const char* path, int fd, int64_t size);  // path null: ftruncate(fd)
 int fallocate_common(Call call, int fd, int mode, int64_t off, int64_t len);
 void note_untracked_write(const char* fn, int fd, const char* why);
+// The result of a write or sync on a descriptor the shim does not follow. A failure for lack of space (ENOSPC,
+// EDQUOT) is journaled all the same, as a `no_space` line (names.cc): whatever file the engine was writing, a full
+// work directory is the environment's fault, not the engine's (docs/reliability.md). Preserves errno.
+void note_no_space(const char* fn, int fd, int err);
+template <class R>
+R untracked(const char* fn, int fd, R r) {
+  if (r < 0 && (errno == ENOSPC || errno == EDQUOT)) note_no_space(fn, fd, errno);
+  return r;
+}
 void note_mmap(const char* fn, int prot, int flags, int fd);
 
 void track_open(const char* fn, int fd, const char* rel, int oflags, bool created, bool existed_before);

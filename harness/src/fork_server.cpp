@@ -98,11 +98,10 @@ class ForkServer : public std::enable_shared_from_this<ForkServer> {
     ::close(sv[1]);
     if (err != 0) {
       ::close(ctl_);
-      // A process limit is the moment's, not the engine's: this start fails, and the fork server stays in use.
-      if (err == EAGAIN)
-        throw std::runtime_error(fmt::format("cannot start the fork server '{}': {}{}", args[0], std::strerror(err),
-                                             detail::start_failure_hint(err)));
-      throw Unusable(fmt::format("cannot start '{}': {}", args[0], std::strerror(err)));
+      const auto what = fmt::format("cannot start the fork server '{}': {}{}", args[0], std::strerror(err),
+                                    detail::start_failure_hint(err));
+      if (err == EAGAIN) throw std::runtime_error(what);  // a process limit is the moment's: the server stays in use
+      throw Unusable(what);
     }
     pid_ = pid;
     pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));

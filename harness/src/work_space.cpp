@@ -6,7 +6,8 @@
 // when (1) the shim ended the engine with FAULTFS_EXIT_NO_SPACE (it could not store a journal line or a history
 // record), or (2) a call of the engine failed with ENOSPC or EDQUOT more often, on one descriptor of one process, than
 // the plan injected that error there (a write_error/fsync_error fault with errno=ENOSPC journals a fault line before
-// the failed call's own line). The harness's own writes that fail (a plan, a step counter) are errors already and
+// the failed call's own line), or (3) a write or sync on a file the shim does not follow failed so (the shim journals
+// that as `no_space`). The harness's own writes that fail (a plan, a step counter) are errors already and
 // get the same advice.
 #include "work_space.h"
 
@@ -35,7 +36,10 @@ std::string uninjected_no_space(const std::vector<faults::Event>& events) {
     const std::string err = e.raw.value("errno", std::string());
     if (!no_space_errno(err)) continue;
     long& left = injected[{e.pid, e.fd}];
-    if (e.ev == "fault") {
+    if (e.ev == "no_space") {  // on a file the shim does not follow; never injected
+      return fmt::format("a {} on descriptor {} (a file the shim does not follow) failed with {} ({})",
+                         e.raw.value("fn", std::string("write")), e.fd, err, std::strerror(err == "ENOSPC" ? ENOSPC : EDQUOT));
+    } else if (e.ev == "fault") {
       ++left;
     } else if (left > 0) {
       --left;

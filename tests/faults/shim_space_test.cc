@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "faultline/journal.h"
 #include "faultline/plan.h"
 #include "faultline/shim_exit.h"
 #include "test_support.h"
@@ -86,6 +87,23 @@ TEST_F(ShimSpaceTest, AHistoryThatCannotGrowEndsTheEngineWithExit88NotSigbus) {
   EXPECT_NE(r.err.find(p.record.string() + ": No space left on device: the recorded history cannot grow"),
             std::string::npos)
       << r.err;
+}
+
+// A file that is not a target (here outside target_dir, on the full tmpfs): its failed write is journaled anyway, as
+// `no_space`, so that the harness knows the work directory filled up.
+TEST_F(ShimSpaceTest, AWriteThatFailsForLackOfSpaceOnAnotherFileIsJournaled) {
+  const Plan p = plan();
+  const std::string other = (tiny() / "other.tmp").string();
+  const auto r = run(p, {"open " + other + " wc", "write 8192 a", "write 8192 b", "open wal.log wc", "write 4 c"});
+  ASSERT_EQ(r.exit_code(), 0) << r.err;
+  EXPECT_NE(r.out.find("write ret=-1 errno=ENOSPC"), std::string::npos) << r.out;
+  std::vector<Event> no_space;
+  for (const auto& e : read_journal(p.journal))
+    if (e.ev == "no_space") no_space.push_back(e);
+  ASSERT_EQ(no_space.size(), 1u) << "one write failed with ENOSPC";
+  EXPECT_EQ(no_space[0].raw.value("fn", ""), "write");
+  EXPECT_EQ(no_space[0].raw.value("errno", ""), "ENOSPC");
+  EXPECT_GE(no_space[0].fd, 0);
 }
 
 }  // namespace
