@@ -62,7 +62,7 @@ void out_of_space(const char* what, const char* path, int err) {
   for (const char* part : {"faultfs: ", path, ": ", err == EDQUOT ? "Disk quota exceeded" : "No space left on device",
                            ": the ", what,
                            " cannot grow, so what the engine does can no longer be recorded; free space in Faultline's "
-                           "work directory, or give it another place (--work-dir, TMPDIR)\n"}) {
+                           "work directory, or give it another one (faultline --work-dir)\n"}) {
     const size_t len = strnlen(part, sizeof out - n);
     memcpy(out + n, part, len);
     n += len;

@@ -55,8 +55,8 @@ std::string uninjected_no_space(const std::vector<faults::Event>& events) {
 
 std::string no_space_advice(const fs::path& work_dir) {
   return fmt::format("Faultline's work directory {} is full: this is the environment, "
-                     "not a verdict on the engine. Free space there, or run with --work-dir (or TMPDIR) on a file "
-                     "system with room", work_dir.string());
+                     "not a verdict on the engine. Free space there, or give faultline a work directory on a file "
+                     "system with room (--work-dir DIR)", work_dir.string());
 }
 
 bool mentions_no_space(const std::string& message) {
