@@ -34,6 +34,7 @@
 #include "faultline/harness/process.h"
 #include "faultline/harness/supervisor.h"
 #include "fork_server_env.h"
+#include "fork_socket.h"
 
 namespace faultline::harness {
 namespace {
@@ -269,55 +270,13 @@ class ForkServer : public std::enable_shared_from_this<ForkServer> {
   }
 
   bool send_request(const std::string& message, const int fds[3]) {
-    iovec iov{const_cast<char*>(message.data()), message.size()};
-    alignas(cmsghdr) char control[CMSG_SPACE(3 * sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(3 * sizeof(int));
-    std::memcpy(CMSG_DATA(c), fds, 3 * sizeof(int));
-    for (;;) {
-      const ssize_t n = ::sendmsg(ctl_, &msg, MSG_NOSIGNAL);
-      if (n == static_cast<ssize_t>(message.size())) return true;
-      if (n < 0 && errno == EINTR) continue;
-      dead_ = true;
-      return false;
-    }
+    if (detail::send_with_fds(ctl_, message, fds)) return true;
+    dead_ = true;
+    return false;
   }
 
   // One message within the deadline: 1, 0 on EOF, -1 on timeout.
-  int receive(fp::Reply& r, Clock::time_point deadline) {
-    for (;;) {
-      pollfd p{ctl_, POLLIN, 0};
-      const int ready = ::poll(&p, 1, remaining_ms(deadline));
-      if (ready < 0 && errno == EINTR) continue;
-      if (ready == 0) return -1;
-      iovec iov{&r, sizeof r};
-      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-      msghdr msg{};
-      msg.msg_iov = &iov;
-      msg.msg_iovlen = 1;
-      msg.msg_control = control;
-      msg.msg_controllen = sizeof control;
-      const ssize_t n = ::recvmsg(ctl_, &msg, MSG_CMSG_CLOEXEC);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return 0;
-      for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN(sizeof(int))) continue;
-        int fd;
-        std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-        if (received_fd_ >= 0) ::close(received_fd_);
-        received_fd_ = fd;
-      }
-      if (n != static_cast<ssize_t>(sizeof r) || r.magic != fp::kMagic) return 0;  // not our server: treat as gone
-      return 1;
-    }
-  }
+  int receive(fp::Reply& r, Clock::time_point deadline) { return detail::receive_reply(ctl_, r, &received_fd_, deadline); }
 
   // Closing the socket makes the server kill its engines and exit; a server that does not is killed. Returns the
   // signal that ended the server before we killed it, 0 if it exited.
