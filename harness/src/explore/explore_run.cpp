@@ -74,7 +74,7 @@ ExploreRun run_explore(const ExploreConfig& config) {
   const fs::path states_dir = config.work_dir / "states";
   fs::create_directories(states_dir);
   const ExploreInput input{out.history, out.issued, config.profile.sync == scenarios::SyncPromise::kAlways,
-                           config.models, config.seed, {}, 512};
+                           config.models, config.seed, {}, 512, config.only};
   out.outcome = explore_history(input, [&](const faults::FileTree& tree, std::uint64_t hash) {
     return start_on(runner, states_dir, tree, hash);
   });
