@@ -67,9 +67,14 @@ nlohmann::ordered_json report_json(const ExploreOptions& o, const scenarios::Eng
                              {"verdict", run.outcome.findings.empty() ? "pass" : "fail"},
                              {"engine_starts", run.outcome.engine_starts}, {"seconds", run.seconds}};
   auto& cov = doc["coverage"] = nlohmann::ordered_json::array();
-  for (const auto& c : run.outcome.coverage)
+  for (const auto& c : run.outcome.coverage) {
+    auto epochs = nlohmann::ordered_json::array();
+    for (const auto& [e, ec] : c.epochs)
+      epochs.push_back({{"epoch", e}, {"crash_points", ec.crash_points}, {"states_built", ec.states_built},
+                        {"duplicates", ec.duplicates}});
     cov.push_back({{"model", c.model}, {"crash_points", c.crash_points}, {"states_built", c.states_built},
-                   {"duplicates", c.duplicates}});
+                   {"duplicates", c.duplicates}, {"epochs", epochs}});
+  }
   auto& findings = doc["findings"] = nlohmann::ordered_json::array();
   for (const auto& f : run.outcome.findings) {
     auto violations = nlohmann::ordered_json::array();
@@ -93,8 +98,8 @@ nlohmann::ordered_json report_json(const ExploreOptions& o, const scenarios::Eng
 
 void print_summary(const ExploreOptions& o, const ex::ExploreRun& run) {
   for (const auto& c : run.outcome.coverage)
-    std::cout << fmt::format("model {}: {} crash points, {} states built, {} duplicates\n", c.model, c.crash_points,
-                             c.states_built, c.duplicates);
+    std::cout << fmt::format("model {}: {} crash points in {} fsync epochs, {} states built, {} duplicates\n", c.model,
+                             c.crash_points, c.epochs.size(), c.states_built, c.duplicates);
   std::cout << fmt::format("{} engine starts in {:.1f} s\n", run.outcome.engine_starts, run.seconds);
   for (std::size_t i = 0; i < run.outcome.findings.size(); ++i) {
     const auto& f = run.outcome.findings[i];

@@ -43,8 +43,16 @@ void expect_valid_report(const json& doc) {
   EXPECT_TRUE(doc.at("verdict") == "pass" || doc.at("verdict") == "fail");
   EXPECT_EQ(doc.at("verdict") == "pass", doc.at("findings").empty());
   EXPECT_EQ(doc.at("coverage").size(), doc.at("models").size());
-  for (const auto& c : doc.at("coverage"))
+  for (const auto& c : doc.at("coverage")) {
     EXPECT_LE(c.at("duplicates").get<std::size_t>(), c.at("states_built").get<std::size_t>());
+    std::size_t points = 0, built = 0;
+    for (const auto& e : c.at("epochs")) {
+      points += e.at("crash_points").get<std::size_t>();
+      built += e.at("states_built").get<std::size_t>();
+    }
+    EXPECT_EQ(points, c.at("crash_points").get<std::size_t>()) << c.dump();
+    EXPECT_EQ(built, c.at("states_built").get<std::size_t>()) << c.dump();
+  }
   for (const auto& f : doc.at("findings")) {
     EXPECT_FALSE(f.at("models").empty());
     EXPECT_FALSE(f.at("violations").empty());

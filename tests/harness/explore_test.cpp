@@ -138,6 +138,30 @@ TEST(Explore, ARefusalAfterTheWriterLostWhatItNeededIsALostAckedWrite) {
   EXPECT_TRUE(state_damage(h, resolved, state(3, {P, L, L}), 0).writer_loss.empty());  // nothing promised yet
 }
 
+// Coverage per fsync epoch: the crash points before the file's fsync are epoch 0, the one after it epoch 1, and the
+// epochs add up to the model's totals.
+TEST(Explore, CoverageIsCountedPerFsyncEpochAndAddsUpToTheTotals) {
+  const auto out = explore({ev(T::kCreate, "db", 1, 1), ev(T::kWrite, "db", 1, 1, "a=1\n"), ev(T::kFsync, "db", 1, 1),
+                            ev(T::kDirsync, ".", 0, 1), ev(T::kWrite, "db", 1, 2, "b=2\n"), ev(T::kFsync, "db", 1, 2)},
+                           {put("a", "1"), put("b", "2")});
+  ASSERT_EQ(out.coverage.size(), 3u);
+  for (const ModelCoverage& c : out.coverage) {
+    std::vector<std::size_t> epochs;
+    Coverage sum;
+    for (const auto& [e, ec] : c.epochs) {
+      epochs.push_back(e);
+      sum.crash_points += ec.crash_points;
+      sum.states_built += ec.states_built;
+      sum.duplicates += ec.duplicates;
+    }
+    EXPECT_EQ(epochs, (std::vector<std::size_t>{0, 1, 2, 3})) << c.model;  // after create, write | fsync | dirsync, write | fsync
+    EXPECT_EQ(c.epochs.at(0).crash_points, 2u) << c.model;
+    EXPECT_EQ(sum.crash_points, c.crash_points) << c.model;
+    EXPECT_EQ(sum.states_built, c.states_built) << c.model;
+    EXPECT_EQ(sum.duplicates, c.duplicates) << c.model;
+  }
+}
+
 TEST(Explore, AStateIdIsModelCrashIndexAndRoundTrips) {
   const StateId id{"ext4-ordered", 52, 3};
   EXPECT_EQ(to_string(id), "ext4-ordered:52:3");

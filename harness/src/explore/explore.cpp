@@ -39,9 +39,11 @@ struct ModelPass {
   std::map<std::tuple<std::uint64_t, std::size_t, std::size_t>, std::size_t>& finding_of;  // (hash, ops) -> finding
 
   void judge(const faults::History& h, const std::vector<faults::ResolvedEvent>& resolved,
-             const faults::CrashPoint& p, const faults::CrashState& s, std::size_t index, ModelCoverage& cov) {
+             const faults::CrashPoint& p, const faults::CrashState& s, std::size_t index, Coverage& cov,
+             Coverage& epoch) {
     const auto [in_flight, keep_min] = ops_at(p, input.issued, input.ack_means_durable);
     ++cov.states_built;
+    ++epoch.states_built;
     const faults::FileTree tree = faults::materialize(h, resolved, s);
     const std::uint64_t hash = faults::content_hash(tree);
     auto it = seen.find(hash);
@@ -50,6 +52,7 @@ struct ModelPass {
       ++out.engine_starts;
     } else {
       ++cov.duplicates;
+      ++epoch.duplicates;
     }
     auto violations = judge_state(it->second, input.issued, in_flight, keep_min, state_damage(h, resolved, s, keep_min));
     if (violations.empty()) return;
@@ -70,15 +73,21 @@ struct ModelPass {
   void run(const std::vector<faults::CrashPoint>& points, const std::vector<faults::ResolvedEvent>& resolved) {
     const faults::PersistenceModel& model = faults::persistence_model(name);
     const auto durable = faults::durable_by(input.history, resolved, model);
-    ModelCoverage cov{name, 0, 0, 0};
+    ModelCoverage cov;
+    cov.model = name;
+    std::size_t barriers = 0, counted = 0;  // barriers among the events [0, counted)
     for (const faults::CrashPoint& p : points) {
+      for (; counted < p.crash && counted < input.history.events.size(); ++counted)
+        barriers += faults::event_class(input.history.events[counted].type) == faults::EventClass::kBarrier;
       if (input.only && input.only->crash != p.crash) continue;
+      Coverage& epoch = cov.epochs[barriers];
       ++cov.crash_points;
+      ++epoch.crash_points;
       const auto states =
           faults::build_crash_states(input.history, resolved, durable, p.crash, model, input.seed, input.bounds);
       for (std::size_t i = 0; i < states.size(); ++i) {
         if (input.only && input.only->index != i) continue;
-        judge(input.history, resolved, p, states[i], i, cov);
+        judge(input.history, resolved, p, states[i], i, cov, epoch);
       }
       if (input.only && input.only->index >= states.size())
         throw NoSuchState(fmt::format("--state {}: crash point {} has only {} states under {}", to_string(*input.only),

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -62,11 +63,16 @@ struct Finding {
   std::vector<faults::PendingFate> undone;  // the recorded events the state lost, tore or kept only the size of
 };
 
-struct ModelCoverage {
-  std::string model;
+struct Coverage {
   std::size_t crash_points = 0;
   std::size_t states_built = 0;
   std::size_t duplicates = 0;               // states whose files were byte-identical to one already judged
+};
+
+struct ModelCoverage : Coverage {
+  std::string model;
+  // Per fsync epoch of the crash point (the barriers before it: 0 = before the first fsync), epochs with a point only.
+  std::map<std::size_t, Coverage> epochs;
 };
 
 // Thrown by explore_history when `only` names no state of the recorded history (a usage error of --state).
