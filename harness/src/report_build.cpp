@@ -130,7 +130,10 @@ std::string hexdump_after_recovery(const TrialResult& t, const fs::path& trial_d
     if (!line.empty() && line[0] != ' ' && line.rfind("fields:", 0) != 0) out += line + "\n";
     start = end + 1;
   }
-  return out.empty() ? out : out + "[..] the aimed byte; fields as in the dump before recovery\n";
+  if (out.empty())  // recovery cut the file before the region: say so rather than show nothing
+    return fmt::format("({} is {} bytes after recovery: it ends before these bytes)\n", file.filename().string(),
+                       fs::file_size(file, ec));
+  return out + "[..] the aimed byte; fields as in the dump before recovery\n";
 }
 
 int campaign_exit_code(const CampaignResult& result) {

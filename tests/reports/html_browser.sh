@@ -43,7 +43,7 @@ browse --dump-dom "file://$dir/page.html" >dom.html 2>chrome.log || { cat chrome
 for want in 'class="group-row"' 'class="group fail"' 'class="timeline"' 'class="ev-write"' 'class="ev-fault"' \
             'class="hex"' '<mark>' 'id="scenarios"' 'id="coverage"' 'Damaged region' 'after recovery' \
             'before the damage' 'class="op op-ok"' 'class="op op-no-reply"' '<tr class="ack-ok">' \
-            '<tr class="ack-no-reply">' 'class="transcript"'; do
+            '<tr class="ack-no-reply">' 'class="transcript"' 'bytes after recovery: it ends before these bytes'; do
   grep -qF "$want" dom.html || { echo "the rendered DOM has no $want"; exit 1; }
 done
 # Each operation's acknowledgement, as the browser parsed it: every transcript row says acknowledged or not, and the
