@@ -49,7 +49,8 @@ class TrialRun {
   void apply_power_loss(const RunRecord& run, Rng& rng);
   Expectation expected_outcome(const RunRecord& run, const Placement& p) const;
   void keep_evidence(const RunRecord& run, const Placement& p);
-  std::string hexdump_before_damage(const RunRecord& run, const Placement& p, const std::vector<Record>& labelled) const;
+  std::string hexdump_before_damage(const RunRecord& run, const Placement& p,
+                                    const std::vector<Record>& labelled) const;
   void record_transcript(const RunRecord& run);
   void record_coverage(const RunRecord& run, const Placement& p, std::size_t operations);
   std::uint64_t rehearse(std::uint32_t cycle, CyclePlan& plan);
