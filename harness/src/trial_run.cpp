@@ -63,7 +63,7 @@ const RunRecord* TrialRun::fault_run(std::uint32_t cycle, CyclePlan& plan) {
   std::vector<faults::FaultSpec> armed;
   if (plan.armed) {
     armed.push_back(*plan.armed);
-    runner_.say(fmt::format("  fault armed for operation #{} ({}){}", *plan.armed_op, plan.ops[*plan.armed_op].request(),
+    runner_.say(fmt::format("  fault armed for operation #{} ({}){}", *plan.armed_op, plan.ops[*plan.armed_op].brief(),
                             plan.armed->span ? fmt::format(", span {}:{} of the write it makes", plan.armed->span->from,
                                                            plan.armed->span->to)
                                              : std::string()));
@@ -74,7 +74,7 @@ const RunRecord* TrialRun::fault_run(std::uint32_t cycle, CyclePlan& plan) {
                           plan.ops.size(), run.status.describe()));
   if (config_.narrate)  // the transcript `repro` prints and keeps: each request, its reply, acknowledged or not
     for (std::size_t i = 0; i < run.issued.size(); ++i)
-      runner_.say(fmt::format("    #{:<3} {:<40} → {}", i, run.issued[i].op.request(),
+      runner_.say(fmt::format("    #{:<3} {:<40} → {}", i, run.issued[i].op.brief(),
                               run.issued[i].ack == Ack::kNoReply ? std::string("no reply (not acknowledged)")
                                   : fmt::format("\"{}\"{}", run.issued[i].reply,
                                                 run.issued[i].ack == Ack::kOk ? " (acknowledged)" : "")));
@@ -159,7 +159,7 @@ std::optional<Placement> TrialRun::locate(const RunRecord& run, CyclePlan& plan)
   if (!placed) {
     if (!run.hung && !run.died && protocol_broken()) return std::nullopt;
     const auto v = judge_unfired({fault_.kind, run.hung, run.died, run.status, !run.records.empty(), *plan.armed_op,
-                                  plan.ops[*plan.armed_op].request()});
+                                  plan.ops[*plan.armed_op].brief()});
     if (!v) throw no_writes();
     violate(*v);
   }
@@ -348,7 +348,7 @@ void TrialRun::health_check(const std::vector<Op>& ops) {
   if (!live_) return;
   KvState expected = base_;
   for (const auto& op : ops) {
-    if (const auto v = judge_health_reply(op.request(), live_->request(op.request()))) {
+    if (const auto v = judge_health_reply(op.brief(), live_->request(op.wire(live_->protocol_version())))) {
       violate(*v);
       return;
     }
