@@ -63,6 +63,19 @@ TEST(ProfileInit, OneOperationWithoutFsyncSuggestsNoneAndSaysWhy) {
   EXPECT_NE(notes(p).find("only 4 of the 5 acknowledged operations"), std::string::npos) << notes(p);
 }
 
+TEST(ProfileInit, ADeleteOfAMissingKeyThatWritesNothingNeedsNoSync) {
+  // Regression: SQLite writes nothing for a DEL of a key that is not there, and the probe suggested `none` for it.
+  auto runs = runs_of(3, [](std::size_t) { return true; });
+  Issued del{harness::Op{harness::Op::Kind::kDel, "nothing", ""}, harness::Ack::kOk, "OK", runs.run_events.size(),
+             runs.run_events.size()};
+  runs.issued.insert(runs.issued.begin() + 1, del);
+  const auto p = harness::suggest_profile(runs);
+  EXPECT_EQ(p["sync"], "always") << notes(p);
+  EXPECT_NE(notes(p).find("each of the 3 acknowledged operations"), std::string::npos);
+  runs.issued[1].op.key = "k0";  // a DEL of a key that is there must be made durable
+  EXPECT_EQ(harness::suggest_profile(runs)["sync"], "none");
+}
+
 TEST(ProfileInit, AnFsyncOfAnotherFileDoesNotCoverAWrite) {
   auto runs = runs_of(2, [](std::size_t) { return false; });
   runs.run_events.insert(runs.run_events.begin() + 2, event("sync", "other"));  // in operation 0's window, after its write
