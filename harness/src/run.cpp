@@ -1,4 +1,5 @@
 #include "run.h"
+#include "work_space.h"
 
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -35,9 +36,10 @@ namespace {
 class StepCounter {
  public:
   explicit StepCounter(const fs::path& path) {
+    // Its page is allocated now, not at the first store: on a full file system that store would be SIGBUS.
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || ::ftruncate(fd, 4096) != 0) {
-      const int err = errno;
+    const int err = fd < 0 ? errno : ::posix_fallocate(fd, 0, 4096);
+    if (err != 0) {
       if (fd >= 0) ::close(fd);
       throw std::runtime_error(fmt::format("{}: cannot create the step counter: {}", path.string(), std::strerror(err)));
     }
@@ -202,6 +204,7 @@ const RunRecord& Runner::run(const fs::path& data_dir, const std::string& label,
   r.trace = stable_lines(text, session->stable_journal_bytes());
   r.stderr_tail = tail_lines(r.stderr_path, kStderrTailLines);
   r.events = faults::parse_journal(text, r.journal);
+  check_work_space(r, config_.work_dir.parent_path());
   set_event_indices(text, spans, r.issued);
   for (const auto& [file, h] : existing) r.untouched.insert(file);
   for (const auto& e : r.events) {
@@ -230,6 +233,7 @@ Runner::Recovery Runner::recover(const fs::path& data_dir, const std::string& la
   r.trace = stable_lines(text, rec.session->stable_journal_bytes());
   r.stderr_tail = tail_lines(r.stderr_path, kStderrTailLines);
   r.events = faults::parse_journal(text, r.journal);
+  check_work_space(r, config_.work_dir.parent_path());
   return rec;
 }
 
