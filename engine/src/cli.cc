@@ -25,6 +25,10 @@ int Main(Env* env, int argc, char** argv) {
   serve_cmd->add_option("--compact-after", serve.compact_after,
                         "compact the log (snapshot, new log) after every N writes; 0 (default): only on COMPACT")
       ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 40));
+  serve_cmd->add_option("--protocol", serve.protocol,
+                        "engine protocol version: 1 (default; values are words of up to 64 characters) or 2 (READY v2; "
+                        "values of any byte in hex, up to 64 KiB)")
+      ->check(CLI::Range(1, 2));
 
   std::string dir;
   CLI::App* check_cmd = app.add_subcommand("check", "read-only verdict on the log as one JSON object; exit 0 clean, 1 damaged");

@@ -4,6 +4,7 @@
 #include <memory>
 #include <span>
 
+#include "faultline/engine_protocol.h"
 #include "walkv/compaction.h"
 #include "walkv/data_dir.h"
 #include "walkv/env.h"
@@ -13,19 +14,11 @@ namespace walkv {
 namespace {
 
 constexpr size_t kReadChunkBytes = 64 * 1024;
-constexpr size_t kMaxLineBytes = 4096;
+constexpr size_t kMaxLineBytes = 4096;  // v1; v2: faultline::protocol::kMaxRequestBytesV2
 // A group commit covers at most this much input, so one batch cannot hold replies back for long.
 constexpr size_t kMaxBatchBytes = 1 << 20;
-constexpr size_t kMaxTokenBytes = 64;
-
-// Keys and values: 1 to 64 characters of [A-Za-z0-9_.-] (engine protocol v1).
-bool ValidToken(std::string_view token) {
-  if (token.empty() || token.size() > kMaxTokenBytes) return false;
-  return std::all_of(token.begin(), token.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-           c == '-';
-  });
-}
+// Keys (and values of v1): 1 to 64 characters of [A-Za-z0-9_.-] (faultline/engine_protocol.h).
+bool ValidToken(std::string_view token) { return faultline::protocol::is_word(token); }
 
 // Splits on single spaces; an empty word (two spaces, leading or trailing space) makes the request malformed.
 std::vector<std::string_view> SplitWords(std::string_view line) {
@@ -67,8 +60,8 @@ void ApplyRecord(const wal::RecordView& record, KvMap* map) {
   }
 }
 
-KvServer::KvServer(wal::WalWriter* writer, KvMap* map, SyncMode sync, CompactionConfig compaction)
-    : writer_(writer), map_(map), sync_(sync), compaction_(std::move(compaction)) {}
+KvServer::KvServer(wal::WalWriter* writer, KvMap* map, SyncMode sync, CompactionConfig compaction, int protocol)
+    : writer_(writer), map_(map), sync_(sync), compaction_(std::move(compaction)), protocol_(protocol) {}
 
 int KvServer::Serve(int in_fd, int out_fd) {
   std::string input;
@@ -96,8 +89,9 @@ int KvServer::Serve(int in_fd, int out_fd) {
       discarding = false;
     }
     input.erase(0, start);
-    if (!discarding && input.size() > kMaxLineBytes) {
-      replies_.push_back({"ERR line longer than " + std::to_string(kMaxLineBytes) + " bytes", false});
+    const size_t max_line = protocol_ >= 2 ? faultline::protocol::kMaxRequestBytesV2 + 1 : kMaxLineBytes;
+    if (!discarding && input.size() > max_line) {
+      replies_.push_back({"ERR line longer than " + std::to_string(max_line) + " bytes", false});
       discarding = true;
     }
     if (discarding) input.clear();
@@ -119,19 +113,27 @@ void KvServer::HandleLine(std::string_view line) {
       return malformed(std::string(command) + " takes " + std::to_string(want - 1) + " argument(s)");
     }
     if (!ValidToken(words[1])) return malformed("key must be 1 to 64 characters of [A-Za-z0-9_.-]");
-    if (want == 3 && !ValidToken(words[2])) return malformed("value must be 1 to 64 characters of [A-Za-z0-9_.-]");
+    if (want == 3 && protocol_ < 2 && !ValidToken(words[2]))
+      return malformed("value must be 1 to 64 characters of [A-Za-z0-9_.-]");
   } else if ((command == "DUMP" || command == "QUIT" || command == "COMPACT") && words.size() != 1) {
     return malformed(std::string(command) + " takes no argument");
   }
   if (command == "PUT") {
-    HandleWrite(wal::Op::kPut, words[1], words[2]);
+    const auto value = faultline::protocol::decode_value(words[2], protocol_);
+    if (!value) return malformed("value must be 1 to 65536 bytes in hex (engine protocol v2)");
+    if (value->size() + words[1].size() + wal::kPayloadHeaderBytes > wal::kMaxPayloadBytes)
+      return malformed("value too long for one log record: key and value at most " +
+                       std::to_string(wal::kMaxPayloadBytes - wal::kPayloadHeaderBytes) + " bytes");
+    HandleWrite(wal::Op::kPut, words[1], *value);
   } else if (command == "DEL") {
     HandleWrite(wal::Op::kDel, words[1], {});
   } else if (command == "GET") {
     const auto it = map_->find(words[1]);
-    replies_.push_back({it == map_->end() ? "NOTFOUND" : "VALUE " + it->second, false});
+    replies_.push_back(
+        {it == map_->end() ? "NOTFOUND" : "VALUE " + faultline::protocol::encode_value(it->second, protocol_), false});
   } else if (command == "DUMP") {
-    for (const auto& [key, value] : *map_) replies_.push_back({"ENTRY " + key + " " + value, false});
+    for (const auto& [key, value] : *map_)
+      replies_.push_back({"ENTRY " + key + " " + faultline::protocol::encode_value(value, protocol_), false});
     replies_.push_back({"END", false});
   } else if (command == "COMPACT" && compaction_.env == nullptr) {
     malformed("compaction is not available: this server has no data directory");

@@ -6,6 +6,9 @@
 #include "walkv/slog.h"
 #include "walkv/tools.h"
 
+// The protocol's words, shared with the harness (ARCHITECTURE.md: the one header the engine takes from Faultline).
+#include "faultline/engine_protocol.h"
+
 namespace walkv {
 namespace {
 
@@ -88,9 +91,11 @@ int RunServe(Env* env, const ServeOptions& options, int in_fd, int out_fd) {
   LogRecovery(options, result, ElapsedNs(start));
 
   wal::WalWriter writer(std::move(file), result.last_sequence);
-  s = io::WriteAll(out_fd, "READY\n");
+  s = io::WriteAll(out_fd, std::string(options.protocol >= 2 ? faultline::protocol::kReadyV2
+                                                             : faultline::protocol::kReadyV1) + "\n");
   if (!s.ok()) return kExitIOError;
-  KvServer server(&writer, &map, options.sync, CompactionConfig{env, options.dir, options.compact_after});
+  KvServer server(&writer, &map, options.sync, CompactionConfig{env, options.dir, options.compact_after},
+                  options.protocol);
   return server.Serve(in_fd, out_fd);
 }
 

@@ -39,6 +39,7 @@ Command add_selftest_command(CLI::App& app);   // selftest_cmd.cpp
 Command add_scenarios_command(CLI::App& app);  // common.cpp
 Command add_report_command(CLI::App& app);     // report_cmd.cpp
 Command add_explore_command(CLI::App& app);    // explore_cmd.cpp
+Command add_profile_command(CLI::App& app);    // profile_cmd.cpp
 
 // Where this faultline's programs, shim, scenarios and profiles are (harness/include/faultline/harness/layout.h).
 const harness::Layout& layout();
@@ -71,7 +72,9 @@ struct Common {
 
   void add_to(CLI::App* app, bool scenario_required);
   // The engine starts once on an empty directory before any trial (faultline/harness/preflight.h); exit 2 if not.
-  void preflight(const scenarios::EngineProfile& engine_profile, const std::filesystem::path& check_dir) const;
+  // With `scenarios`, also that the engine speaks the protocol they need (value_bytes: v2).
+  void preflight(const scenarios::EngineProfile& engine_profile, const std::filesystem::path& check_dir,
+                 const std::vector<scenarios::Scenario>& scenarios = {}) const;
   std::filesystem::path scenarios_path() const;
   scenarios::EngineProfile load_profile() const;
   std::filesystem::path shim_path() const;

@@ -108,8 +108,10 @@ void Common::add_to(CLI::App* app, bool scenario_required) {
                 "skip the engine's preflight (one start on an empty directory, READY, QUIT) before the trials");
 }
 
-void Common::preflight(const scenarios::EngineProfile& engine_profile, const fs::path& check_dir) const {
-  if (!no_preflight) harness::preflight(engine_profile, shim_path(), layout().bindir, check_dir);
+void Common::preflight(const scenarios::EngineProfile& engine_profile, const fs::path& check_dir,
+                       const std::vector<scenarios::Scenario>& scenarios) const {
+  if (no_preflight) return;
+  harness::require_protocol(scenarios, harness::preflight(engine_profile, shim_path(), layout().bindir, check_dir));
 }
 
 fs::path Common::scenarios_path() const {

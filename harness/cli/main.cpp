@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
   const std::vector<cli::Command> commands = {cli::add_run_command(app),      cli::add_repro_command(app),
                                               cli::add_shrink_command(app),   cli::add_selftest_command(app),
                                               cli::add_scenarios_command(app), cli::add_report_command(app),
-                                              cli::add_explore_command(app)};
+                                              cli::add_explore_command(app),  cli::add_profile_command(app)};
 
   // Before any engine starts: the orphans of engines (daemons, double forks) become ours to find and kill.
   faultline::harness::supervisor::become_subreaper();

@@ -102,7 +102,7 @@ int repro_seed(const Common& common, std::uint64_t seed, const std::string& expe
   const fs::path dir = common.work_dir.empty() ? fs::path("faultline-repro") / fmt::format("{}-{}", scenario.name, seed)
                                                : fs::path(common.work_dir);
   const auto profile = common.load_profile();
-  common.preflight(profile, fs::absolute(dir) / "preflight");
+  common.preflight(profile, fs::absolute(dir) / "preflight", {scenario});
   return repro_trial(scenario, profile, seed, common.shim_path(), layout().bindir, dir, {}, expected_hash);
 }
 
@@ -144,7 +144,7 @@ int shrink_seed(const Common& common, std::uint64_t seed, const std::string& out
   harness::check_output_file("--output", out);
   const auto root = hold_work_root(default_work_root(common.work_dir, "shrink"), common.work_dir);
   config.work_dir = root->dir() / "base";
-  common.preflight(config.profile, root->dir() / "preflight");
+  common.preflight(config.profile, root->dir() / "preflight", {config.scenario});
   return shrink_trial(config, out);
 }
 

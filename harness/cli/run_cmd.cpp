@@ -178,7 +178,7 @@ int run_command(const RunOptions& o) {
   const auto started = std::chrono::system_clock::now();
   log_campaign_start(config);
   const auto root = hold_work_root(config.work_root, o.common.work_dir);
-  o.common.preflight(config.profile, config.work_root / "preflight");
+  o.common.preflight(config.profile, config.work_root / "preflight", config.scenarios);
   auto result = harness::run_campaign(config, interrupted());
   const fs::path artifacts = o.artifacts.empty() ? default_artifacts_dir(o.report) : fs::path(o.artifacts);
   keep_artifacts(result, artifacts);

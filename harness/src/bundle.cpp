@@ -91,8 +91,9 @@ class BundleReader {
     return v.get<std::uint64_t>();
   }
 
-  // docs/engine-protocol.md: "PUT k v" or "DEL k", words of 1 to 64 characters of [A-Za-z0-9_.-], so an operation
-  // can never smuggle a second request (a newline) or an oversized word to the engine.
+  // docs/engine-protocol.md: "PUT k v" or "DEL k", k a word of 1 to 64 characters of [A-Za-z0-9_.-] and v such a
+  // word or "#" and the hex of 1 to 65536 bytes (Op::request()), so an operation can never smuggle a second request
+  // (a newline) or an oversized word to the engine.
   std::vector<Op> ops(const json& list, const std::string& field) const {
     if (!list.is_array()) throw fail(field, "an array of requests");
     if (list.size() > 100000) throw fail(field, "at most 100000 requests");
@@ -109,14 +110,15 @@ class BundleReader {
       Op op;
       if (text.rfind("PUT ", 0) == 0 && second != std::string::npos) {
         op.key = text.substr(4, second - 4);
-        op.value = text.substr(second + 1);
+        op.value = value_from_text(text.substr(second + 1)).value_or("");
       } else if (text.rfind("DEL ", 0) == 0 && second == std::string::npos) {
         op.kind = Op::Kind::kDel;
         op.key = text.substr(4);
       }
-      if (op.key.empty() || !word(op.key) || (op.kind == Op::Kind::kPut && !word(op.value)))
+      if (op.key.empty() || !word(op.key) || (op.kind == Op::Kind::kPut && op.value.empty()))
         throw fail(fmt::format("{}[{}]", field, i),
-                   fmt::format("\"PUT k v\" or \"DEL k\" with k and v of 1 to 64 characters of [A-Za-z0-9_.-], got {}",
+                   fmt::format("\"PUT k v\" or \"DEL k\" with k of 1 to 64 characters of [A-Za-z0-9_.-] and v such a word "
+                               "or \"#\" and the hex of 1 to 65536 bytes, got {}",
                                line.dump(-1, ' ', true, json::error_handler_t::replace).substr(0, 200)));
       out.push_back(op);
     }

@@ -52,7 +52,7 @@ std::string describe_state(const KvState& state, std::size_t max_entries) {
       out += fmt::format(", … {} more", state.size() - max_entries);
       break;
     }
-    out += fmt::format("{}{}={}", n > 1 ? ", " : "", k, v);
+    out += fmt::format("{}{}={}", n > 1 ? ", " : "", k, shown(v));
   }
   return out + "}";
 }
@@ -67,7 +67,7 @@ std::vector<Violation> phantoms(const KvState& base, const std::vector<Issued>& 
     for (const auto& i : issued)
       written = written || (i.op.kind == Op::Kind::kPut && i.op.key == key && i.op.value == value);
     if (!written)
-      out.push_back({"phantom-value", fmt::format("key {} has value \"{}\", which was never written for it", key, value)});
+      out.push_back({"phantom-value", fmt::format("key {} has value \"{}\", which was never written for it", key, shown(value))});
   }
   return out;
 }
@@ -96,7 +96,7 @@ StateCheck check_state(const KvState& base, const std::vector<Issued>& issued, s
     if (apply_prefix(base, ops, k) == observed) {
       result.matched_prefix = k;
       std::string lost;
-      for (std::size_t i = k; i < keep_min; ++i) lost += fmt::format("{}#{} {}", lost.empty() ? "" : "; ", i, ops[i].request());
+      for (std::size_t i = k; i < keep_min; ++i) lost += fmt::format("{}#{} {}", lost.empty() ? "" : "; ", i, ops[i].brief());
       result.violations.push_back(
           {"lost-acked-write", fmt::format("the state reflects only the first {} operations, but the first {} must "
                                            "survive; lost: {}", k, keep_min, lost)});
@@ -110,8 +110,8 @@ StateCheck check_state(const KvState& base, const std::vector<Issued>& issued, s
   for (const auto& [key, value] : must) {
     auto it = observed.find(key);
     if (it == observed.end() || it->second != value) {
-      diff += fmt::format("{}{}: expected {} got {}", diff.empty() ? "" : "; ", key, value,
-                          it == observed.end() ? "nothing" : it->second);
+      diff += fmt::format("{}{}: expected {} got {}", diff.empty() ? "" : "; ", key, shown(value),
+                          it == observed.end() ? "nothing" : shown(it->second));
       lost_key = true;
     }
   }

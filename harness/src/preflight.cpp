@@ -50,7 +50,7 @@ std::string what(const std::exception_ptr& e) {
   }
 }
 
-void check(const scenarios::EngineProfile& profile, const fs::path& shim, const fs::path& bindir,
+int check(const scenarios::EngineProfile& profile, const fs::path& shim, const fs::path& bindir,
            const fs::path& work_dir) {
   TrialConfig config;
   config.profile = profile;
@@ -62,6 +62,7 @@ void check(const scenarios::EngineProfile& profile, const fs::path& shim, const 
   detail::Runner runner(config);
   auto rec = runner.recover(data, "preflight", {});
   std::optional<std::string> problem;
+  const int version = rec.session ? rec.session->protocol_version() : 1;
   if (rec.record.start.kind == StartOutcome::Kind::kReady) {
     const auto status = rec.session->quit();
     if (!status)
@@ -75,22 +76,35 @@ void check(const scenarios::EngineProfile& profile, const fs::path& shim, const 
                   : rec.record.start.detail;
   }
   rec.session.reset();
-  if (!problem) return;
+  if (!problem) return version;
   const std::string source = profile.source.empty() ? "--engine" : profile.source.string() + ": field 'command'";
   throw scenarios::ConfigError(preflight_message(source, *problem, runner.argv(data), tail_lines(rec.record.stderr_path, 12)));
 }
 
 }  // namespace
 
-void preflight(const scenarios::EngineProfile& profile, const fs::path& shim, const fs::path& bindir,
-               const fs::path& work_dir) {
+void require_protocol(const std::vector<scenarios::Scenario>& scenarios, int version) {
+  if (version >= 2) return;
+  for (const auto& s : scenarios) {
+    if (!s.workload.any_byte) continue;
+    throw scenarios::ConfigError(fmt::format(
+        "{}: field 'workload.value_bytes': the scenario '{}' sends values of any byte (up to {} bytes), which needs "
+        "engine protocol v2, but the engine's first line was READY (v1): make the engine answer READY v2 "
+        "(docs/engine-protocol.md) or leave the scenario out", s.source.empty() ? s.name : s.source.string(), s.name,
+        s.workload.value_max));
+  }
+}
+
+int preflight(const scenarios::EngineProfile& profile, const fs::path& shim, const fs::path& bindir,
+              const fs::path& work_dir) {
   std::exception_ptr failure;
+  int version = 1;
   auto run_check = [&](const scenarios::EngineProfile& p) {
     failure = nullptr;
     std::error_code ec;
     fs::remove_all(work_dir, ec);  // a new start on an empty directory
     try {
-      check(p, shim, bindir, work_dir);
+      version = check(p, shim, bindir, work_dir);
     } catch (...) {
       failure = std::current_exception();
     }
@@ -115,6 +129,7 @@ void preflight(const scenarios::EngineProfile& profile, const fs::path& shim, co
   std::error_code ec;
   fs::remove_all(work_dir, ec);
   if (failure) std::rethrow_exception(failure);
+  return version;
 }
 
 }  // namespace faultline::harness

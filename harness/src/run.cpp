@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "faultline/engine_protocol.h"
 #include "faultline/storage.h"
 
 namespace faultline::harness::detail {
@@ -145,11 +146,16 @@ const RunRecord& Runner::run(const fs::path& data_dir, const std::string& label,
   auto existing = faults::existing_files(data_dir, config_.profile.data_files, left_out_);
   r.start = session->start();
   if (r.start.kind == StartOutcome::Kind::kReady) {
+    if (session->protocol_version() < 2 && std::any_of(ops.begin(), ops.end(), [](const Op& op) {
+          return op.kind == Op::Kind::kPut && !protocol::is_word(op.value);
+        }))
+      throw std::runtime_error("the scenario's values (value_bytes) need engine protocol v2, but the engine said READY "
+                               "(v1): give it a scenario without value_bytes, or make it answer READY v2");
     for (const auto& op : ops) {
       if (step) step->set(r.issued.size() + 1);
       Issued issued{op, Ack::kNoReply, "", 0, 0};
       JournalSpan span{session->journal_bytes(), 0};
-      const auto reply = session->request(op.request());
+      const auto reply = session->request(op.wire(session->protocol_version()));
       span.after = session->journal_bytes();
       spans.push_back(span);
       if (reply) {
@@ -159,7 +165,7 @@ const RunRecord& Runner::run(const fs::path& data_dir, const std::string& label,
         } else if (reply->rfind("ERR", 0) == 0) {
           issued.ack = Ack::kErr;
         } else {
-          r.protocol_errors.push_back(fmt::format("{} → expected OK or ERR, got \"{}\"", op.request(), reply->substr(0, 200)));
+          r.protocol_errors.push_back(fmt::format("{} → expected OK or ERR, got \"{}\"", op.brief(), reply->substr(0, 200)));
         }
       }
       r.issued.push_back(issued);

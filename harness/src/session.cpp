@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "faultline/engine_protocol.h"
+
 namespace faultline::harness {
 
 EngineSession::EngineSession(SpawnOptions options, std::chrono::milliseconds start_timeout,
@@ -39,12 +41,13 @@ StartOutcome EngineSession::start() {
   StartOutcome out;
   switch (process_->read_line(line, deadline)) {
     case ReadResult::kLine:
-      if (line == "READY") {
+      if (const auto version = protocol::ready_version(line)) {
+        version_ = *version;
         exchanged();
         return out;
       }
       out.kind = StartOutcome::Kind::kProtocolError;
-      out.detail = fmt::format("expected READY as the first line on stdout, got \"{}\"", line.substr(0, 200));
+      out.detail = fmt::format("expected READY (or READY v2) as the first line on stdout, got \"{}\"", line.substr(0, 200));
       process_->kill();
       return out;
     case ReadResult::kTimeout:
@@ -128,7 +131,7 @@ DumpResult EngineSession::dump() {
       exchanged();
       break;
     }
-    // ENTRY <key> <value>: both are single words of the protocol alphabet.
+    // ENTRY <key> <value>: single words; in v2 the value is hex.
     const auto first = line.find(' ');
     const auto second = first == std::string::npos ? first : line.find(' ', first + 1);
     if (line.rfind("ENTRY ", 0) != 0 || second == std::string::npos ||
@@ -141,7 +144,18 @@ DumpResult EngineSession::dump() {
       result.error = fmt::format("DUMP: key \"{}\" listed twice", key);
       return result;
     }
-    result.state[key] = line.substr(second + 1);
+    const auto wire = std::string_view(line).substr(second + 1);
+    if (version_ >= 2) {
+      auto value = protocol::from_hex(wire);
+      if (!value) {
+        result.error = fmt::format("DUMP: the value of key \"{}\" is not 1 to {} bytes in hex (engine protocol v2): "
+                                  "\"{}\"", key.substr(0, 64), protocol::kMaxValueBytes, line.substr(0, 200));
+        return result;
+      }
+      result.state[key] = std::move(*value);
+    } else {
+      result.state[key] = std::string(wire);
+    }
   }
   result.ok = true;
   return result;

@@ -63,7 +63,7 @@ const RunRecord* TrialRun::fault_run(std::uint32_t cycle, CyclePlan& plan) {
   std::vector<faults::FaultSpec> armed;
   if (plan.armed) {
     armed.push_back(*plan.armed);
-    runner_.say(fmt::format("  fault armed for operation #{} ({}){}", *plan.armed_op, plan.ops[*plan.armed_op].request(),
+    runner_.say(fmt::format("  fault armed for operation #{} ({}){}", *plan.armed_op, plan.ops[*plan.armed_op].brief(),
                             plan.armed->span ? fmt::format(", span {}:{} of the write it makes", plan.armed->span->from,
                                                            plan.armed->span->to)
                                              : std::string()));
@@ -154,7 +154,7 @@ std::optional<Placement> TrialRun::locate(const RunRecord& run, CyclePlan& plan)
   if (!placed) {
     if (!run.hung && !run.died && protocol_broken()) return std::nullopt;
     const auto v = judge_unfired({fault_.kind, run.hung, run.died, run.status, !run.records.empty(), *plan.armed_op,
-                                  plan.ops[*plan.armed_op].request()});
+                                  plan.ops[*plan.armed_op].brief()});
     if (!v) throw no_writes();
     violate(*v);
   }
@@ -344,7 +344,7 @@ void TrialRun::health_check(const std::vector<Op>& ops) {
   if (!live_) return;
   KvState expected = base_;
   for (const auto& op : ops) {
-    if (const auto v = judge_health_reply(op.request(), live_->request(op.request()))) {
+    if (const auto v = judge_health_reply(op.brief(), live_->request(op.wire(live_->protocol_version())))) {
       violate(*v);
       return;
     }

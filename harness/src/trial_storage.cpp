@@ -130,10 +130,10 @@ void TrialRun::record_transcript(const RunRecord& run) {
   for (std::size_t i = 0; i < run.issued.size(); ++i) {
     const auto& is = run.issued[i];
     if (config_.narrate)
-      runner_.say(fmt::format("    #{:<3} {:<40} → {}", i, is.op.request(),
+      runner_.say(fmt::format("    #{:<3} {:<40} → {}", i, is.op.brief(),
                               is.ack == Ack::kNoReply ? std::string("no reply (not acknowledged)")
                                   : fmt::format("\"{}\"{}", is.reply, is.ack == Ack::kOk ? " (acknowledged)" : "")));
-    ops.push_back({i, is.op.request(), is.reply, ack_name(is.ack), is.journal_events_before,
+    ops.push_back({i, is.op.brief(), is.reply, ack_name(is.ack), is.journal_events_before,
                    is.ack == Ack::kNoReply ? std::nullopt : std::optional<std::size_t>(is.journal_events_after)});
   }
   if (result_.transcript.size() == reports::kTranscriptRuns) return;

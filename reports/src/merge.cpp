@@ -171,6 +171,28 @@ ordered_json merged_run(const std::vector<Input>& inputs, std::size_t shard_coun
   return run;
 }
 
+// Files left out of the model (docs/faults.md, "Files the shim cannot follow"): each shard names those its own trials
+// met, so the merged list is their union, sorted by file, with the trials summed and the reason of the lowest shard.
+ordered_json merged_untracked(const std::vector<Input>& inputs) {
+  std::map<std::string, ordered_json> files;
+  for (const auto& in : inputs) {
+    const auto& list = member(*in.doc, "untracked_files");
+    if (!list.is_array()) continue;
+    for (const auto& entry : list) {
+      if (!entry.is_object()) continue;
+      const auto file = text_of(entry, "file");
+      auto& into = files[file];
+      if (into.is_null())
+        into = ordered_json{{"file", file}, {"why", text_of(entry, "why")}, {"trials", count_of(entry, "trials")}};
+      else
+        into["trials"] = into["trials"].get<std::size_t>() + count_of(entry, "trials");
+    }
+  }
+  ordered_json out = ordered_json::array();
+  for (auto& [file, entry] : files) out.push_back(std::move(entry));
+  return out;
+}
+
 }  // namespace
 
 ordered_json merge_reports(const std::vector<ordered_json>& reports, const std::vector<std::string>& sources) {
@@ -201,6 +223,8 @@ ordered_json merge_reports(const std::vector<ordered_json>& reports, const std::
   merged["coverage"] = coverage;
   merged["determinism"] = determinism;
   merged["failures"] = failures;
+  if (std::any_of(inputs.begin(), inputs.end(), [](const Input& in) { return in.doc->contains("untracked_files"); }))
+    merged["untracked_files"] = merged_untracked(inputs);
   merged["status"] = status_of(merged["summary"], determinism);
   add_groups(merged);  // from the merged failures: the groups the unsharded campaign would have written
   return merged;

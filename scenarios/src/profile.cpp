@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <fmt/format.h>
 
 #include "faultline/scenarios/scenario.h"
@@ -31,12 +32,17 @@ EngineProfile parse_profile(const nlohmann::json& doc, const std::filesystem::pa
   if (!doc.is_object()) throw ConfigError(fmt::format("{}: expected a JSON object at the top level", file.string()));
   Fields f(doc, file);
   f.only({"format_version", "name", "command", "data_files", "corrupt_exit_code", "sync", "record_per_write",
-          "frame", "torn_tail", "start_timeout_ms", "request_timeout_ms", "fork_server", "description"});
+          "frame", "torn_tail", "start_timeout_ms", "request_timeout_ms", "fork_server", "description",
+          "notes"});
   if (f.uint("format_version", 0, 1, 1) != 1) f.fail("format_version", "1 (the field is required)");
   EngineProfile p;
   p.source = file;
   p.document = doc;
   p.name = f.str("name", "", true);
+  // notes: for people (what `faultline profile init` saw and why it chose each value); the harness reads nothing there.
+  if (f.has("notes") && (!f.raw("notes").is_array() ||
+                         !std::all_of(f.raw("notes").begin(), f.raw("notes").end(), [](const auto& n) { return n.is_string(); })))
+    f.fail("notes", "an array of strings");
   p.command = f.str("command", "", true);
   // {profiledir}: the directory of the profile file, for an adapter shipped beside it.
   const std::string profiledir = std::filesystem::absolute(file).parent_path().string();

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "faultline/engine_protocol.h"
 #include "json_fields.h"
 
 namespace faultline::scenarios {
@@ -72,8 +73,29 @@ Field parse_field(const std::string& s) {
   return Field::kAny;
 }
 
+// `value_bytes: {min, max}`: values of any byte, up to engine protocol v2's limit, sent in hex (docs/engine-protocol.md).
+void parse_value_bytes(const Fields& f, WorkloadSpec& w) {
+  if (f.has("value_length")) f.fail("value_bytes", "value_length or value_bytes, not both (value_length: words of "
+                                                   "1 to 64 characters; value_bytes: any bytes, protocol v2)");
+  const Fields v = f.object("value_bytes");
+  v.only({"min", "max"});
+  if (!v.has("min") || !v.has("max"))
+    f.fail("value_bytes", fmt::format("{{\"min\": A, \"max\": B}} with 1 <= A <= B <= {}", protocol::kMaxValueBytes));
+  w.value_min = static_cast<std::uint32_t>(v.uint("min", 1, 1, protocol::kMaxValueBytes));
+  w.value_max = static_cast<std::uint32_t>(v.uint("max", 1, 1, protocol::kMaxValueBytes));
+  if (w.value_min > w.value_max) v.fail("min", fmt::format("at most max ({}), got {}", w.value_max, w.value_min));
+  w.any_byte = true;
+  // Every value may come back in one DUMP answer, in hex, which the harness bounds (engine-protocol.md, "Timeouts").
+  const std::uint64_t entries = std::uint64_t{w.preload} + w.operations;
+  const std::uint64_t dump = entries * (2 * std::uint64_t{w.value_max} + 80);
+  if (dump > protocol::kMaxDumpBytes)
+    v.fail("max", fmt::format("at most {} for {} operations (with preload): their values in hex must fit in one DUMP "
+                              "answer of {} MiB; got {}", protocol::kMaxDumpBytes / entries / 2 - 40, entries,
+                              protocol::kMaxDumpBytes >> 20, w.value_max));
+}
+
 WorkloadSpec parse_workload(const Fields& f) {
-  f.only({"operations", "keys", "value_length", "delete_percent", "preload", "fresh_keys"});
+  f.only({"operations", "keys", "value_length", "value_bytes", "delete_percent", "preload", "fresh_keys"});
   WorkloadSpec w;
   w.preload = static_cast<std::uint32_t>(f.uint("preload", 0, 0, 100000));
   w.fresh_keys = f.boolean("fresh_keys", !f.has("keys"));
@@ -88,6 +110,7 @@ WorkloadSpec parse_workload(const Fields& f) {
     w.value_min = v[0].get<std::uint32_t>();
     w.value_max = v[1].get<std::uint32_t>();
   }
+  if (f.has("value_bytes")) parse_value_bytes(f, w);
   return w;
 }
 

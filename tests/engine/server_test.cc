@@ -4,11 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <sstream>
 
 #include "crashing_env.h"
 #include "test_util.h"
 #include "walkv/data_dir.h"
+#include "faultline/engine_protocol.h"
 #include "walkv/kv_server.h"
 
 namespace walkv::test {
@@ -20,13 +22,14 @@ struct Served {
 };
 
 // Feeds input (all of it already buffered, as a harness that pipelines would) and collects the reply lines.
-Served Serve(const std::string& input, SyncMode mode, FakeLog* log, KvMap* map, CompactionConfig compaction = {}) {
+Served Serve(const std::string& input, SyncMode mode, FakeLog* log, KvMap* map, CompactionConfig compaction = {},
+             int protocol = 1) {
   TempDir dir;
   WriteFile(dir.path() + "/in", input);
   const int in_fd = ::open((dir.path() + "/in").c_str(), O_RDONLY);
   const int out_fd = ::open((dir.path() + "/out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   wal::WalWriter writer(std::make_unique<FakeLogFile>(log), 0);
-  KvServer server(&writer, map, mode, std::move(compaction));
+  KvServer server(&writer, map, mode, std::move(compaction), protocol);
   Served served;
   served.exit_code = server.Serve(in_fd, out_fd);
   ::close(in_fd);
@@ -57,6 +60,26 @@ TEST(KvServer, MalformedRequestsGetErrAndChangeNothing) {
   for (size_t i = 0; i < 9; ++i) EXPECT_EQ(s.replies[i].rfind("ERR ", 0), 0u) << s.replies[i];
   EXPECT_EQ(s.replies[9], "END");
   EXPECT_EQ(log.appends, 0);
+}
+
+TEST(KvServer, ProtocolV2ValuesTravelInHexAndHoldAnyByte) {
+  FakeLog log;
+  KvMap map;
+  const std::string big(60000, '\n');  // 60000 newlines: one value, one line in hex
+  const Served s = Serve("PUT a 00ff0a20\nPUT b " + faultline::protocol::to_hex(big) + "\nGET a\nPUT c zz\nPUT c abc\n"
+                         "PUT c " + std::string(2 * 65536, '0') + "\nDUMP\n",
+                         SyncMode::kAlways, &log, &map, {}, 2);
+  ASSERT_EQ(s.replies.size(), 9u);
+  EXPECT_EQ(s.replies[0], "OK");
+  EXPECT_EQ(s.replies[1], "OK");
+  EXPECT_EQ(s.replies[2], "VALUE 00ff0a20");
+  for (size_t i = 3; i < 6; ++i) EXPECT_EQ(s.replies[i].rfind("ERR ", 0), 0u) << "not hex, odd, or no log record holds it";
+  const std::set<std::string> entries{s.replies[6], s.replies[7]};  // DUMP lists keys in any order
+  EXPECT_TRUE(entries.count("ENTRY a 00ff0a20"));
+  EXPECT_TRUE(entries.count("ENTRY b " + faultline::protocol::to_hex(big))) << "the 60000-byte value comes back whole";
+  EXPECT_EQ(s.replies[8], "END");
+  EXPECT_EQ(map.at("a"), std::string("\x00\xff\n ", 4)) << "stored as bytes, not as hex";
+  EXPECT_EQ(log.appends, 2);
 }
 
 TEST(KvServer, LastLineWithoutNewlineIsServedAtEndOfInput) {

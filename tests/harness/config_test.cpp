@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "faultline/engine_protocol.h"
+#include "faultline/harness/preflight.h"
 #include "faultline/harness/process.h"
 #include "faultline/harness/workload.h"
 #include "faultline/scenarios/scenario.h"
@@ -138,6 +140,73 @@ TEST(Workload, FreshKeysPutEachKeyOnceSoNoOverwriteHidesALoss) {
   }
   EXPECT_GT(dels, 0u);
   EXPECT_GT(put.size(), 300u);
+}
+
+TEST(ScenarioFiles, ValueBytesIsCheckedAndNeedsProtocolV2) {
+  auto error = [](const std::string& workload) {
+    return load_error(R"({"format_version":1,"name":"x","summary":"s","fault":{"kind":"crash"},"workload":)" +
+                        workload + "}");
+  };
+  EXPECT_NE(error(R"({"value_bytes":{"min":1,"max":65537}})").find("'workload.value_bytes.max': expected an integer "
+                                                                   "from 1 to 65536"), std::string::npos);
+  EXPECT_NE(error(R"({"value_bytes":{"min":9,"max":8}})").find("'workload.value_bytes.min': expected at most max (8)"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"value_bytes":{"max":8}})").find("'workload.value_bytes'"), std::string::npos);
+  EXPECT_NE(error(R"({"value_bytes":{"min":1,"max":8},"value_length":[1,8]})").find("not both"), std::string::npos);
+  EXPECT_NE(error(R"({"operations":2000,"value_bytes":{"min":1,"max":65536}})").find("one DUMP answer of 64 MiB"),
+            std::string::npos) << "2000 values of 64 KiB in hex do not fit in one DUMP answer";
+  const auto s = scenarios::parse_scenario(nlohmann::json::parse(
+      R"({"format_version":1,"name":"x","summary":"s","fault":{"kind":"crash"},"workload":{"value_bytes":{"min":3,"max":65536}}})"),
+      "x.json");
+  EXPECT_TRUE(s.workload.any_byte);
+  EXPECT_EQ(s.workload.value_max, 65536u);
+  EXPECT_THROW(harness::require_protocol({s}, 1), scenarios::ConfigError);
+  EXPECT_NO_THROW(harness::require_protocol({s}, 2));
+  auto plain = s;
+  plain.workload.any_byte = false;
+  EXPECT_NO_THROW(harness::require_protocol({plain}, 1)) << "v1 engines keep running scenarios without value_bytes";
+}
+
+TEST(Workload, ValueBytesGiveValuesOfAnyByteThatTravelInHex) {
+  scenarios::WorkloadSpec spec;
+  spec.any_byte = true;
+  spec.value_min = 1000;
+  spec.value_max = 65536;
+  Rng rng(11);
+  std::set<char> seen;
+  for (const auto& op : harness::generate_ops(spec, 200, 0, rng)) {
+    if (op.kind == harness::Op::Kind::kDel) continue;
+    EXPECT_GE(op.value.size(), 1000u);
+    EXPECT_LE(op.value.size(), 65536u);
+    seen.insert(op.value.begin(), op.value.end());
+    const auto wire = op.wire(2);
+    ASSERT_EQ(wire.find('\n'), std::string::npos);
+    EXPECT_EQ(wire, "PUT " + op.key + " " + protocol::to_hex(op.value));
+    EXPECT_EQ(protocol::from_hex(wire.substr(wire.rfind(' ') + 1)), op.value);
+    // The exact text (bundles) reads back; the brief one (messages) stays short.
+    const auto text = op.request();
+    EXPECT_EQ(harness::value_from_text(text.substr(text.rfind(' ') + 1)), op.value);
+    EXPECT_LT(op.brief().size(), 80u) << op.brief();
+  }
+  EXPECT_EQ(seen.size(), 256u) << "every byte value occurs, newline and zero among them";
+  harness::Op word{harness::Op::Kind::kPut, "k1", "v1.abc"};
+  EXPECT_EQ(word.wire(1), "PUT k1 v1.abc") << "v1 sends words as they are";
+  EXPECT_EQ(word.wire(2), "PUT k1 76312e616263");
+  EXPECT_EQ(word.request(), "PUT k1 v1.abc") << "word values keep their v1 text (bundles, verdict baselines)";
+}
+
+TEST(Protocol, ReadyLinesAndHex) {
+  EXPECT_EQ(protocol::ready_version("READY"), 1);
+  EXPECT_EQ(protocol::ready_version("READY v2"), 2);
+  EXPECT_FALSE(protocol::ready_version("READY v3"));
+  EXPECT_FALSE(protocol::ready_version("ready"));
+  EXPECT_EQ(protocol::to_hex(std::string("\x00\xff\n", 3)), "00ff0a");
+  EXPECT_EQ(protocol::from_hex("00FF0a"), std::string("\x00\xff\n", 3));
+  EXPECT_FALSE(protocol::from_hex(""));
+  EXPECT_FALSE(protocol::from_hex("abc"));
+  EXPECT_FALSE(protocol::from_hex("zz"));
+  EXPECT_FALSE(protocol::from_hex(std::string(2 * protocol::kMaxValueBytes + 2, 'a')));
+  EXPECT_TRUE(protocol::from_hex(std::string(2 * protocol::kMaxValueBytes, 'a')));
 }
 
 TEST(ScenarioFiles, WorkloadFieldsForLargeScenarios) {

@@ -109,6 +109,24 @@ TEST(Merge, RecomputesTheStatus) {
   EXPECT_EQ(merge_reports(shards(trials, 2))["status"], "fail");
 }
 
+TEST(Merge, UntrackedFilesAreTheUnionOfTheShards) {
+  // Regression: the merged report had the untracked files of the lowest shard only.
+  auto parts = shards(fake_trials(20), 3);
+  auto entry = [](const char* file, const char* why, int trials) {
+    return ordered_json{{"file", file}, {"why", why}, {"trials", trials}};
+  };
+  parts[0]["untracked_files"] = {entry("kv.db-shm", "mapped shared and writable", 2)};
+  parts[1]["untracked_files"] = {entry("LOG", "written only through stdio", 3), entry("kv.db-shm", "mapped", 1)};
+  parts[2]["untracked_files"] = ordered_json::array();
+  const auto merged = merge_reports(parts);
+  EXPECT_EQ(merged["untracked_files"].dump(),
+            ordered_json({entry("LOG", "written only through stdio", 3),
+                          entry("kv.db-shm", "mapped shared and writable", 3)}).dump())
+      << "sorted by file, once each, trials summed, the reason of the lowest shard that names it";
+  parts[0].erase("untracked_files");
+  EXPECT_EQ(merge_reports(parts)["untracked_files"].size(), 2u) << "also when the lowest shard met none";
+}
+
 TEST(Merge, DeterminismMismatchesAreKeptAndMakeTheStatusError) {
   std::vector<FakeTrial> trials(4);
   for (std::size_t i = 0; i < trials.size(); ++i) trials[i].index = i, trials[i].scenario = "torn-tail";

@@ -43,7 +43,8 @@ struct CompactionConfig {
 class KvServer {
  public:
   // writer and map are not owned; map holds the recovered state.
-  KvServer(wal::WalWriter* writer, KvMap* map, SyncMode sync, CompactionConfig compaction = {});
+  // `protocol`: engine protocol version 1 or 2 (faultline/engine_protocol.h): in v2 values travel in hex.
+  KvServer(wal::WalWriter* writer, KvMap* map, SyncMode sync, CompactionConfig compaction = {}, int protocol = 1);
 
   // Serves requests from in_fd until QUIT or end of input; returns the process exit status.
   int Serve(int in_fd, int out_fd);
@@ -65,6 +66,7 @@ class KvServer {
   KvMap* map_;
   SyncMode sync_;
   CompactionConfig compaction_;
+  int protocol_ = 1;
   uint64_t writes_since_compaction_ = 0;
   std::vector<Reply> replies_;  // in request order, sent after the batch's fsync
   bool failed_ = false;

@@ -33,6 +33,7 @@ struct ServeOptions {
   RecoveryMode recovery = RecoveryMode::kTornTail;
   SyncMode sync = SyncMode::kAlways;
   uint64_t compact_after = 0;  // compact after this many writes (0: only on COMPACT)
+  int protocol = 1;            // engine protocol version (docs/engine-protocol.md): READY or READY v2
 };
 int RunServe(Env* env, const ServeOptions& options, int in_fd, int out_fd);
 

@@ -54,7 +54,7 @@ FaultRunJudgement judge_fault_run(const FaultRunFacts& f) {
       if (f.issued[i].ack == Ack::kOk && f.issued[i].journal_events_after > f.fault_event)
         j.violations.push_back({"acked-failed-write",
                                 fmt::format("operation #{} ({}) was acknowledged after the engine got {} from {}", i,
-                                            f.issued[i].op.request(), f.err,
+                                            f.issued[i].op.brief(), f.err,
                                             f.kind == FaultKind::kWriteError ? "write()" : "fsync()")});
   }
   j.stop = !j.violations.empty();

@@ -210,7 +210,7 @@ std::string describe(const TrialPlan& plan) {
     out += fmt::format("cycle {}: {} operations", i + 1, c.ops.size());
     if (c.window > 0) out += fmt::format(" (the first {} a preload outside the fault window)", c.window);
     if (c.armed) {
-      out += fmt::format(", fault armed for operation #{} ({}): {}", *c.armed_op, c.ops[*c.armed_op].request(),
+      out += fmt::format(", fault armed for operation #{} ({}): {}", *c.armed_op, c.ops[*c.armed_op].brief(),
                          faults::render_fault_line(*c.armed));
     } else if (c.aim) {
       out += fmt::format(", fault aimed at operation {} from the end, byte {} of its record", c.aim->record_from_end,

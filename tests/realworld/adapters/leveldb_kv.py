@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""LevelDB behind engine protocol v1 (docs/real-engines.md), with Debian's python3-plyvel.
+"""LevelDB behind engine protocol v2 (docs/real-engines.md), with Debian's python3-plyvel.
 
     leveldb_kv.py DIR
 
@@ -20,17 +20,17 @@ class Store:
         self.db = plyvel.DB(path, create_if_missing=True, paranoid_checks=False)
 
     def put(self, k, v):
-        self.db.put(k.encode(), v.encode(), sync=True)
+        self.db.put(k.encode(), v, sync=True)
 
     def delete(self, k):
         self.db.delete(k.encode(), sync=True)
 
     def get(self, k):
         value = self.db.get(k.encode())
-        return None if value is None else value.decode()
+        return value
 
     def items(self):
-        return [(k.decode(), v.decode()) for k, v in self.db.iterator()]
+        return [(k.decode(), v) for k, v in self.db.iterator()]
 
 
 def main():

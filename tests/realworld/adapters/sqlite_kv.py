@@ -1,12 +1,13 @@
 #!/usr/bin/python3
-"""SQLite behind engine protocol v1 (docs/real-engines.md), with Python's stdlib sqlite3 module.
+"""SQLite behind engine protocol v2 (docs/real-engines.md), with Python's stdlib sqlite3 module.
 
     sqlite_kv.py DIR JOURNAL_MODE SYNCHRONOUS      e.g.  sqlite_kv.py {dir} wal full,  sqlite_kv.py {dir} delete extra
 
 One table kv(k, v) in DIR/kv.db, autocommit: every PUT and DEL is one transaction, acknowledged once sqlite3 returns
 from its COMMIT, which with synchronous=FULL or EXTRA SQLite documents as durable. At start-up the database is opened
 (SQLite recovers a hot journal or replays its WAL on first access) and checked with PRAGMA quick_check; SQLite's
-DatabaseError ("database disk image is malformed") or a failed check is a refusal (exit 3).
+DatabaseError ("database disk image is malformed") or a failed check is a refusal (exit 3). A value that is ASCII is
+stored as TEXT (as with protocol v1), any other as a BLOB.
 """
 import os
 import sqlite3
@@ -28,17 +29,21 @@ class Store:
             raise sqlite3.DatabaseError("quick_check: " + "; ".join(check))
 
     def put(self, k, v):
-        self.db.execute("INSERT OR REPLACE INTO kv(k, v) VALUES (?, ?)", (k, v))
+        self.db.execute("INSERT OR REPLACE INTO kv(k, v) VALUES (?, ?)", (k, v.decode() if v.isascii() else v))
 
     def delete(self, k):
         self.db.execute("DELETE FROM kv WHERE k = ?", (k,))
 
     def get(self, k):
         row = self.db.execute("SELECT v FROM kv WHERE k = ?", (k,)).fetchone()
-        return row[0] if row else None
+        return as_bytes(row[0]) if row else None
 
     def items(self):
-        return self.db.execute("SELECT k, v FROM kv ORDER BY k").fetchall()
+        return [(k, as_bytes(v)) for k, v in self.db.execute("SELECT k, v FROM kv ORDER BY k")]
+
+
+def as_bytes(v):
+    return v.encode() if isinstance(v, str) else v
 
 
 def main():

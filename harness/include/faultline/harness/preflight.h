@@ -15,8 +15,13 @@ namespace faultline::harness {
 // Throws scenarios::ConfigError naming the command as it was split into words, what went wrong and the last lines of
 // the engine's stderr. `work_dir` is created for the check and removed after it. The engine starts as a trial's
 // would (through the fork server when it is on), in a thread of its own, so that no fork server outlives the check.
-void preflight(const scenarios::EngineProfile& profile, const std::filesystem::path& shim,
-               const std::filesystem::path& bindir, const std::filesystem::path& work_dir);
+// Returns the protocol version the engine's READY line announced (docs/engine-protocol.md).
+int preflight(const scenarios::EngineProfile& profile, const std::filesystem::path& shim,
+              const std::filesystem::path& bindir, const std::filesystem::path& work_dir);
+
+// Throws scenarios::ConfigError if a scenario needs a newer protocol than the engine speaks (`value_bytes` needs v2),
+// naming the scenario, the field and the way out.
+void require_protocol(const std::vector<scenarios::Scenario>& scenarios, int version);
 
 // The message of a failed preflight (pure, for tests): the problem, the words, the stderr lines.
 std::string preflight_message(const std::string& source, const std::string& problem,

@@ -1,4 +1,4 @@
-// One run of an engine, spoken to through engine protocol v1 (docs/engine-protocol.md).
+// One run of an engine, spoken to through engine protocol v1 or v2 (docs/engine-protocol.md), as its READY line says.
 #pragma once
 
 #include <chrono>
@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "faultline/engine_protocol.h"
 #include "faultline/harness/process.h"
 #include "faultline/harness/workload.h"
 #include "faultline/journal.h"
@@ -27,9 +28,9 @@ struct DumpResult {
   std::string error;       // protocol error, EOF or timeout
 };
 
-// A DUMP answer longer than this is a protocol error (a workload writes far fewer keys: each ENTRY line of a correct
-// engine is at most 135 bytes).
-inline constexpr std::size_t kMaxDumpBytes = 64u << 20;
+// A DUMP answer longer than this is a protocol error (an ENTRY line of v1 is at most 135 bytes; of v2, with a value
+// of 64 KiB in hex, about 128 KiB: a scenario's workload must fit, which its loader checks).
+inline constexpr std::size_t kMaxDumpBytes = protocol::kMaxDumpBytes;
 
 class EngineSession {
  public:
@@ -49,6 +50,8 @@ class EngineSession {
     return status;
   }
   bool hung() const { return hung_; }
+  // The protocol version the engine's READY line announced (1 or 2; 1 before READY).
+  int protocol_version() const { return version_; }
   // The engine wrote a stdout line longer than kMaxLineBytes: request() returned a placeholder; stop talking to it.
   bool overflowed() const { return overflowed_; }
 
@@ -70,6 +73,7 @@ class EngineSession {
   std::unique_ptr<ChildProcess> process_;
   bool hung_ = false;
   bool overflowed_ = false;
+  int version_ = 1;
   std::unique_ptr<faults::JournalWatch> journal_;
   std::size_t stable_bytes_ = SIZE_MAX;
   void exchanged();

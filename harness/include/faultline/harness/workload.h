@@ -15,9 +15,20 @@ namespace faultline::harness {
 struct Op {
   enum class Kind { kPut, kDel } kind = Kind::kPut;
   std::string key;
-  std::string value;  // empty for kDel
-  std::string request() const;  // "PUT k v" / "DEL k"
+  std::string value;  // empty for kDel; any bytes with the scenario's `value_bytes`
+  // The operation as text, exact (bundles, aiming by size): "PUT k v" / "DEL k"; a value that is no protocol word
+  // (docs/engine-protocol.md) is written "#" and its hex: "PUT k #76312e00ff".
+  std::string request() const;
+  // What is sent to an engine that speaks `version` of the protocol (v2: the value in hex).
+  std::string wire(int version) const;
+  // request() for messages: a "#hex" value longer than 16 bytes is cut to its first 16 bytes and its size.
+  std::string brief() const;
 };
+
+// A value for messages: the value itself if it is a protocol word, else "#hex" (cut as in Op::brief()).
+std::string shown(const std::string& value);
+// The value of an Op::request() text: a word, or "#" and hex; nullopt if it is neither.
+std::optional<std::string> value_from_text(const std::string& text);
 
 // `count` operations drawn from `rng` over the spec's key space; `first_index` names values uniquely across phases.
 std::vector<Op> generate_ops(const scenarios::WorkloadSpec& spec, std::uint32_t count, std::uint32_t first_index,

@@ -24,8 +24,9 @@ class ConfigError : public std::runtime_error {
 struct WorkloadSpec {
   std::uint32_t operations = 16;      // mutating operations before the fault
   std::uint32_t keys = 6;             // size of the key space
-  std::uint32_t value_min = 1;        // value length range, 1..64
+  std::uint32_t value_min = 1;        // value length range in bytes: 1..64 (`value_length`), 1..65536 (`value_bytes`)
   std::uint32_t value_max = 24;
+  bool any_byte = false;              // `value_bytes`: values of any byte, sent in hex: needs engine protocol v2
   std::uint32_t delete_percent = 15;  // share of DEL among operations
   std::uint32_t preload = 0;          // operations sent first, outside the fault window (they fill the engine's files)
   bool fresh_keys = false;            // every PUT a key never used before (overwrites would hide lost writes); the
