@@ -3,6 +3,8 @@
 
 #include <chrono>
 #include <exception>
+#include <fstream>
+#include <iterator>
 #include <system_error>
 #include <thread>
 
@@ -38,23 +40,12 @@ StateObservation start_on(detail::Runner& runner, const fs::path& states_dir, co
   return seen;
 }
 
-ExploreRun explore_here(const ExploreConfig& config) {
-  const auto began = std::chrono::steady_clock::now();
-  TrialConfig trial;
-  trial.profile = config.profile;
-  trial.seed = config.seed;
-  trial.work_dir = config.work_dir;
-  trial.shim = config.shim;
-  trial.bindir = config.bindir;
-  fs::create_directories(config.work_dir);
-  detail::Runner runner(trial);
-
+// Runs the workload once on an empty directory with the shim recording its history; fills issued and history.
+void record_workload(const ExploreConfig& config, detail::Runner& runner, ExploreRun& out) {
   scenarios::WorkloadSpec spec;
   spec.operations = config.ops;
   Rng rng(derive_seed(config.seed, "workload"));
   const std::vector<Op> ops = generate_ops(spec, config.ops, 0, rng);
-
-  ExploreRun out;
   const fs::path data = config.work_dir / "recorded";
   fs::create_directories(data);
   const fs::path history_file = config.work_dir / "history.bin";
@@ -69,8 +60,32 @@ ExploreRun explore_here(const ExploreConfig& config) {
   else if (recorded.issued.size() < ops.size())
     out.workload_problem = fmt::format("the engine stopped answering at operation {} of the recorded workload",
                                        recorded.issued.size());
-  if (!out.workload_problem.empty()) return out;
-  out.history = faults::read_history(history_file);
+  if (!out.workload_problem.empty()) return;
+  std::ifstream in(history_file, std::ios::binary);
+  out.history_bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) throw std::runtime_error("cannot read the recorded history " + history_file.string());
+}
+
+ExploreRun explore_here(const ExploreConfig& config) {
+  const auto began = std::chrono::steady_clock::now();
+  TrialConfig trial;
+  trial.profile = config.profile;
+  trial.seed = config.seed;
+  trial.work_dir = config.work_dir;
+  trial.shim = config.shim;
+  trial.bindir = config.bindir;
+  fs::create_directories(config.work_dir);
+  detail::Runner runner(trial);
+
+  ExploreRun out;
+  if (config.recorded) {
+    out.issued = config.recorded->issued;
+    out.history_bytes = config.recorded->history_bytes;
+  } else {
+    record_workload(config, runner, out);
+    if (!out.workload_problem.empty()) return out;
+  }
+  out.history = faults::parse_history(out.history_bytes);
 
   const fs::path states_dir = config.work_dir / "states";
   fs::create_directories(states_dir);
