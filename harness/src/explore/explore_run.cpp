@@ -3,8 +3,6 @@
 
 #include <chrono>
 #include <exception>
-#include <fstream>
-#include <iterator>
 #include <system_error>
 #include <thread>
 
@@ -61,9 +59,9 @@ void record_workload(const ExploreConfig& config, detail::Runner& runner, Explor
     out.workload_problem = fmt::format("the engine stopped answering at operation {} of the recorded workload",
                                        recorded.issued.size());
   if (!out.workload_problem.empty()) return;
-  std::ifstream in(history_file, std::ios::binary);
-  out.history_bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) throw std::runtime_error("cannot read the recorded history " + history_file.string());
+  // The shim's file is a reserved region far larger than what it holds: keep the recorded events, encoded again.
+  out.history = faults::read_history(history_file);
+  out.history_bytes = faults::encode_history(out.history.events);
 }
 
 ExploreRun explore_here(const ExploreConfig& config) {
@@ -81,11 +79,11 @@ ExploreRun explore_here(const ExploreConfig& config) {
   if (config.recorded) {
     out.issued = config.recorded->issued;
     out.history_bytes = config.recorded->history_bytes;
+    out.history = faults::parse_history(out.history_bytes);
   } else {
     record_workload(config, runner, out);
     if (!out.workload_problem.empty()) return out;
   }
-  out.history = faults::parse_history(out.history_bytes);
 
   const fs::path states_dir = config.work_dir / "states";
   fs::create_directories(states_dir);

@@ -16,7 +16,8 @@
 
 namespace faultline::harness::explore {
 
-// A recorded workload: the shim's history file, byte for byte, and what the engine answered to each operation.
+// A recorded workload: the shim's history (its events in the history file format, faults::encode_history) and what
+// the engine answered to each operation.
 struct Recorded {
   std::string history_bytes;
   std::vector<Issued> issued;
@@ -39,7 +40,7 @@ struct ExploreConfig {
 struct ExploreRun {
   std::vector<Issued> issued;          // the recorded workload and what the engine answered
   faults::History history;
-  std::string history_bytes;           // the history file as the shim wrote it (an explore bundle keeps it)
+  std::string history_bytes;           // the recorded events as a history file (an explore bundle keeps it)
   ExploreOutcome outcome;
   std::string workload_problem;        // non-empty: the recorded run itself went wrong (harness error)
   double seconds = 0;
