@@ -58,7 +58,7 @@ namespace fs = std::filesystem;
 constexpr std::size_t kTimelineRuns = 8;
 constexpr std::size_t kTimelineEventsPerRun = 120;
 
-nlohmann::ordered_json timeline_event(const faults::Event& e) {
+nlohmann::ordered_json timeline_event(const faults::Event& e, std::size_t seq) {
   nlohmann::ordered_json j{{"ev", e.ev}};
   if (!e.file.empty()) j["file"] = e.file;
   if (e.ev == "fault") j["kind"] = fault_kind_name(e.kind);  // the wire name (faultline/fault_kinds.h)
@@ -66,6 +66,7 @@ nlohmann::ordered_json timeline_event(const faults::Event& e) {
   if (e.len >= 0) j["len"] = e.len;
   if (e.size >= 0 && e.ev != "open") j["size"] = e.size;
   if (e.ret < 0) j["ret"] = e.ret;
+  j["seq"] = seq;  // where the transcript's journal_from/journal_to place the operations
   return j;
 }
 
@@ -89,12 +90,14 @@ nlohmann::ordered_json timeline_of(const fs::path& artifacts) {
                                {"omitted", 0}};
     std::size_t omitted = 0;
     try {
-      for (const auto& e : faults::read_journal(path)) {
+      const auto events = faults::read_journal(path);
+      for (std::size_t seq = 0; seq < events.size(); ++seq) {
+        const auto& e = events[seq];
         if (e.ev != "write" && e.ev != "sync" && e.ev != "dirsync" && e.ev != "truncate" && e.ev != "rename" &&
             e.ev != "fault" && e.ev != "unlink")
           continue;
         if (run["events"].size() < kTimelineEventsPerRun || e.ev == "fault")
-          run["events"].push_back(timeline_event(e));
+          run["events"].push_back(timeline_event(e, seq));
         else
           ++omitted;
       }
@@ -127,7 +130,10 @@ std::string hexdump_after_recovery(const TrialResult& t, const fs::path& trial_d
     if (!line.empty() && line[0] != ' ' && line.rfind("fields:", 0) != 0) out += line + "\n";
     start = end + 1;
   }
-  return out.empty() ? out : out + "[..] the aimed byte; fields as in the dump before recovery\n";
+  if (out.empty())  // recovery cut the file before the region: say so rather than show nothing
+    return fmt::format("({} is {} bytes after recovery: it ends before these bytes)\n", file.filename().string(),
+                       fs::file_size(file, ec));
+  return out + "[..] the aimed byte; fields as in the dump before recovery\n";
 }
 
 int campaign_exit_code(const CampaignResult& result) {
@@ -150,9 +156,11 @@ nlohmann::ordered_json failure_entry(const CampaignConfig& config, std::size_t i
   f["coverage"] = t.coverage;
   f["engine_log"] = t.engine_log;
   f["hexdump"] = t.hexdump;
+  if (!t.hexdump_before.empty()) f["hexdump_before"] = t.hexdump_before;
   if (const auto after = hexdump_after_recovery(t, t.artifacts, config.profile); !after.empty())
     f["hexdump_after"] = after;
   if (auto timeline = timeline_of(t.artifacts); !timeline.empty()) f["timeline"] = std::move(timeline);
+  if (!t.transcript.empty()) f["transcript"] = reports::to_json(t.transcript);
   f["artifacts"] = t.artifacts.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(t.artifacts.string());
   f["trace_hash"] = t.trace_hash;
   f["seconds"] = t.seconds;

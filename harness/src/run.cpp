@@ -278,11 +278,26 @@ std::string hexdump_around(const fs::path& file, std::uint64_t offset, const std
                            const scenarios::EngineProfile& profile) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return fmt::format("({} does not exist)", file.filename().string());
-  const std::uint64_t start = offset >= 48 ? (offset - 48) & ~std::uint64_t{15} : 0;
-  in.seekg(static_cast<std::streamoff>(start));
-  char buf[128];
-  in.read(buf, sizeof buf);
-  const auto n = static_cast<std::size_t>(in.gcount());
+  in.seekg(static_cast<std::streamoff>(hexdump_start(offset)));
+  std::string buf(kHexdumpBytes, '\0');
+  in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+  buf.resize(static_cast<std::size_t>(in.gcount()));
+  return hexdump_rows(buf, offset, records, profile);
+}
+
+std::string hexdump_of_bytes(std::string_view bytes, std::uint64_t offset, const std::vector<Record>& records,
+                             const scenarios::EngineProfile& profile) {
+  const auto start = hexdump_start(offset);
+  return hexdump_rows(start < bytes.size() ? bytes.substr(start, kHexdumpBytes) : std::string_view(), offset, records,
+                      profile);
+}
+
+std::uint64_t hexdump_start(std::uint64_t offset) { return offset >= 48 ? (offset - 48) & ~std::uint64_t{15} : 0; }
+
+std::string hexdump_rows(std::string_view buf, std::uint64_t offset, const std::vector<Record>& records,
+                         const scenarios::EngineProfile& profile) {
+  const std::uint64_t start = hexdump_start(offset);
+  const auto n = buf.size();
   auto label = [&](std::uint64_t at) -> char {
     for (const auto& r : records) {
       if (at < r.off || at >= r.off + r.len) continue;
