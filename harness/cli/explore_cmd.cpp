@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "explore/explore_run.h"
+#include "explore_bundle.h"
 #include "faultline/harness/input.h"
 #include "faultline/persistence.h"
 #include "faultline/reports/report.h"
@@ -25,6 +26,7 @@ struct ExploreOptions {
   std::uint64_t seed = 1;
   std::uint32_t ops = 12;
   std::string report;
+  std::string bundles;
   std::string state;
 };
 
@@ -60,7 +62,8 @@ std::vector<std::string> chosen_models(const std::string& spec, const std::strin
 }
 
 nlohmann::ordered_json report_json(const ExploreOptions& o, const scenarios::EngineProfile& profile,
-                                   const std::vector<std::string>& models, const ex::ExploreRun& run) {
+                                   const std::vector<std::string>& models, const ex::ExploreRun& run,
+                                   const std::vector<fs::path>& bundles) {
   nlohmann::ordered_json doc{{"format", "faultline-explore"}, {"format_version", 1},
                              {"engine", profile.command},     {"seed", o.seed},
                              {"operations", run.issued.size()}, {"models", models},
@@ -76,27 +79,20 @@ nlohmann::ordered_json report_json(const ExploreOptions& o, const scenarios::Eng
                    {"duplicates", c.duplicates}, {"epochs", epochs}});
   }
   auto& findings = doc["findings"] = nlohmann::ordered_json::array();
-  for (const auto& f : run.outcome.findings) {
+  for (std::size_t i = 0; i < run.outcome.findings.size(); ++i) {
+    const auto& f = run.outcome.findings[i];
     auto violations = nlohmann::ordered_json::array();
     for (const auto& v : f.violations) violations.push_back({{"name", v.name}, {"detail", v.detail}});
-    auto undone = nlohmann::ordered_json::array();
-    for (const auto& u : f.undone) {
-      const auto& e = run.history.events[u.event];
-      nlohmann::ordered_json entry{{"event", u.event}, {"call", faults::describe_event(run.history, u.event)},
-                                   {"fate", faults::to_string(u.fate)}};
-      entry["operation"] = e.step == 0 ? nlohmann::ordered_json() : nlohmann::ordered_json(e.step - 1);
-      if (u.fate == faults::Fate::kTorn) entry["kept_bytes"] = u.kept;
-      undone.push_back(std::move(entry));
-    }
     findings.push_back({{"state", ex::to_string(f.state)}, {"models", f.models}, {"crash_event", f.crash},
                         {"how", f.how}, {"explanation", f.explanation}, {"violations", violations},
-                        {"undone", undone}, {"state_hash", fmt::format("{:016x}", f.hash)},
+                        {"undone", undone_json(run.history, f)}, {"state_hash", fmt::format("{:016x}", f.hash)},
                         {"reproduce", reproducer(o, f.state)}});
+    if (i < bundles.size()) findings.back()["bundle"] = bundles[i].string();
   }
   return doc;
 }
 
-void print_summary(const ExploreOptions& o, const ex::ExploreRun& run) {
+void print_summary(const ExploreOptions& o, const ex::ExploreRun& run, const std::vector<fs::path>& bundles) {
   for (const auto& c : run.outcome.coverage)
     std::cout << fmt::format("model {}: {} crash points in {} fsync epochs, {} states built, {} duplicates\n", c.model,
                              c.crash_points, c.epochs.size(), c.states_built, c.duplicates);
@@ -107,6 +103,7 @@ void print_summary(const ExploreOptions& o, const ex::ExploreRun& run) {
                              ex::to_string(f.state), fmt::join(f.models, ", "), f.crash, f.how);
     for (const auto& v : f.violations) std::cout << fmt::format("  {}: {}\n", v.name, v.detail);
     std::cout << fmt::format("  {}\n  reproduce: {}\n", f.explanation, reproducer(o, f.state));
+    if (i < bundles.size()) std::cout << fmt::format("  bundle: faultline repro --bundle {}\n", bundles[i].string());
   }
   std::cout << (run.outcome.findings.empty() ? "PASS: no finding\n"
                                              : fmt::format("FAIL: {} findings\n", run.outcome.findings.size()));
@@ -146,8 +143,13 @@ int explore_command(const ExploreOptions& o) {
   std::error_code ec;
   fs::remove_all(config.work_dir, ec);
   if (!run.workload_problem.empty()) throw std::runtime_error(run.workload_problem);
-  print_summary(o, run);
-  if (!o.report.empty()) reports::write_atomic(o.report, reports::dump(report_json(o, config.profile, models, run)) + "\n");
+  std::vector<fs::path> bundles;
+  if (!o.bundles.empty())
+    for (std::size_t i = 0; i < run.outcome.findings.size(); ++i)
+      bundles.push_back(write_explore_bundle(o.bundles, i, config.profile, o.seed, run));
+  print_summary(o, run, bundles);
+  if (!o.report.empty())
+    reports::write_atomic(o.report, reports::dump(report_json(o, config.profile, models, run, bundles)) + "\n");
   return run.outcome.findings.empty() ? 0 : 1;
 }
 
@@ -165,6 +167,8 @@ Command add_explore_command(CLI::App& app) {
   cmd->add_option("--state", o->state, "judge one crash state alone, MODEL:CRASH:INDEX as a finding names it "
                                        "(its \"reproduce\" command)");
   cmd->add_option("--report", o->report, "write the JSON report here (docs/report.md, \"Explore report\")");
+  cmd->add_option("--bundles", o->bundles, "write each finding as DIR/finding-N.json (with its recorded history "
+                                           "beside it) for `faultline repro --bundle` (docs/report.md)");
   cmd->add_option("--shim", o->common.shim, "path to libfaultfs.so (default: beside the faultline binary)");
   cmd->add_option("--work-dir", o->common.work_dir, "where state directories are made (default: /dev/shm)");
   cmd->add_flag("--no-fork-server", o->common.no_fork_server, "exec the engine for every start");

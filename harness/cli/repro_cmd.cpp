@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli.h"
+#include "explore_bundle.h"
 #include "faultline/harness/input.h"
 #include "faultline/reports/report.h"
 #include "numbers.h"
@@ -94,6 +95,7 @@ int repro_from_bundle(const ReproOptions& o) {
   const fs::path dir = o.common.work_dir.empty() ? fs::path("faultline-repro") / fs::path(o.bundle).stem()
                                                  : fs::path(o.common.work_dir);
   if (engine) o.common.preflight(*engine, fs::absolute(dir) / "preflight");
+  if (is_explore_bundle(o.bundle)) return repro_explore_bundle(o.bundle, engine, o.common.shim_path(), layout().bindir, dir);
   return repro_bundle(o.bundle, engine, o.common.shim_path(), layout().bindir, dir);
 }
 
@@ -126,7 +128,7 @@ int repro_command(ReproOptions& o) {
 struct ShrinkOptions {
   Common common;
   std::string seed;  // parsed with a range check: CLI11 reads "-1" as 2^64 - 1
-  std::string output, report;
+  std::string output, report, bundle;
   std::size_t failure = 1;
   bool engine_from_report = false;
 };
@@ -156,6 +158,15 @@ int shrink_command(ShrinkOptions& o, const CLI::App& shrink) {
     return shrink_seed(o.common, entry.seed, o.output);
   }
   if (o.engine_from_report) throw UsageError("--engine-from-report goes with --from-report");
+  if (!o.bundle.empty()) {
+    // Not built yet (issue 16): shrinking an explore finding means re-recording shorter workloads and exploring each.
+    if (is_explore_bundle(o.bundle))
+      throw UsageError(fmt::format("--bundle {}: shrink cannot shrink an explore bundle yet; run `faultline explore` "
+                                   "again with fewer --ops (same --seed) to look for a shorter finding, and replay "
+                                   "this one with `faultline repro --bundle {}`", o.bundle, o.bundle));
+    throw UsageError(fmt::format("--bundle {}: shrink takes an explore bundle only (a trial bundle is already shrunk: "
+                                 "replay it with `faultline repro --bundle {}`)", o.bundle, o.bundle));
+  }
   if (o.seed.empty() || shrink.count("--scenario") == 0)
     throw UsageError("shrink needs --scenario and --seed, or --from-report FILE --failure K");
   return shrink_seed(o.common, harness::parse_uint("--seed", o.seed), o.output);
@@ -176,7 +187,7 @@ Command add_repro_command(CLI::App& app) {
   auto* repro = app.add_subcommand("repro", "replay one trial step by step and keep its artifacts");
   o->common.add_to(repro, false);
   repro->add_option("--seed", o->seed, "the trial seed from the report");
-  repro->add_option("--bundle", o->bundle, "replay a bundle written by `faultline shrink`");
+  repro->add_option("--bundle", o->bundle, "replay a bundle written by `faultline shrink`, or an explore finding's (`explore --bundles`)");
   repro->add_flag("--engine-from-bundle", o->engine_from_bundle,
                   "run the engine command recorded in the bundle (only for bundles you trust: it is arbitrary code)");
   repro->add_option("--expect-trace", o->expected_hash, "the trace hash from the report: say so if the replay differs");
@@ -190,6 +201,7 @@ Command add_shrink_command(CLI::App& app) {
   o->common.add_to(shrink, false);
   shrink->add_option("--seed", o->seed, "the failing trial's seed (with --scenario)");
   add_failure_options(shrink, o->report, o->failure, o->engine_from_report);
+  shrink->add_option("--bundle", o->bundle, "an explore bundle (not shrunk yet: exits 2 saying so)");
   shrink->add_option("--output,-o", o->output, "bundle file (default faultline-bundle-<scenario>-<seed>.json)");
   return {shrink, [o, shrink] { return shrink_command(*o, *shrink); }};
 }

@@ -299,10 +299,15 @@ ordered_json bundle_to_json(const TrialConfig& config, const std::string& violat
           {"original", original}};
 }
 
+std::vector<Op> read_bundle_ops(const fs::path& file, const json& list, const std::string& field) {
+  return BundleReader(file, list).ops(list, field);
+}
+
 Bundle load_bundle(const fs::path& file) {
   const auto doc = scenarios::read_json_file(file);
   const BundleReader read(file, doc);
-  if (!doc.is_object() || doc.value("kind", "") != "faultline-bundle") throw read.fail("kind", "\"faultline-bundle\"");
+  if (!doc.is_object() || doc.value("kind", "") != "faultline-bundle")
+    throw read.fail("kind", "\"faultline-bundle\" (a trial's) or \"faultline-explore-state\" (an explore finding's)");
   const int version = doc.value("format_version", 0);
   if (version != 1 && version != 2) throw read.fail("format_version", "1 or 2");
   Bundle b;

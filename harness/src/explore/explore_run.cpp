@@ -38,23 +38,12 @@ StateObservation start_on(detail::Runner& runner, const fs::path& states_dir, co
   return seen;
 }
 
-ExploreRun explore_here(const ExploreConfig& config) {
-  const auto began = std::chrono::steady_clock::now();
-  TrialConfig trial;
-  trial.profile = config.profile;
-  trial.seed = config.seed;
-  trial.work_dir = config.work_dir;
-  trial.shim = config.shim;
-  trial.bindir = config.bindir;
-  fs::create_directories(config.work_dir);
-  detail::Runner runner(trial);
-
+// Runs the workload once on an empty directory with the shim recording its history; fills issued and history.
+void record_workload(const ExploreConfig& config, detail::Runner& runner, ExploreRun& out) {
   scenarios::WorkloadSpec spec;
   spec.operations = config.ops;
   Rng rng(derive_seed(config.seed, "workload"));
   const std::vector<Op> ops = generate_ops(spec, config.ops, 0, rng);
-
-  ExploreRun out;
   const fs::path data = config.work_dir / "recorded";
   fs::create_directories(data);
   const fs::path history_file = config.work_dir / "history.bin";
@@ -69,8 +58,32 @@ ExploreRun explore_here(const ExploreConfig& config) {
   else if (recorded.issued.size() < ops.size())
     out.workload_problem = fmt::format("the engine stopped answering at operation {} of the recorded workload",
                                        recorded.issued.size());
-  if (!out.workload_problem.empty()) return out;
+  if (!out.workload_problem.empty()) return;
+  // The shim's file is a reserved region far larger than what it holds: keep the recorded events, encoded again.
   out.history = faults::read_history(history_file);
+  out.history_bytes = faults::encode_history(out.history.events);
+}
+
+ExploreRun explore_here(const ExploreConfig& config) {
+  const auto began = std::chrono::steady_clock::now();
+  TrialConfig trial;
+  trial.profile = config.profile;
+  trial.seed = config.seed;
+  trial.work_dir = config.work_dir;
+  trial.shim = config.shim;
+  trial.bindir = config.bindir;
+  fs::create_directories(config.work_dir);
+  detail::Runner runner(trial);
+
+  ExploreRun out;
+  if (config.recorded) {
+    out.issued = config.recorded->issued;
+    out.history_bytes = config.recorded->history_bytes;
+    out.history = faults::parse_history(out.history_bytes);
+  } else {
+    record_workload(config, runner, out);
+    if (!out.workload_problem.empty()) return out;
+  }
 
   const fs::path states_dir = config.work_dir / "states";
   fs::create_directories(states_dir);

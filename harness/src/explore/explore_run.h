@@ -16,6 +16,13 @@
 
 namespace faultline::harness::explore {
 
+// A recorded workload: the shim's history (its events in the history file format, faults::encode_history) and what
+// the engine answered to each operation.
+struct Recorded {
+  std::string history_bytes;
+  std::vector<Issued> issued;
+};
+
 struct ExploreConfig {
   scenarios::EngineProfile profile;
   std::vector<std::string> models;     // persistence model names, each checked (faults::persistence_model)
@@ -25,11 +32,15 @@ struct ExploreConfig {
   std::filesystem::path shim;
   std::filesystem::path bindir;
   std::optional<StateId> only;         // `--state`: judge this one state alone
+  // Given: judge this recorded workload (an explore bundle's) instead of recording one; `ops` and the workload
+  // draw are then unused.
+  const Recorded* recorded = nullptr;
 };
 
 struct ExploreRun {
   std::vector<Issued> issued;          // the recorded workload and what the engine answered
   faults::History history;
+  std::string history_bytes;           // the recorded events as a history file (an explore bundle keeps it)
   ExploreOutcome outcome;
   std::string workload_problem;        // non-empty: the recorded run itself went wrong (harness error)
   double seconds = 0;

@@ -29,6 +29,8 @@ nlohmann::ordered_json bundle_to_json(const TrialConfig& config, const std::stri
                                       const std::string& trace_hash, const nlohmann::ordered_json& original);
 // Reads format 2, and format 1 into the plan it stands for. Throws scenarios::ConfigError naming the file and field.
 Bundle load_bundle(const std::filesystem::path& file);
+// A bundle's list of requests ("PUT k v" / "DEL k", checked as load_bundle checks them); `field` names it in errors.
+std::vector<Op> read_bundle_ops(const std::filesystem::path& file, const nlohmann::json& list, const std::string& field);
 
 struct ShrinkResult {
   bool reproduced = false;       // the original trial failed
