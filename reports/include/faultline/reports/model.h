@@ -1,6 +1,8 @@
 // The typed result model of a report (docs/report.md): what a failure entry holds, its signature, the groups of
-// failures that share one, and the status and exit-code rules. The harness fills failure entries; the renderers
-// (text, JUnit, GitHub, HTML, diff) and merge read them through these structs, so a field is parsed in one place.
+// failures that share one, and the status and exit-code rules. The harness fills these structs (a TrialResult holds
+// its fault ledger, expected and observed outcome and coverage as them; report_build.cpp makes the Failure), JSON is
+// written only by the to_json functions here and read only by the from_json ones, and the renderers (text, JUnit,
+// GitHub, HTML, diff) and merge read failure entries through the structs: a field is written and parsed in one place.
 //
 // A signature names the cause of a failing trial from what the trial shows (docs/report.md, "Signatures"): its
 // verdict, the names of its violations, the fault kind, the file and record field hit, and what recovery did against
@@ -79,6 +81,7 @@ struct PowerLossFile {
   std::string file, action;  // action: kept, cut, ... (faults/include/faultline/storage.h)
   std::uint64_t size_before = 0, size_after = 0, synced_size = 0;
   std::string detail;
+  bool operator==(const PowerLossFile&) const = default;
 };
 
 // One entry of the fault ledger: what fired or was done to the files, in which phase. Which fields are set depends
