@@ -133,39 +133,44 @@ FAULTFS_EXPORT int fclose(FILE* stream) { return fclose_common(stream); }
 // ---- write ---------------------------------------------------------------------------------------------------------
 
 FAULTFS_EXPORT ssize_t write(int fd, const void* buf, size_t n) {
-  if (!fd_tracked(fd)) return must<ssize_t (*)(int, const void*, size_t)>(c_write)(fd, buf, n);
+  if (!fd_tracked(fd)) return untracked("write", fd, must<ssize_t (*)(int, const void*, size_t)>(c_write)(fd, buf, n));
   return write_one(c_write, fd, buf, n, -1);
 }
 
 FAULTFS_EXPORT ssize_t pwrite(int fd, const void* buf, size_t n, off_t off) {
-  if (!fd_tracked(fd)) return must<ssize_t (*)(int, const void*, size_t, off_t)>(c_pwrite)(fd, buf, n, off);
+  if (!fd_tracked(fd)) return untracked(
+      "pwrite", fd, must<ssize_t (*)(int, const void*, size_t, off_t)>(c_pwrite)(fd, buf, n, off));
   return write_one(c_pwrite, fd, buf, n, off);
 }
 
 FAULTFS_EXPORT ssize_t pwrite64(int fd, const void* buf, size_t n, off64_t off) {
-  if (!fd_tracked(fd)) return must<ssize_t (*)(int, const void*, size_t, off64_t)>(c_pwrite64)(fd, buf, n, off);
+  if (!fd_tracked(fd)) return untracked(
+      "pwrite64", fd, must<ssize_t (*)(int, const void*, size_t, off64_t)>(c_pwrite64)(fd, buf, n, off));
   return write_one(c_pwrite64, fd, buf, n, off);
 }
 
 FAULTFS_EXPORT ssize_t writev(int fd, const struct iovec* iov, int n) {
-  if (!fd_tracked(fd)) return must<ssize_t (*)(int, const struct iovec*, int)>(c_writev)(fd, iov, n);
+  if (!fd_tracked(fd)) return untracked(
+      "writev", fd, must<ssize_t (*)(int, const struct iovec*, int)>(c_writev)(fd, iov, n));
   return io_write({c_writev, fd, iov, n, -1});
 }
 
 FAULTFS_EXPORT ssize_t pwritev(int fd, const struct iovec* iov, int n, off_t off) {
-  if (!fd_tracked(fd)) return must<ssize_t (*)(int, const struct iovec*, int, off_t)>(c_pwritev)(fd, iov, n, off);
+  if (!fd_tracked(fd)) return untracked(
+      "pwritev", fd, must<ssize_t (*)(int, const struct iovec*, int, off_t)>(c_pwritev)(fd, iov, n, off));
   return io_write({c_pwritev, fd, iov, n, off});
 }
 
 FAULTFS_EXPORT ssize_t pwritev64(int fd, const struct iovec* iov, int n, off64_t off) {
-  if (!fd_tracked(fd)) return must<ssize_t (*)(int, const struct iovec*, int, off64_t)>(c_pwritev64)(fd, iov, n, off);
+  if (!fd_tracked(fd)) return untracked(
+      "pwritev64", fd, must<ssize_t (*)(int, const struct iovec*, int, off64_t)>(c_pwritev64)(fd, iov, n, off));
   return io_write({c_pwritev64, fd, iov, n, off});
 }
 
 FAULTFS_EXPORT ssize_t pwritev2(int fd, const struct iovec* iov, int n, off_t off, int flags) {
   auto fn = real<ssize_t (*)(int, const struct iovec*, int, off_t, int)>(c_pwritev2);
   if (fn == nullptr) return enosys();
-  if (!fd_tracked(fd)) return fn(fd, iov, n, off, flags);
+  if (!fd_tracked(fd)) return untracked("pwritev2", fd, fn(fd, iov, n, off, flags));
   IoCall c{c_pwritev2, fd, iov, n, off < 0 ? -1 : off};
   c.rwf = flags;
   return io_write(c);
@@ -174,7 +179,7 @@ FAULTFS_EXPORT ssize_t pwritev2(int fd, const struct iovec* iov, int n, off_t of
 FAULTFS_EXPORT ssize_t pwritev64v2(int fd, const struct iovec* iov, int n, off64_t off, int flags) {
   auto fn = real<ssize_t (*)(int, const struct iovec*, int, off64_t, int)>(c_pwritev64v2);
   if (fn == nullptr) return enosys();
-  if (!fd_tracked(fd)) return fn(fd, iov, n, off, flags);
+  if (!fd_tracked(fd)) return untracked("pwritev64v2", fd, fn(fd, iov, n, off, flags));
   IoCall c{c_pwritev64v2, fd, iov, n, off < 0 ? -1 : off};
   c.rwf = flags;
   return io_write(c);
@@ -254,12 +259,12 @@ FAULTFS_EXPORT ssize_t __pread64_chk(int fd, void* buf, size_t n, off64_t off, s
 // ---- sync ----------------------------------------------------------------------------------------------------------
 
 FAULTFS_EXPORT int fsync(int fd) {
-  if (!fd_tracked(fd)) return must<int (*)(int)>(c_fsync)(fd);
+  if (!fd_tracked(fd)) return untracked("fsync", fd, must<int (*)(int)>(c_fsync)(fd));
   return do_sync(c_fsync, fd, 0, 0, 0);
 }
 
 FAULTFS_EXPORT int fdatasync(int fd) {
-  if (!fd_tracked(fd)) return must<int (*)(int)>(c_fdatasync)(fd);
+  if (!fd_tracked(fd)) return untracked("fdatasync", fd, must<int (*)(int)>(c_fdatasync)(fd));
   return do_sync(c_fdatasync, fd, 0, 0, 0);
 }
 

@@ -7,6 +7,7 @@
 
 #undef _FORTIFY_SOURCE  // the fortified inline wrappers of open/read would clash with our definitions
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,6 +18,7 @@
 #include "faultline/fault_kinds.h"
 #include "faultline/history_format.h"
 #include "faultline/rng.h"
+#include "faultline/shim_exit.h"
 
 // An interposed entry point (calls.cc, names.cc).
 #define FAULTFS_EXPORT extern "C" __attribute__((visibility("default")))
@@ -29,7 +31,7 @@ constexpr int kMaxFaults = 64;     // `fault` lines per plan (a fault set is a 6
 constexpr int kMaxTargets = 32;    // `target` lines per plan
 constexpr int kPathMax = 4096;
 constexpr int kGlobMax = 256;
-constexpr int kExitBadPlan = 87;   // FAULTFS_EXIT_BAD_PLAN
+constexpr int kExitBadPlan = faultline::shim_exit::kBadPlan;  // 87, FAULTFS_EXIT_BAD_PLAN
 
 // ---- the real functions (calls.cc) --------------------------------------------------------------------------------
 // One entry per interposed call: {name, wrapper, saved original}. The original is resolved with dlsym(RTLD_NEXT)
@@ -230,6 +232,19 @@ class Line {
 // possible (RLIMIT_AS, RLIMIT_FSIZE) maps only the first page and sets *window to `header` (journal_line.cc).
 // Returns MAP_FAILED when nothing can be mapped.
 void* map_window(int fd, uint64_t size, uint64_t* window, uint64_t header);
+// How far (from offset 0) this process has allocated a window's file (backing.cc): a store or load on a page the file
+// system never allocated is SIGBUS once it is full, so no such page is touched.
+struct Backing {
+  uint64_t upto = 0;         // [0, upto) is allocated
+  bool unsupported = false;  // fallocate() does not work here: stores past `upto` go through pwrite()
+};
+// True when [0, end) of the window (of `window` bytes) of fd is allocated now, so that it may be stored through the
+// mapping; false: write those bytes with pwrite() (whose error says why). Preserves errno.
+bool back_window(Backing* b, int fd, uint64_t end, uint64_t window);
+bool backed(const Backing* b, uint64_t end);  // whether [0, end) is known allocated (no system call)
+// One line on stderr, then _exit(FAULTFS_EXIT_NO_SPACE): a journal line or history record (`what`, in `path`) could
+// not be stored because its file system is full (err: ENOSPC or EDQUOT).
+[[noreturn]] void out_of_space(const char* what, const char* path, int err);
 void journal_open();  // opens g_plan.journal, moves it to a high fd; exits 87 when it cannot
 
 // ---- the recorded history (history.cc, faultline/history_format.h) ------------------------------------------------
@@ -272,6 +287,15 @@ int unlink_common(Call call, int dirfd, const char* path, int flags);
 int truncate_common(Call call, const char* path, int fd, int64_t size);  // path null: ftruncate(fd)
 int fallocate_common(Call call, int fd, int mode, int64_t off, int64_t len);
 void note_untracked_write(const char* fn, int fd, const char* why);
+// The result of a write or sync on a descriptor the shim does not follow. A failure for lack of space (ENOSPC,
+// EDQUOT) is journaled all the same, as a `no_space` line (names.cc): whatever file the engine was writing, a full
+// work directory is the environment's fault, not the engine's (docs/reliability.md). Preserves errno.
+void note_no_space(const char* fn, int fd, int err);
+template <class R>
+R untracked(const char* fn, int fd, R r) {
+  if (r < 0 && (errno == ENOSPC || errno == EDQUOT)) note_no_space(fn, fd, errno);
+  return r;
+}
 void note_mmap(const char* fn, int prot, int flags, int fd);
 
 void track_open(const char* fn, int fd, const char* rel, int oflags, bool created, bool existed_before);

@@ -28,11 +28,15 @@ int g_fd = -1;
 char* g_map = nullptr;  // the shared window (or only the header page)
 uint64_t g_window = 0;  // records below this offset are stored through the mapping
 
+Backing g_backing;      // how much of the window this process has allocated (backing.cc)
+
+// A history that cannot grow ends the engine (FAULTFS_EXIT_NO_SPACE): a record it lost would change the verdict.
 void pwrite_all(const void* p, size_t n, uint64_t off) {
   const char* c = static_cast<const char*>(p);
   while (n > 0) {
     const long r = syscall(SYS_pwrite64, g_fd, c, n, static_cast<off_t>(off));
     if (r < 0 && errno == EINTR) continue;
+    if (r < 0 && (errno == ENOSPC || errno == EDQUOT)) out_of_space("recorded history", g_plan.record, errno);
     if (r <= 0) return;
     c += r;
     n -= static_cast<size_t>(r);
@@ -40,10 +44,10 @@ void pwrite_all(const void* p, size_t n, uint64_t off) {
   }
 }
 
-// Copies n bytes to offset `at` of the history: through the mapping when it lies inside the window.
+// Copies n bytes to offset `at` of the history: through the mapping when it lies inside the window and is allocated.
 void put(uint64_t at, const void* p, size_t n) {
   if (n == 0) return;
-  if (at + n <= g_window) {
+  if (at + n <= g_window && back_window(&g_backing, g_fd, at + n, g_window)) {
     memcpy(g_map + at, p, n);
   } else {
     pwrite_all(p, n, at);
@@ -165,7 +169,7 @@ void history_add(faultline::history::RecordType type, const char* name, const ch
     }
   }
   const size_t committed_at = offsetof(h::RecordHeader, committed);
-  if (at + sizeof r <= g_window) {
+  if (at + sizeof r <= g_window && backed(&g_backing, at + sizeof r)) {
     __atomic_store_n(reinterpret_cast<uint8_t*>(g_map + at + committed_at), uint8_t{1}, __ATOMIC_RELEASE);
   } else {
     const uint8_t one = 1;

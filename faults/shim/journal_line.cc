@@ -56,16 +56,22 @@ bool unhex8(const char* in, uint64_t* v) {
   return true;
 }
 
-void write_all_at(int fd, const char* p, size_t n, uint64_t off) {
+Backing g_backing;  // how much of the window this process has allocated (backing.cc)
+
+// 0, or the errno of the pwrite() that failed (EIO for a write of nothing).
+int write_all_at(int fd, const char* p, size_t n, uint64_t off) {
   while (n > 0) {
     const long r = syscall(SYS_pwrite64, fd, p, n, static_cast<off_t>(off));
     if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return;
+    if (r <= 0) return r < 0 ? errno : EIO;
     p += r;
     n -= static_cast<size_t>(r);
     off += static_cast<uint64_t>(r);
   }
+  return 0;
 }
+
+bool no_space(int err) { return err == ENOSPC || err == EDQUOT; }
 
 // Reserves n bytes of the shared journal; returns their offset, or -1 when the journal is full or its header was
 // overwritten (then the line is dropped: the journal must never be corrupted by a line written over another).
@@ -102,7 +108,7 @@ Mapped map_journal(int fd) {
     memcpy(header, kHeaderPrefix, kEndAt);
     hex8(kHeaderLen, header + kEndAt);
     memcpy(header + kEndAt + 8, "\"}\n", 3);
-    write_all_at(fd, header, kHeaderLen, 0);
+    if (const int err = write_all_at(fd, header, kHeaderLen, 0); no_space(err)) out_of_space("journal", g_plan.journal, err);
     st.st_size = kHeaderLen;
   }
   {
@@ -292,10 +298,12 @@ void Line::emit() {
   buf_[n_++] = '\n';
   if (char* map = __atomic_load_n(&g_journal_map, __ATOMIC_ACQUIRE); map != nullptr) {
     const int64_t at = reserve(map, n_);
-    if (at >= 0 && static_cast<uint64_t>(at) + n_ <= g_window) {
+    const uint64_t end = static_cast<uint64_t>(at) + n_;
+    if (at >= 0 && end <= g_window && back_window(&g_backing, fd, end, g_window)) {
       memcpy(map + at, buf_, n_);
     } else if (at >= 0) {
-      write_all_at(fd, buf_, n_, static_cast<uint64_t>(at));
+      if (const int err = write_all_at(fd, buf_, n_, static_cast<uint64_t>(at)); no_space(err))
+        out_of_space("journal", g_plan.journal, err);
     }
     errno = saved;
     return;
@@ -305,6 +313,7 @@ void Line::emit() {
   do {
     r = real_write(fd, buf_, n_);
   } while (r < 0 && errno == EINTR);
+  if (r < 0 && no_space(errno)) out_of_space("journal", g_plan.journal, errno);
   errno = saved;
 }
 

@@ -279,6 +279,13 @@ void note_untracked_write(const char* fn, int fd, const char* why) {
   if (!orphan) journal_untracked(fn, rel, why);
 }
 
+void note_no_space(const char* fn, int fd, int err) {
+  const int saved = errno;
+  Busy busy;
+  if (busy.entered) Line("no_space").num("fd", fd).str("fn", fn).str("errno", errno_name(err)).emit();
+  errno = saved;
+}
+
 void note_mmap(const char* fn, int prot, int flags, int fd) {
   if ((prot & PROT_WRITE) != 0 && (flags & MAP_TYPE) != MAP_PRIVATE) {
     note_untracked_write(fn, fd, "stores through a shared writable mapping bypass the shim");

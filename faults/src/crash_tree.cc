@@ -55,8 +55,10 @@ void apply(const HistoryEvent& e, int inode, const PendingFate* fate, std::map<s
   }
 }
 
+}  // namespace
+
 // An event in words: writes and truncates say where, renames and links say both names, the rest name their file.
-std::string describe(const History& h, std::size_t i) {
+std::string describe_event(const History& h, std::size_t i) {
   const HistoryEvent& e = h.events[i];
   if (e.type == HistoryType::kWrite) return fmt::format("write {} [{},{}) #{}", e.name, e.off, e.off + e.data.size(), i);
   if (e.type == HistoryType::kTruncate) return fmt::format("truncate {} to {} #{}", e.name, e.off, i);
@@ -64,8 +66,6 @@ std::string describe(const History& h, std::size_t i) {
     return fmt::format("{} {} -> {} #{}", to_string(e.type), e.name, e.name2, i);
   return fmt::format("{} {} #{}", to_string(e.type), e.name, i);
 }
-
-}  // namespace
 
 FileTree materialize(const History& history, const std::vector<ResolvedEvent>& resolved, const CrashState& state) {
   int inodes = 0;
@@ -118,7 +118,7 @@ void write_tree(const FileTree& tree, const std::filesystem::path& dir) {
 std::string explain(const History& history, const CrashState& state) {
   std::map<std::string, std::vector<std::string>> by_fate;
   for (const PendingFate& f : state.fates) {
-    std::string what = describe(history, f.event);
+    std::string what = describe_event(history, f.event);
     if (f.fate == Fate::kTorn) what += fmt::format(" (first {} bytes)", f.kept);
     by_fate[to_string(f.fate)].push_back(std::move(what));
   }

@@ -1,6 +1,7 @@
 // `faultline explore`: crash states from one recorded run under persistence models (docs/persistence.md, "Explore"),
 // a text summary with each finding's explanation and models, and the JSON report (docs/report.md, "Explore report").
 #include <iostream>
+#include <optional>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -24,16 +25,35 @@ struct ExploreOptions {
   std::uint64_t seed = 1;
   std::uint32_t ops = 12;
   std::string report;
+  std::string state;
 };
 
-std::vector<std::string> chosen_models(const std::string& spec) {
+std::string shell_quote(const std::string& word) {
+  if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=./:,@{}") ==
+                           std::string::npos)
+    return word;
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// The command that rebuilds one state of the same recorded workload and runs recovery on it alone.
+std::string reproducer(const ExploreOptions& o, const ex::StateId& id) {
+  std::string cmd = "faultline explore";
+  if (!o.common.profile.empty()) cmd += " --profile " + shell_quote(o.common.profile);
+  if (!o.common.engine.empty()) cmd += " --engine " + shell_quote(o.common.engine);
+  return cmd + fmt::format(" --seed {} --ops {} --state {}", o.seed, o.ops, ex::to_string(id));
+}
+
+// `option`: how the error names where the model came from ("--model ext5", "--state ext5:3:0").
+std::vector<std::string> chosen_models(const std::string& spec, const std::string& option) {
   std::vector<std::string> names;
   for (const auto& m : faults::persistence_models())
     if (spec == "all" || spec == m.name) names.emplace_back(m.name);
   if (names.empty()) {
     std::vector<std::string> known;
     for (const auto& m : faults::persistence_models()) known.emplace_back(m.name);
-    throw UsageError(fmt::format("--model {}: no such persistence model; give one of {} or 'all'", spec,
+    throw UsageError(fmt::format("{}: no such persistence model '{}'; give one of {} or 'all'", option, spec,
                                  fmt::join(known, ", ")));
   }
   return names;
@@ -47,31 +67,46 @@ nlohmann::ordered_json report_json(const ExploreOptions& o, const scenarios::Eng
                              {"verdict", run.outcome.findings.empty() ? "pass" : "fail"},
                              {"engine_starts", run.outcome.engine_starts}, {"seconds", run.seconds}};
   auto& cov = doc["coverage"] = nlohmann::ordered_json::array();
-  for (const auto& c : run.outcome.coverage)
+  for (const auto& c : run.outcome.coverage) {
+    auto epochs = nlohmann::ordered_json::array();
+    for (const auto& [e, ec] : c.epochs)
+      epochs.push_back({{"epoch", e}, {"crash_points", ec.crash_points}, {"states_built", ec.states_built},
+                        {"duplicates", ec.duplicates}});
     cov.push_back({{"model", c.model}, {"crash_points", c.crash_points}, {"states_built", c.states_built},
-                   {"duplicates", c.duplicates}});
+                   {"duplicates", c.duplicates}, {"epochs", epochs}});
+  }
   auto& findings = doc["findings"] = nlohmann::ordered_json::array();
   for (const auto& f : run.outcome.findings) {
     auto violations = nlohmann::ordered_json::array();
     for (const auto& v : f.violations) violations.push_back({{"name", v.name}, {"detail", v.detail}});
-    findings.push_back({{"models", f.models}, {"crash_event", f.crash}, {"how", f.how},
-                        {"explanation", f.explanation}, {"violations", violations},
-                        {"state_hash", fmt::format("{:016x}", f.hash)}});
+    auto undone = nlohmann::ordered_json::array();
+    for (const auto& u : f.undone) {
+      const auto& e = run.history.events[u.event];
+      nlohmann::ordered_json entry{{"event", u.event}, {"call", faults::describe_event(run.history, u.event)},
+                                   {"fate", faults::to_string(u.fate)}};
+      entry["operation"] = e.step == 0 ? nlohmann::ordered_json() : nlohmann::ordered_json(e.step - 1);
+      if (u.fate == faults::Fate::kTorn) entry["kept_bytes"] = u.kept;
+      undone.push_back(std::move(entry));
+    }
+    findings.push_back({{"state", ex::to_string(f.state)}, {"models", f.models}, {"crash_event", f.crash},
+                        {"how", f.how}, {"explanation", f.explanation}, {"violations", violations},
+                        {"undone", undone}, {"state_hash", fmt::format("{:016x}", f.hash)},
+                        {"reproduce", reproducer(o, f.state)}});
   }
   return doc;
 }
 
-void print_summary(const ex::ExploreRun& run) {
+void print_summary(const ExploreOptions& o, const ex::ExploreRun& run) {
   for (const auto& c : run.outcome.coverage)
-    std::cout << fmt::format("model {}: {} crash points, {} states built, {} duplicates\n", c.model, c.crash_points,
-                             c.states_built, c.duplicates);
+    std::cout << fmt::format("model {}: {} crash points in {} fsync epochs, {} states built, {} duplicates\n", c.model,
+                             c.crash_points, c.epochs.size(), c.states_built, c.duplicates);
   std::cout << fmt::format("{} engine starts in {:.1f} s\n", run.outcome.engine_starts, run.seconds);
   for (std::size_t i = 0; i < run.outcome.findings.size(); ++i) {
     const auto& f = run.outcome.findings[i];
-    std::cout << fmt::format("finding {} (holds under {}), crash after event {}, {}:\n", i + 1, fmt::join(f.models, ", "),
-                             f.crash, f.how);
+    std::cout << fmt::format("finding {} (state {}, holds under {}), crash after event {}, {}:\n", i + 1,
+                             ex::to_string(f.state), fmt::join(f.models, ", "), f.crash, f.how);
     for (const auto& v : f.violations) std::cout << fmt::format("  {}: {}\n", v.name, v.detail);
-    std::cout << fmt::format("  {}\n", f.explanation);
+    std::cout << fmt::format("  {}\n  reproduce: {}\n", f.explanation, reproducer(o, f.state));
   }
   std::cout << (run.outcome.findings.empty() ? "PASS: no finding\n"
                                              : fmt::format("FAIL: {} findings\n", run.outcome.findings.size()));
@@ -79,23 +114,39 @@ void print_summary(const ex::ExploreRun& run) {
 
 int explore_command(const ExploreOptions& o) {
   o.common.apply_process_options();
-  const auto models = chosen_models(o.model);
+  auto models = chosen_models(o.model, "--model " + o.model);
+  std::optional<ex::StateId> only;
+  if (!o.state.empty()) {
+    only = ex::parse_state_id(o.state);
+    if (!only || only->model == "all")
+      throw UsageError(fmt::format("--state {}: not a state ID; give MODEL:CRASH:INDEX as a finding's \"reproduce\" "
+                                   "line prints it (ext4-ordered:52:0)", o.state));
+    models = chosen_models(only->model, "--state " + o.state);
+  }
   ex::ExploreConfig config;
   config.profile = o.common.load_profile();
   config.models = models;
   config.seed = o.seed;
   config.ops = o.ops;
+  config.only = only;
   config.shim = o.common.shim_path();
   config.bindir = layout().bindir;
   harness::check_engine_profile(config.profile, config.bindir);
   const fs::path root = default_work_root(o.common.work_dir, "explore");
   const auto held = hold_work_root(root, o.common.work_dir);
   config.work_dir = root / "explore";
-  const auto run = ex::run_explore(config);
+  ex::ExploreRun run;
+  try {
+    run = ex::run_explore(config);
+  } catch (const ex::NoSuchState& e) {
+    std::error_code ec;
+    fs::remove_all(config.work_dir, ec);
+    throw UsageError(fmt::format("{}; run the same workload (--seed, --ops, engine) that printed the ID", e.what()));
+  }
   std::error_code ec;
   fs::remove_all(config.work_dir, ec);
   if (!run.workload_problem.empty()) throw std::runtime_error(run.workload_problem);
-  print_summary(run);
+  print_summary(o, run);
   if (!o.report.empty()) reports::write_atomic(o.report, reports::dump(report_json(o, config.profile, models, run)) + "\n");
   return run.outcome.findings.empty() ? 0 : 1;
 }
@@ -111,6 +162,8 @@ Command add_explore_command(CLI::App& app) {
   cmd->add_option("--model", o->model, "persistence model: posix, ext4-ordered (default), xfs, or all");
   cmd->add_option("--seed", o->seed, "seed of the workload and of sampled crash states (default 1)");
   cmd->add_option("--ops", o->ops, "operations in the recorded workload (default 12)")->check(CLI::Range(1u, 10000u));
+  cmd->add_option("--state", o->state, "judge one crash state alone, MODEL:CRASH:INDEX as a finding names it "
+                                       "(its \"reproduce\" command)");
   cmd->add_option("--report", o->report, "write the JSON report here (docs/report.md, \"Explore report\")");
   cmd->add_option("--shim", o->common.shim, "path to libfaultfs.so (default: beside the faultline binary)");
   cmd->add_option("--work-dir", o->common.work_dir, "where state directories are made (default: /dev/shm)");

@@ -38,7 +38,9 @@ int repro_trial(const scenarios::Scenario& scenario, const scenarios::EngineProf
   const auto result = harness::run_trial(t);
   if (!result.faults.empty()) print("faults injected:\n");
   for (const auto& f : result.faults) print("  " + reports::dump(reports::to_json(f), -1) + '\n');
-  if (!result.hexdump.empty()) print("log around the aimed offset, before recovery:\n" + result.hexdump);
+  if (!result.hexdump_before.empty())
+    print("the bytes around the aimed offset before the damage:\n" + result.hexdump_before);
+  if (!result.hexdump.empty()) print("the same bytes after the damage, before recovery:\n" + result.hexdump);
   if (const auto after = harness::hexdump_after_recovery(result, t.work_dir, profile); !after.empty())
     print("the same bytes after recovery:\n" + after);
   if (!result.engine_log.empty()) {

@@ -96,10 +96,10 @@ void add_run_options(CLI::App* run, RunOptions& o) {
   run->add_flag("--shrink", o.shrink, "after the campaign, shrink each fail group's smallest trial into a bundle "
                                       "(<artifacts>/bundles/<signature>.json)");
   run->add_option("--shrink-budget", o.shrink_budget.total_s, "seconds for all of --shrink; groups not reached say "
-                                                               "out-of-time")
-      ->capture_default_str()->check(CLI::Range(0.001, 1e9));
-  run->add_option("--shrink-group-budget", o.shrink_budget.per_group_s, "seconds of --shrink for one group")
-      ->capture_default_str()->check(CLI::Range(0.001, 1e9));
+                                                               "out-of-time (0: none, every group says out-of-time)")
+      ->capture_default_str()->check(CLI::Range(0.0, 1e9));
+  run->add_option("--shrink-group-budget", o.shrink_budget.per_group_s, "seconds of --shrink for one group (0: none)")
+      ->capture_default_str()->check(CLI::Range(0.0, 1e9));
   add_ci_options(run);
 }
 

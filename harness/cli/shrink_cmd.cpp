@@ -49,10 +49,9 @@ reports::GroupShrink shrink_group(const harness::CampaignConfig& campaign, repor
   out.trials = result.trials_run;
   out.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   const char* stopped = interrupted().load() ? "interrupted" : "out-of-time";
-  if (!result.reproduced) {
+  if (!result.reproduced || !result.replayed) {
+    // Stopped before the trial (or its explicit form) was checked, or it did not fail again: nothing to write.
     out.status = result.stopped ? stopped : "not-reproduced";
-  } else if (result.stopped && result.trials_run <= 1) {
-    out.status = stopped;  // stopped before the explicit form was checked: nothing trustworthy to write
   } else {
     const fs::path file = dir / fmt::format("{}.json", group.signature);
     write_bundle(result, file);
@@ -104,6 +103,12 @@ int shrink_trial(harness::TrialConfig config, const fs::path& bundle_path) {
   if (!result.reproduced) {
     std::cout << fmt::format("the trial does not fail (verdict {}): nothing to shrink\n",
                              harness::to_string(result.last.verdict));
+    return 1;
+  }
+  if (!result.replayed) {
+    std::cout << fmt::format("the trial fails from its seed ({}) but not when replayed from its explicit plan: the "
+                             "engine does not behave the same way twice (state outside its data directory, time, "
+                             "randomness), so no bundle would replay; none written\n", result.violation);
     return 1;
   }
   write_bundle(result, bundle_path);

@@ -98,7 +98,10 @@ class ForkServer : public std::enable_shared_from_this<ForkServer> {
     ::close(sv[1]);
     if (err != 0) {
       ::close(ctl_);
-      throw Unusable(fmt::format("cannot start '{}': {}", args[0], std::strerror(err)));
+      const auto what = fmt::format("cannot start the fork server '{}': {}{}", args[0], std::strerror(err),
+                                    detail::start_failure_hint(err));
+      if (err == EAGAIN) throw std::runtime_error(what);  // a process limit is the moment's: the server stays in use
+      throw Unusable(what);
     }
     pid_ = pid;
     pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
@@ -204,8 +207,8 @@ class ForkServer : public std::enable_shared_from_this<ForkServer> {
     if (r.kind == fp::kSpawnFailed && r.count == static_cast<int>(fp::kStepArgc))
       fail(Unusable("the fork server's command line does not fit the engine's (fewer words than the request)"));
     if (r.kind == fp::kSpawnFailed)
-      fail(std::runtime_error(fmt::format("the fork server could not start the engine (step {}): {}", r.count,
-                                          std::strerror(r.value))));
+      fail(std::runtime_error(fmt::format("the fork server could not start the engine (step {}): {}{}", r.count,
+                                          std::strerror(r.value), detail::start_failure_hint(r.value))));
     if (r.kind != fp::kSpawned || r.pid <= 0) {
       dead_ = true;
       fail(std::runtime_error(fmt::format("unexpected message {} from the fork server", r.kind)));

@@ -1,10 +1,12 @@
 // Internal: small pure helpers of the fork server (fork_server.cpp): the forked engine's environment, exit statuses
-// as the server reports them, and what is left of a deadline.
+// as the server reports them, what is left of a deadline, and the hint for an engine start that failed (also used by
+// exec'd starts, process.cpp).
 #pragma once
 
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <map>
 #include <string>
@@ -44,6 +46,11 @@ inline ExitStatus status_of(int code, int status) {
   s.exited = code == CLD_EXITED;
   (s.exited ? s.code : s.signal) = status;
   return s;
+}
+
+// What to add to the message of an engine start (fork, exec, or the fork server's own start) that failed with `err`.
+inline std::string start_failure_hint(int err) {
+  return err == EAGAIN ? " (the process limit, ulimit -u, is reached: raise it or lower --jobs)" : "";
 }
 
 }  // namespace faultline::harness::detail

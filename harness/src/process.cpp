@@ -24,6 +24,7 @@
 #include <fmt/format.h>
 
 #include "faultline/harness/supervisor.h"
+#include "fork_server_env.h"
 
 namespace bp = boost::process;
 
@@ -139,10 +140,7 @@ ChildProcess::ChildProcess(const SpawnOptions& options) : max_line_bytes_(option
                   bp::std_err > boost::filesystem::path(options.stderr_path.string()), ChildEnvironment{{}, envp.data()},
                   bp::posix::use_vfork, NewProcessGroup{{}, ::getpid()}, CloseInheritedFds{}, ec);
   if (ec)
-    throw std::runtime_error(fmt::format("cannot start '{}': {}{}", exe, ec.message(),
-                                         ec.value() == EAGAIN ? " (the process limit, ulimit -u, is reached: raise it "
-                                                                "or lower --jobs)"
-                                                              : ""));
+    throw std::runtime_error(fmt::format("cannot start '{}': {}{}", exe, ec.message(), detail::start_failure_hint(ec.value())));
   pid_ = child.id();
   supervisor::adopt(pid_);
   registry.unlock();

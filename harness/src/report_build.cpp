@@ -60,7 +60,7 @@ namespace fs = std::filesystem;
 constexpr std::size_t kTimelineRuns = 8;
 constexpr std::size_t kTimelineEventsPerRun = 120;
 
-reports::TimelineEvent timeline_event(const faults::Event& e) {
+reports::TimelineEvent timeline_event(const faults::Event& e, std::size_t seq) {
   reports::TimelineEvent t;
   t.ev = e.ev;
   t.file = e.file;
@@ -69,6 +69,7 @@ reports::TimelineEvent timeline_event(const faults::Event& e) {
   if (e.len >= 0) t.len = e.len;
   if (e.size >= 0 && e.ev != "open") t.size = e.size;
   if (e.ret < 0) t.ret = e.ret;
+  t.seq = static_cast<std::int64_t>(seq);  // where the transcript's journal_from/journal_to place the operations
   return t;
 }
 
@@ -91,12 +92,14 @@ std::vector<reports::TimelineRun> timeline_of(const fs::path& artifacts) {
     reports::TimelineRun run;
     run.run = name.substr(0, name.size() - 14);
     try {
-      for (const auto& e : faults::read_journal(path)) {
+      const auto events = faults::read_journal(path);
+      for (std::size_t seq = 0; seq < events.size(); ++seq) {
+        const auto& e = events[seq];
         if (e.ev != "write" && e.ev != "sync" && e.ev != "dirsync" && e.ev != "truncate" && e.ev != "rename" &&
             e.ev != "fault" && e.ev != "unlink")
           continue;
         if (run.events.size() < kTimelineEventsPerRun || e.ev == "fault")
-          run.events.push_back(timeline_event(e));
+          run.events.push_back(timeline_event(e, seq));
         else
           ++run.omitted;
       }
@@ -127,7 +130,10 @@ std::string hexdump_after_recovery(const TrialResult& t, const fs::path& trial_d
     if (!line.empty() && line[0] != ' ' && line.rfind("fields:", 0) != 0) out += line + "\n";
     start = end + 1;
   }
-  return out.empty() ? out : out + "[..] the aimed byte; fields as in the dump before recovery\n";
+  if (out.empty())  // recovery cut the file before the region: say so rather than show nothing
+    return fmt::format("({} is {} bytes after recovery: it ends before these bytes)\n", file.filename().string(),
+                       fs::file_size(file, ec));
+  return out + "[..] the aimed byte; fields as in the dump before recovery\n";
 }
 
 int campaign_exit_code(const CampaignResult& result) {
@@ -146,9 +152,11 @@ reports::Failure failure_of(const CampaignConfig& config, std::size_t index, con
   std::tie(f.faults, f.expected, f.observed, f.coverage) = std::tie(t.faults, t.expected, t.observed, t.coverage);
   f.engine_log = t.engine_log;
   f.hexdump = t.hexdump;
+  if (!t.hexdump_before.empty()) f.hexdump_before = t.hexdump_before;
   if (auto after = hexdump_after_recovery(t, t.artifacts, config.profile); !after.empty())
     f.hexdump_after = std::move(after);
   f.timeline = timeline_of(t.artifacts);
+  f.transcript = t.transcript;
   if (!t.artifacts.empty()) f.artifacts = t.artifacts.string();
   f.trace_hash = t.trace_hash;
   f.seconds = t.seconds;
@@ -203,7 +211,8 @@ nlohmann::ordered_json build_report(const CampaignConfig& config, const Campaign
     r["untracked_files"].push_back({{"file", file}, {"why", entry.first}, {"trials", entry.second}});
   r["determinism"] = {{"checked", result.determinism_checked}, {"mismatches", result.determinism_mismatches}};
   r["failures"] = nlohmann::ordered_json::array();
-  for (const auto& [index, trial] : result.failures) r["failures"].push_back(reports::to_json(failure_of(config, index, trial)));
+  for (const auto& [index, trial] : result.failures)
+    r["failures"].push_back(reports::to_json(failure_of(config, index, trial)));
   reports::add_groups(r);
   return r;
 }

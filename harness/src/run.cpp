@@ -1,4 +1,5 @@
 #include "run.h"
+#include "work_space.h"
 
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -34,9 +35,10 @@ namespace {
 class StepCounter {
  public:
   explicit StepCounter(const fs::path& path) {
+    // Its page is allocated now, not at the first store: on a full file system that store would be SIGBUS.
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || ::ftruncate(fd, 4096) != 0) {
-      const int err = errno;
+    const int err = fd < 0 ? errno : ::posix_fallocate(fd, 0, 4096);
+    if (err != 0) {
       if (fd >= 0) ::close(fd);
       throw std::runtime_error(fmt::format("{}: cannot create the step counter: {}", path.string(), std::strerror(err)));
     }
@@ -196,6 +198,7 @@ const RunRecord& Runner::run(const fs::path& data_dir, const std::string& label,
   r.trace = stable_lines(text, session->stable_journal_bytes());
   r.stderr_tail = tail_lines(r.stderr_path, kStderrTailLines);
   r.events = faults::parse_journal(text, r.journal);
+  check_work_space(r, config_.work_dir.parent_path());
   set_event_indices(text, spans, r.issued);
   for (const auto& [file, h] : existing) r.untouched.insert(file);
   for (const auto& e : r.events) {
@@ -224,6 +227,7 @@ Runner::Recovery Runner::recover(const fs::path& data_dir, const std::string& la
   r.trace = stable_lines(text, rec.session->stable_journal_bytes());
   r.stderr_tail = tail_lines(r.stderr_path, kStderrTailLines);
   r.events = faults::parse_journal(text, r.journal);
+  check_work_space(r, config_.work_dir.parent_path());
   return rec;
 }
 
@@ -274,11 +278,26 @@ std::string hexdump_around(const fs::path& file, std::uint64_t offset, const std
                            const scenarios::EngineProfile& profile) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return fmt::format("({} does not exist)", file.filename().string());
-  const std::uint64_t start = offset >= 48 ? (offset - 48) & ~std::uint64_t{15} : 0;
-  in.seekg(static_cast<std::streamoff>(start));
-  char buf[128];
-  in.read(buf, sizeof buf);
-  const auto n = static_cast<std::size_t>(in.gcount());
+  in.seekg(static_cast<std::streamoff>(hexdump_start(offset)));
+  std::string buf(kHexdumpBytes, '\0');
+  in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+  buf.resize(static_cast<std::size_t>(in.gcount()));
+  return hexdump_rows(buf, offset, records, profile);
+}
+
+std::string hexdump_of_bytes(std::string_view bytes, std::uint64_t offset, const std::vector<Record>& records,
+                             const scenarios::EngineProfile& profile) {
+  const auto start = hexdump_start(offset);
+  return hexdump_rows(start < bytes.size() ? bytes.substr(start, kHexdumpBytes) : std::string_view(), offset, records,
+                      profile);
+}
+
+std::uint64_t hexdump_start(std::uint64_t offset) { return offset >= 48 ? (offset - 48) & ~std::uint64_t{15} : 0; }
+
+std::string hexdump_rows(std::string_view buf, std::uint64_t offset, const std::vector<Record>& records,
+                         const scenarios::EngineProfile& profile) {
+  const std::uint64_t start = hexdump_start(offset);
+  const auto n = buf.size();
   auto label = [&](std::uint64_t at) -> char {
     for (const auto& r : records) {
       if (at < r.off || at >= r.off + r.len) continue;

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "faultline/harness/session.h"
@@ -105,8 +106,16 @@ std::vector<Record> records_of(const std::vector<faults::Event>& events, const s
                                const std::vector<std::string>& data_globs);
 bool matches_any(const std::string& file, const std::vector<std::string>& globs);
 
-// A hex dump of `file` around `offset`, record fields labelled when the frame is known.
+// A hex dump of `file` around `offset` (kHexdumpBytes from hexdump_start), record fields labelled when the frame is
+// known; hexdump_of_bytes the same of a file's bytes held in memory (what a file held before its damage).
+inline constexpr std::size_t kHexdumpBytes = 128;
+std::uint64_t hexdump_start(std::uint64_t offset);  // 48 bytes before `offset`, on a 16-byte row
 std::string hexdump_around(const std::filesystem::path& file, std::uint64_t offset,
                            const std::vector<Record>& records, const scenarios::EngineProfile& profile);
+std::string hexdump_of_bytes(std::string_view bytes, std::uint64_t offset, const std::vector<Record>& records,
+                             const scenarios::EngineProfile& profile);
+// The rows of a dump of `buf`, the bytes from hexdump_start(offset) on.
+std::string hexdump_rows(std::string_view buf, std::uint64_t offset, const std::vector<Record>& records,
+                         const scenarios::EngineProfile& profile);
 
 }  // namespace faultline::harness::detail

@@ -107,9 +107,13 @@ class Shrinker {
 
   ShrinkResult run() {
     ShrinkResult result;
+    result.original_crashes = best_.scenario.crashes;
+    if (stop_ && stop_()) {  // the budget first: a budget already spent costs no trial
+      result.stopped = stopped_ = true;
+      return result;
+    }
     auto first = run_trial(best_);
     result.trials_run = 1;
-    result.original_crashes = best_.scenario.crashes;
     if (first.verdict != Verdict::kFail) {
       result.last = std::move(first);
       return result;
@@ -124,17 +128,18 @@ class Shrinker {
     result.original_ops = ops().size();
     result.original_bytes = request_bytes(ops());
     last_ = std::move(first);
-    if (!fails(best_)) {  // the explicit form must fail like the seeded one before anything is removed
+    // The explicit form must fail like the seeded one before anything is removed; if it does not (a nondeterministic
+    // engine, or a plan that does not stand for the seed), nothing the shrinker could write would replay.
+    result.replayed = fails(best_);
+    if (!result.replayed && !stopped_)
       progress_("the trial does not fail the same way when replayed from explicit choices; nothing shrunk");
-    } else {
-      for (int round = 0; round < 4; ++round) {
-        const auto before = changes_;
-        shrink_crashes();
-        shrink_ops();
-        shrink_values();
-        shrink_fault();
-        if (changes_ == before) break;
-      }
+    for (int round = 0; result.replayed && round < 4; ++round) {
+      const auto before = changes_;
+      shrink_crashes();
+      shrink_ops();
+      shrink_values();
+      shrink_fault();
+      if (changes_ == before) break;
     }
     result.shrunk = best_;
     result.aim = aim_;

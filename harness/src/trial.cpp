@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "trial_run.h"
+#include "work_space.h"
 
 namespace faultline::harness {
 
@@ -97,12 +98,17 @@ TrialResult run_trial(const TrialConfig& config) {
   // leak files into this one.
   std::error_code ec;
   fs::remove_all(config.work_dir, ec);
-  fs::create_directories(config.work_dir);
   TrialRun run(config, result);
   try {
+    fs::create_directories(config.work_dir);
     run.execute();
   } catch (const std::exception& e) {
     result.error = e.what();
+    // A file of the harness's own that the full work directory refused (a plan, a step counter): the same advice as
+    // for the engine's calls (work_space.cpp).
+    const auto root = config.work_dir.parent_path();
+    if (detail::mentions_no_space(result.error) && result.error.find(detail::no_space_advice(root)) == std::string::npos)
+      result.error += ". " + detail::no_space_advice(root);
   }
   result.verdict = detail::verdict_of(result.violations, result.error);
   run.settle_sessions();

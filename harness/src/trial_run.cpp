@@ -85,12 +85,7 @@ const RunRecord* TrialRun::fault_run(std::uint32_t cycle, CyclePlan& plan) {
   runner_.say(fmt::format("  fault run: {} of {} operations acknowledged; engine {}",
                           std::count_if(run.issued.begin(), run.issued.end(), [](auto& i) { return i.ack == Ack::kOk; }),
                           plan.ops.size(), run.status.describe()));
-  if (config_.narrate)  // the transcript `repro` prints and keeps: each request, its reply, acknowledged or not
-    for (std::size_t i = 0; i < run.issued.size(); ++i)
-      runner_.say(fmt::format("    #{:<3} {:<40} → {}", i, run.issued[i].op.request(),
-                              run.issued[i].ack == Ack::kNoReply ? std::string("no reply (not acknowledged)")
-                                  : fmt::format("\"{}\"{}", run.issued[i].reply,
-                                                run.issued[i].ack == Ack::kOk ? " (acknowledged)" : "")));
+  record_transcript(run);
   result_.engine_log = tail_lines(run.stderr_path, 20);  // the run that failed, if it is this one
   const auto bypass = faults::detect_bypass(data_, run.histories, config_.profile.data_files, run.left_out);
   for (const auto& [file, why] : run.left_out) result_.untracked_files.emplace(file, why);
@@ -208,6 +203,7 @@ void TrialRun::keep_evidence(const RunRecord& run, const Placement& p) {
                    [&](const Record& r) { return r.file == p.file && r.off == p.record_off; }) && p.record_len > 0)
     labelled.push_back({p.file, p.record_off, p.record_len, p.op, 0});
   result_.hexdump = hexdump_around(data_ / p.file, p.offset, labelled, config_.profile);
+  result_.hexdump_before = hexdump_before_damage(run, p, labelled);
   snapshot_evidence();
 }
 

@@ -49,6 +49,9 @@ class TrialRun {
   void apply_power_loss(const RunRecord& run, Rng& rng);
   Expectation expected_outcome(const RunRecord& run, const Placement& p) const;
   void keep_evidence(const RunRecord& run, const Placement& p);
+  std::string hexdump_before_damage(const RunRecord& run, const Placement& p,
+                                    const std::vector<Record>& labelled) const;
+  void record_transcript(const RunRecord& run);
   void record_coverage(const RunRecord& run, const Placement& p, std::size_t operations);
   std::uint64_t rehearse(std::uint32_t cycle, CyclePlan& plan);
   bool crash_during_recovery();
@@ -73,6 +76,7 @@ class TrialRun {
   RunRecord* live_run_ = nullptr;         // and the run that started it
   std::vector<faults::PowerLossAction> power_loss_actions_;
   std::vector<std::map<std::string, std::string>> evidence_;  // per cycle: data file name -> bytes before recovery
+  std::optional<std::string> before_damage_;  // this cycle's aimed file before the harness damaged it, if it did
 };
 
 }  // namespace faultline::harness::detail

@@ -95,12 +95,55 @@ void TrialRun::apply_power_loss(const RunRecord& run, Rng& rng) {
 }
 
 bool TrialRun::apply_storage_faults(const RunRecord& run, const Placement& p, Rng& rng) {
+  before_damage_.reset();
+  const bool power_loss = fault_.power_loss || fault_.kind == FaultKind::kFsyncError;
+  if (fault_.kind != FaultKind::kAtRest && !power_loss) return true;
+  std::string before = read_all(data_ / p.file);  // for the dump of the bytes before the damage
   if (fault_.kind == FaultKind::kAtRest) {
     apply_at_rest(p, rng);
     if (!result_.violations.empty()) return false;
   }
-  if (fault_.power_loss || fault_.kind == FaultKind::kFsyncError) apply_power_loss(run, rng);
+  if (power_loss) apply_power_loss(run, rng);
+  if (read_all(data_ / p.file) != before) before_damage_ = std::move(before);
   return true;
+}
+
+// The hex dump of the aimed bytes before the damage: the file before the harness damaged it, or, for a bit flipped on
+// its way to disk, the file with the bit the shim's fault line names flipped back. "" when not known (a torn, short,
+// lost or misdirected write: the bytes the engine meant to write never reached the file).
+std::string TrialRun::hexdump_before_damage(const RunRecord& run, const Placement& p,
+                                            const std::vector<Record>& labelled) const {
+  if (before_damage_) return hexdump_of_bytes(*before_damage_, p.offset, labelled, config_.profile);
+  if (fault_.kind != FaultKind::kBitflipWrite) return "";
+  for (const auto& e : run.events) {
+    if (e.ev != "fault" || e.kind != FaultKind::kBitflipWrite || e.file != p.file) continue;
+    const auto at = e.raw.value("at", std::int64_t{-1});
+    const auto bit = e.raw.value("bit", std::int64_t{-1});
+    auto bytes = read_all(data_ / p.file);
+    if (at < 0 || static_cast<std::uint64_t>(at) >= bytes.size() || bit < 0 || bit > 7) return "";
+    bytes[static_cast<std::size_t>(at)] = static_cast<char>(bytes[static_cast<std::size_t>(at)] ^ (1 << bit));
+    return hexdump_of_bytes(bytes, p.offset, labelled, config_.profile);
+  }
+  return "";
+}
+
+// The transcript `repro` prints and the report keeps: each request, its reply, acknowledged or not.
+void TrialRun::record_transcript(const RunRecord& run) {
+  auto ack_name = [](Ack ack) { return ack == Ack::kOk ? "ok" : ack == Ack::kErr ? "error" : "no-reply"; };
+  std::vector<reports::TranscriptOp> ops;
+  for (std::size_t i = 0; i < run.issued.size(); ++i) {
+    const auto& is = run.issued[i];
+    if (config_.narrate)
+      runner_.say(fmt::format("    #{:<3} {:<40} → {}", i, is.op.request(),
+                              is.ack == Ack::kNoReply ? std::string("no reply (not acknowledged)")
+                                  : fmt::format("\"{}\"{}", is.reply, is.ack == Ack::kOk ? " (acknowledged)" : "")));
+    ops.push_back({i, is.op.request(), is.reply, ack_name(is.ack), is.journal_events_before,
+                   is.ack == Ack::kNoReply ? std::nullopt : std::optional<std::size_t>(is.journal_events_after)});
+  }
+  if (result_.transcript.size() == reports::kTranscriptRuns) return;
+  auto name = run.journal.filename().string();
+  if (const auto dot = name.find(".journal"); dot != std::string::npos) name.resize(dot);
+  result_.transcript.push_back(reports::bounded_transcript(std::move(name), std::move(ops)));
 }
 
 // The data files as they were before recovery, kept in memory: most trials pass, and writing them out would cost a

@@ -147,17 +147,17 @@ std::string scenario_counts(const Group& g) {
 std::string cause_table(const std::vector<Cause>& causes) {
   if (causes.empty()) return "";
   std::string out = fmt::format("### {} cause{} (failures grouped by signature)\n\n| | trials | cause | scenarios | "
-                                "smallest trial |\n|---|--:|---|---|---|\n", causes.size(), causes.size() == 1 ? "" : "s");
+                                "smallest trial | shrink |\n|---|--:|---|---|---|---|\n", causes.size(), causes.size() == 1 ? "" : "s");
   std::size_t rows = 0;
   for (const auto& c : causes) {
     if (rows++ == kFailuresShown) {
-      out += fmt::format("| | | _… and {} more causes in the JSON report_ | | |\n", causes.size() - kFailuresShown);
+      out += fmt::format("| | | _… and {} more causes in the JSON report_ | | | |\n", causes.size() - kFailuresShown);
       break;
     }
     const auto& g = c.group;
-    out += fmt::format("| {} | {} | {} `{}` | {} | {} seed {} |\n", g.verdict == "fail" ? "❌" : "⚠️", g.count,
+    out += fmt::format("| {} | {} | {} `{}` | {} | {} seed {} | {} |\n", g.verdict == "fail" ? "❌" : "⚠️", g.count,
                        md(g.title), g.signature.substr(0, 8), md(scenario_counts(g)), md(g.smallest.scenario),
-                       md(g.smallest.seed));
+                       md(g.smallest.seed), g.shrink ? md(g.shrink->status) : "");
   }
   return out + "\n";
 }
@@ -176,6 +176,7 @@ std::string cause_block(const Cause& c) {
     out += "Reproduce:\n\n" + fenced(g.repro.command, "sh") + "\n";
   }
   if (g.bundle) out += fmt::format("Shrunk bundle: `{}`\n\n", md(*g.bundle));
+  if (g.shrink) out += fmt::format("Shrink: {}\n\n", md(describe_shrink(*g.shrink)));
   return out;
 }
 

@@ -3,13 +3,13 @@
 #include "faultline/reports/html.h"
 
 #include <algorithm>
-#include <cmath>
 #include <map>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "faultline/reports/model.h"
+#include "html_parts.h"
 #include "html_style.h"
 #include "text.h"
 
@@ -19,14 +19,6 @@ namespace {
 
 using nlohmann::ordered_json;
 using namespace detail;
-
-constexpr std::size_t kTextMaxBytes = 4000;
-constexpr std::size_t kHexMaxBytes = 8000;
-constexpr std::size_t kTimelineWidth = 900;
-
-std::string esc(std::string_view text, std::size_t max_bytes = kTextMaxBytes) {
-  return escape_html(shorten(clean_text(text), max_bytes));
-}
 
 const char* status_word(const std::string& status) {
   return status == "pass" ? "PASS" : status == "fail" ? "FAIL" : "ERROR";
@@ -64,15 +56,15 @@ std::string cause_table(const std::vector<Group>& groups) {
   out += "<p class=\"meta\">Failing trials grouped by signature: the violations, the fault kind, the file and field "
          "hit and what recovery did (docs/report.md, Signatures). One reproducer each: the smallest trial.</p>\n"
          "<table class=\"groups\"><tr><th></th><th>trials</th><th>cause</th><th>signature</th><th>scenarios</th>"
-         "<th>first</th><th>smallest</th><th>reproduce</th></tr>\n";
+         "<th>first</th><th>smallest</th><th>reproduce</th><th>shrink</th></tr>\n";
   for (const auto& g : groups) {
     out += fmt::format("<tr class=\"group-row\"><td class=\"v-{0}\">{0}</td><td class=\"n\">{1}</td><td><a href=\"#g-{2}\">"
                        "{3}</a></td><td><code>{2}</code></td><td>{4}</td><td>{5} seed {6}</td><td>{7} seed {8}{9}</td>"
-                       "<td><code>{10}</code></td></tr>\n",
+                       "<td><code>{10}</code></td><td>{11}</td></tr>\n",
                        esc(g.verdict), g.count, esc(g.signature), esc(g.title), esc(scenario_counts(g)),
                        esc(g.first.scenario), esc(g.first.seed), esc(g.smallest.scenario), esc(g.smallest.seed),
                        g.smallest.operations ? fmt::format(" ({} ops)", *g.smallest.operations) : "",
-                       esc(g.repro.command));
+                       esc(g.repro.command), g.shrink ? esc(g.shrink->status) : std::string());
   }
   return out + "</table>\n";
 }
@@ -161,143 +153,6 @@ std::string coverage_section(const ordered_json& report) {
   return out + "</div></section>\n";
 }
 
-// The trial as steps: the workload, the fault, what happened while the engine was down, recovery, the final state.
-std::string steps(const Failure& f) {
-  std::string out = "<ol class=\"steps\">";
-  const auto& c = f.coverage;
-  if (c.operations)
-    out += fmt::format("<li>workload: <b>{}</b> operations sent{}</li>", *c.operations,
-                       f.expected.must_keep_operations
-                           ? fmt::format(", {} acknowledged that must survive", *f.expected.must_keep_operations)
-                           : "");
-  for (const auto& e : f.faults) {
-    std::string where = e.file().empty() ? "" : " in " + esc(e.file());
-    if (e.phase == "workload") {
-      const auto& ev = e.event;
-      out += fmt::format("<li class=\"fault\">fault <b>{}</b>{}{}{}</li>", esc(e.kind), where,
-                         member(ev, "off").is_null() ? "" : fmt::format(" at offset {}", text_of(ev, "off")),
-                         c.op ? fmt::format(", during operation {}", *c.op) : "");
-    } else {
-      out += fmt::format("<li class=\"fault\">{}: <b>{}</b>{}{}</li>", esc(e.phase), esc(e.kind), where,
-                         e.model.empty() ? "" : " (" + esc(e.model) + ")");
-    }
-  }
-  if (f.faults.empty() && !c.kind.empty()) out += fmt::format("<li>fault {} planned (not fired)</li>", esc(c.kind));
-  if (!f.expected.outcome.empty())
-    out += fmt::format("<li>expected: <b>{}</b>{}</li>", esc(f.expected.outcome),
-                       f.expected.reason.empty() ? "" : " — " + esc(f.expected.reason));
-  const bool bad = f.verdict != "pass";
-  if (!f.observed.outcome.empty()) {
-    std::string what = esc(f.observed.outcome);
-    if (f.observed.size_after_recovery)
-      what += fmt::format(", {} is {} bytes", esc(f.observed.file), *f.observed.size_after_recovery);
-    if (!f.observed.status.empty()) what += " (" + esc(f.observed.status) + ")";
-    out += fmt::format("<li class=\"{}\">recovery: <b>{}</b></li>", bad ? "bad" : "", what);
-  } else {
-    out += "<li class=\"bad\">no recovery (the trial ended before it)</li>";
-  }
-  if (!f.observed.state.empty())
-    out += fmt::format("<li>final DUMP: <code>{}</code>{}</li>", esc(f.observed.state, 600),
-                       f.observed.operations_reflected
-                           ? fmt::format(" — reflects {} operations", *f.observed.operations_reflected) : "");
-  for (const auto& v : f.violations)
-    out += fmt::format("<li class=\"bad\"><b>{}</b>: {}</li>", esc(v.name), esc(v.detail, 800));
-  if (f.error) out += fmt::format("<li class=\"bad\">harness error: {}</li>", esc(*f.error, 800));
-  return out + "</ol>";
-}
-
-// The journal of each engine run as a lane of events in order: writes (blue, height by size), syncs (green),
-// truncates (orange), renames and unlinks (purple), faults (red).
-std::string timeline_svg(const Failure& f) {
-  if (f.timeline.empty())
-    return "<p class=\"note\">No journal timeline: the trial directory was not kept (failing trials beyond the first "
-           "20 are removed; rerun with <code>repro</code> to see every step).</p>";
-  const std::size_t lane_h = 46, label_w = 120, width = kTimelineWidth;
-  std::string out = fmt::format("<svg class=\"timeline\" width=\"{}\" height=\"{}\" role=\"img\" aria-label=\"timeline\">",
-                                width, f.timeline.size() * lane_h + 24);
-  for (std::size_t r = 0; r < f.timeline.size(); ++r) {
-    const auto& run = f.timeline[r];
-    const auto y = r * lane_h;
-    out += fmt::format("<text x=\"0\" y=\"{}\">{}</text><line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#b0bec5\"/>",
-                       y + 26, esc(run.run, 40), label_w, y + 34, width - 4, y + 34);
-    const std::size_t n = std::max<std::size_t>(1, run.events.size());
-    const double step = static_cast<double>(width - label_w - 10) / static_cast<double>(n);
-    for (std::size_t i = 0; i < run.events.size(); ++i) {
-      const auto& e = run.events[i];
-      const double x = static_cast<double>(label_w) + 4 + step * static_cast<double>(i);
-      const double w = std::max(1.5, step * 0.7);
-      std::string tip = e.ev;
-      if (!e.kind.empty()) tip += " " + e.kind;
-      if (!e.file.empty()) tip += " " + e.file;
-      if (e.off) tip += fmt::format(" off {}", *e.off);
-      if (e.len) tip += fmt::format(" len {}", *e.len);
-      if (e.size) tip += fmt::format(" size {}", *e.size);
-      if (e.ret) tip += fmt::format(" ret {}", *e.ret);
-      const std::string title = "<title>" + esc(tip, 200) + "</title>";
-      if (e.ev == "write") {
-        const double bh = std::min(28.0, 4 + 3 * std::log2(1.0 + static_cast<double>(e.len.value_or(1))));
-        out += fmt::format("<rect class=\"ev-write\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" "
-                           "fill=\"#42a5f5\">{}</rect>", x, static_cast<double>(y + 34) - bh, w, bh, title);
-      } else if (e.ev == "fault") {
-        out += fmt::format("<polygon class=\"ev-fault\" points=\"{0:.1f},{1} {2:.1f},{3} {0:.1f},{4} {5:.1f},{3}\" "
-                           "fill=\"#c62828\">{6}</polygon>", x + w / 2, y + 8, x + w / 2 + 7, y + 20, y + 32,
-                           x + w / 2 - 7, title);
-      } else {
-        const char* color = e.ev == "sync" || e.ev == "dirsync" ? "#2e7d32" : e.ev == "truncate" ? "#ef6c00" : "#8e24aa";
-        out += fmt::format("<rect class=\"ev-{}\" x=\"{:.1f}\" y=\"{}\" width=\"{:.1f}\" height=\"30\" fill=\"{}\">{}"
-                           "</rect>", esc(e.ev), x, y + 4, std::max(1.5, w / 2), color, title);
-      }
-    }
-    if (run.omitted)
-      out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">+{} events not shown</text>", width - 4, y + 44,
-                         run.omitted);
-  }
-  out += fmt::format("<text x=\"{}\" y=\"{}\"><tspan fill=\"#42a5f5\">■</tspan> write (height: size)  "
-                     "<tspan fill=\"#2e7d32\">■</tspan> sync  <tspan fill=\"#ef6c00\">■</tspan> truncate  "
-                     "<tspan fill=\"#8e24aa\">■</tspan> rename/unlink  <tspan fill=\"#c62828\">◆</tspan> fault</text>",
-                     label_w, f.timeline.size() * lane_h + 18);
-  return out + "</svg>";
-}
-
-// A hex dump with the aimed byte ("[xx]") marked.
-std::string hex_block(const std::string& dump) {
-  std::string text = esc(dump, kHexMaxBytes), out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '[' && i + 3 < text.size() && text[i + 3] == ']') {
-      out += "<mark>" + text.substr(i, 4) + "</mark>";
-      i += 3;
-    } else {
-      out += text[i];
-    }
-  }
-  return "<pre class=\"hex\">" + out + "</pre>";
-}
-
-std::string trial_block(const Failure& f, const std::string& anchor_group) {
-  std::string out = fmt::format("<article class=\"trial {0}\" id=\"t-{1}\"><h3><span class=\"v-{0}\">{0}</span> {2} seed "
-                                "{3} <span class=\"meta\">(trial #{1}{4})</span></h3>",
-                                esc(f.verdict), f.index, esc(f.scenario), esc(f.seed),
-                                anchor_group.empty() ? "" : ", cause <a href=\"#g-" + esc(anchor_group) + "\">" +
-                                                                esc(anchor_group.substr(0, 8)) + "</a>");
-  out += fmt::format("<p>reproduce: <code>{}</code></p>", esc(f.repro.command));
-  out += "<h4>What happened</h4>" + steps(f);
-  out += "<h4>Timeline</h4>" + timeline_svg(f);
-  out += "<h4>Damaged region</h4><div class=\"hexes\">";
-  out += "<div><b>before recovery</b>" + (f.hexdump.empty() ? std::string("<p class=\"note\">no hex dump</p>")
-                                                              : hex_block(f.hexdump)) + "</div>";
-  out += "<div><b>after recovery</b>" +
-         (f.hexdump_after ? hex_block(*f.hexdump_after)
-                          : std::string("<p class=\"note\">not kept (the engine did not start, or the trial directory "
-                                        "was removed)</p>")) + "</div></div>";
-  if (!f.engine_log.empty()) {
-    std::string log;
-    for (const auto& l : f.engine_log) log += l + "\n";
-    out += "<details><summary>engine log</summary><pre>" + esc(log) + "</pre></details>";
-  }
-  if (f.artifacts) out += fmt::format("<p class=\"meta\">artifacts: <code>{}</code></p>", esc(*f.artifacts));
-  return out + "</article>\n";
-}
-
 std::string group_block(const Group& g) {
   std::string out = fmt::format("<article class=\"group {0}\" id=\"g-{1}\"><h3>{2}× {3}</h3><p class=\"meta\">signature "
                                 "<code>{1}</code> · {4} · first: <a href=\"#t-{5}\">{6} seed {7}</a> · smallest: "
@@ -305,6 +160,9 @@ std::string group_block(const Group& g) {
                                 esc(g.verdict), esc(g.signature), g.count, esc(g.title), esc(scenario_counts(g)),
                                 g.first.index, esc(g.first.scenario), esc(g.first.seed), g.smallest.index,
                                 esc(g.smallest.scenario), esc(g.smallest.seed), esc(g.repro.command));
+  if (g.shrink)
+    out += fmt::format("<p class=\"shrink shrink-{}\">shrink: <b>{}</b> — {}</p>", esc(g.shrink->status),
+                       esc(g.shrink->status), esc(describe_shrink(*g.shrink)));
   if (g.bundle) out += fmt::format("<p>shrunk bundle: <code>{}</code></p>", esc(*g.bundle));
   return out + "</article>\n";
 }

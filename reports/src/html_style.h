@@ -1,5 +1,5 @@
 // The HTML report's stylesheet, inlined into every page (html.cpp): status colours, tables, the cause and trial
-// cards, the step list, the hex views and the coverage figures. No web font, no image, nothing fetched.
+// cards, the step list, the operation transcript, the hex views and the coverage figures. No web font, no image, nothing fetched.
 #pragma once
 
 namespace faultline::reports::detail {
@@ -23,6 +23,8 @@ ol.steps li{border:1px solid var(--line);border-radius:6px;padding:4px 10px;back
 ol.steps li.bad{border-color:var(--fail);background:#fdecea}ol.steps li.fault{border-color:var(--error);background:#fff3e0}
 .hexes{display:flex;flex-wrap:wrap;gap:14px}.hexes>div{flex:1 1 560px;min-width:0}
 mark{background:#ffcc80;color:#000}.cov{display:flex;flex-wrap:wrap;gap:16px}.cov figure{margin:0;background:#fff;border:1px solid var(--line);padding:8px}
+tr.ack-ok td:last-child{color:var(--pass)}tr.ack-error td:last-child{color:var(--error)}tr.ack-no-reply td:last-child{color:var(--fail);font-weight:600}
+table.transcript{width:auto;min-width:50%}details.transcript summary{margin:4px 0}.shrink b{font-weight:600}
 figcaption{font-weight:600;margin-bottom:4px}.bars{display:flex;gap:18px}svg text{font:11px system-ui,sans-serif;fill:#1c2733}.note{color:var(--muted);font-style:italic}
 )";
 

@@ -129,6 +129,7 @@ Case group_case(const Group& g, const std::vector<Failure>& failures) {
                           g.title, g.signature, g.count, plural, scenario_counts(g), pointer_text(g.first),
                           pointer_text(g.smallest), g.repro.command);
   if (g.bundle) c.details += fmt::format("shrunk bundle: {}\n", *g.bundle);
+  if (g.shrink) c.details += fmt::format("shrink: {}\n", describe_shrink(*g.shrink));
   if (smallest) c.details += "\nthe smallest trial:\n" + failure_details(*smallest);
   if (!others.empty()) c.details += "\nother trials with this signature:\n" + others;
   if (smallest) c.system_out = engine_log(*smallest);
@@ -183,7 +184,7 @@ std::vector<Case> all_cases(const ordered_json& report) {
     cases.push_back(std::move(c));
   };
   const auto failures = failures_of(report);
-  for (const auto& g : group_failures(failures)) add(group_case(g, failures));
+  for (const auto& g : groups_of(report)) add(group_case(g, failures));  // with run --shrink's bundles
   const auto& per_scenario = member(member(report, "summary"), "per_scenario");
   std::vector<std::string> scenarios;
   const auto& configured = member(member(report, "configuration"), "scenarios");

@@ -226,4 +226,36 @@ void add_groups(ordered_json& report) {
   report = std::move(ordered);
 }
 
+// ---- Shrink status ------------------------------------------------------------------------------------------------
+
+std::string describe_shrink(const GroupShrink& s) {
+  std::string out = s.status;
+  if (s.status == "out-of-time") out = "out of time (--shrink-budget or --shrink-group-budget), no bundle";
+  if (s.status == "partial") out = "out of time mid-way (--shrink-group-budget): the bundle is the smallest found";
+  if (s.status == "not-reproduced")
+    out = "not reproduced (the trial did not fail again from its seed or from its explicit plan), no bundle";
+  if (s.status == "interrupted") out = "interrupted";
+  if (s.operations && s.original_operations)
+    out += fmt::format(", operations {} → {}", *s.original_operations, *s.operations);
+  return out + fmt::format(", {} trials in {:.1f} s", s.trials, s.seconds);
+}
+
+// ---- Operation transcript -----------------------------------------------------------------------------------------
+
+TranscriptRun bounded_transcript(std::string run, std::vector<TranscriptOp> operations) {
+  TranscriptRun out{std::move(run), {}, 0};
+  const std::size_t n = operations.size(), half = kTranscriptOpsPerRun / 2;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (n > kTranscriptOpsPerRun && i >= half && i < n - half) {
+      ++out.omitted;  // the middle of a long run: its first and last operations are the ones a reader looks at
+      continue;
+    }
+    auto& op = operations[i];
+    op.request = detail::shorten(detail::clean_text(op.request), kTranscriptTextBytes);
+    op.reply = detail::shorten(detail::clean_text(op.reply), kTranscriptTextBytes);
+    out.operations.push_back(std::move(op));
+  }
+  return out;
+}
+
 }  // namespace faultline::reports

@@ -189,7 +189,7 @@ std::vector<TimelineRun> timeline_from_json(const ordered_json& j) {
     if (member(r, "events").is_array())
       for (const auto& e : r["events"])
         run.events.push_back({text_of(e, "ev"), text_of(e, "file"), text_of(e, "kind"), opt_int(e, "off"),
-                              opt_int(e, "len"), opt_int(e, "size"), opt_int(e, "ret")});
+                              opt_int(e, "len"), opt_int(e, "size"), opt_int(e, "ret"), opt_int(e, "seq")});
     out.push_back(std::move(run));
   }
   return out;
@@ -207,6 +207,7 @@ ordered_json to_json(const std::vector<TimelineRun>& timeline) {
       put(j, "len", e.len);
       put(j, "size", e.size);
       put(j, "ret", e.ret);
+      put(j, "seq", e.seq);
       run["events"].push_back(std::move(j));
     }
     put(run, "error", r.error);
@@ -215,7 +216,40 @@ ordered_json to_json(const std::vector<TimelineRun>& timeline) {
   return out;
 }
 
+std::vector<TranscriptRun> transcript_from_json(const ordered_json& j) {
+  std::vector<TranscriptRun> out;
+  if (!j.is_array()) return out;
+  for (const auto& r : j) {
+    TranscriptRun run{text_of(r, "run"), {}, static_cast<std::size_t>(opt_count(r, "omitted").value_or(0))};
+    if (member(r, "operations").is_array())
+      for (const auto& o : r["operations"]) {
+        TranscriptOp op{static_cast<std::size_t>(opt_count(o, "op").value_or(0)), text_of(o, "request"),
+                        text_of(o, "reply"), text_of(o, "ack"), std::nullopt, std::nullopt};
+        if (const auto from = opt_count(o, "journal_from")) op.journal_from = static_cast<std::size_t>(*from);
+        if (const auto to = opt_count(o, "journal_to")) op.journal_to = static_cast<std::size_t>(*to);
+        run.operations.push_back(std::move(op));
+      }
+    out.push_back(std::move(run));
+  }
+  return out;
+}
+
 }  // namespace
+
+ordered_json to_json(const std::vector<TranscriptRun>& transcript) {
+  ordered_json out = ordered_json::array();
+  for (const auto& r : transcript) {
+    ordered_json run{{"run", r.run}, {"operations", ordered_json::array()}, {"omitted", r.omitted}};
+    for (const auto& o : r.operations) {
+      ordered_json j{{"op", o.op}, {"request", o.request}, {"reply", o.reply}, {"ack", o.ack}};
+      put(j, "journal_from", o.journal_from);
+      put(j, "journal_to", o.journal_to);
+      run["operations"].push_back(std::move(j));
+    }
+    out.push_back(std::move(run));
+  }
+  return out;
+}
 
 // ---- Failure <-> JSON ---------------------------------------------------------------------------------------------
 
@@ -234,8 +268,10 @@ ordered_json to_json(const Failure& f) {
   j["coverage"] = to_json(f.coverage);
   j["engine_log"] = f.engine_log;
   j["hexdump"] = f.hexdump;
+  if (f.hexdump_before) j["hexdump_before"] = *f.hexdump_before;
   if (f.hexdump_after) j["hexdump_after"] = *f.hexdump_after;
   if (!f.timeline.empty()) j["timeline"] = to_json(f.timeline);
+  if (!f.transcript.empty()) j["transcript"] = to_json(f.transcript);
   j["artifacts"] = f.artifacts ? ordered_json(*f.artifacts) : ordered_json(nullptr);
   j["trace_hash"] = f.trace_hash;
   j["seconds"] = f.seconds;
@@ -260,8 +296,10 @@ Failure failure_from_json(const ordered_json& j) {
   f.coverage = coverage_from_json(member(j, "coverage"));
   f.engine_log = strings(member(j, "engine_log"));
   f.hexdump = text_of(j, "hexdump");
+  f.hexdump_before = opt_text(j, "hexdump_before");
   f.hexdump_after = opt_text(j, "hexdump_after");
   f.timeline = timeline_from_json(member(j, "timeline"));
+  f.transcript = transcript_from_json(member(j, "transcript"));
   f.artifacts = opt_text(j, "artifacts");
   f.trace_hash = text_of(j, "trace_hash");
   f.seconds = detail::seconds_of(j, "seconds");

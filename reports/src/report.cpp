@@ -83,15 +83,6 @@ std::size_t count(const nlohmann::ordered_json& j, const char* key) {
   return j.contains(key) && j[key].is_number() ? j[key].get<std::size_t>() : 0;
 }
 
-// A shrink that did not finish, in words: why, and how far it got.
-std::string shrink_note(const GroupShrink& s) {
-  std::string out = s.status == "out-of-time" ? "out of time (--shrink-budget), no bundle" : s.status;
-  if (s.status == "partial") out = "out of time mid-way (--shrink-group-budget): the bundle is the smallest found";
-  if (s.operations && s.original_operations)
-    out += fmt::format(", operations {} → {}", *s.original_operations, *s.operations);
-  return out + fmt::format(", {} trials in {:.1f} s", s.trials, s.seconds);
-}
-
 }  // namespace
 
 std::string render_summary(const nlohmann::ordered_json& report, bool color, std::size_t max_groups) {
@@ -131,7 +122,7 @@ std::string render_summary(const nlohmann::ordered_json& report, bool color, std
                          detail::one_line(detail::clean_text(g.title)), detail::one_line(detail::clean_text(where)),
                          detail::one_line(detail::clean_text(smallest)), detail::clean_text(g.repro.command));
       if (g.bundle) out += fmt::format("        shrunk bundle: {}\n", detail::clean_text(*g.bundle));
-      if (g.shrink && g.shrink->status != "shrunk") out += fmt::format("        shrink: {}\n", shrink_note(*g.shrink));
+      if (g.shrink && g.shrink->status != "shrunk") out += fmt::format("        shrink: {}\n", describe_shrink(*g.shrink));
     }
   }
   if (s.contains("per_scenario")) {

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
@@ -203,6 +204,103 @@ TEST_F(Campaign, KeepsTheTwentyFailingTrialsOfSmallestIndexAndRemovesTheRest) {
   std::size_t dirs = 0;
   for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir_ / "report-artifacts")) ++dirs;
   EXPECT_EQ(dirs, 20u) << "an evicted trial's directory must be removed";
+}
+
+// The aimed byte of a hex dump ("[xx]"), and the dump's bytes without the mark.
+std::pair<int, std::string> aimed_byte(const std::string& dump) {
+  const auto at = dump.find('[');
+  if (at == std::string::npos || at + 3 >= dump.size()) return {-1, ""};
+  std::string plain = dump;
+  plain[at] = ' ';
+  plain[at + 3] = ' ';
+  return {std::stoi(dump.substr(at + 1, 2), nullptr, 16), plain};
+}
+
+std::string section(const std::string& out, const std::string& heading) {
+  const auto at = out.find(heading);
+  if (at == std::string::npos) return "";
+  const auto end = out.find("\nfields:", at);
+  return out.substr(at + heading.size(), end == std::string::npos ? std::string::npos : end - at - heading.size());
+}
+
+// `repro` of a bit flipped on its way to disk: the bytes around it before and after the damage, labelled, differ in
+// exactly that bit; the transcript of the operations is printed and kept with the artifacts.
+TEST_F(Campaign, ReproShowsTheBytesBeforeAndAfterABitFlipAndKeepsTheTranscript) {
+  const auto r = faultline("repro --scenario bitflip-payload-midlog --seed 7");
+  ASSERT_EQ(r.code, 0) << r.out;  // walkv refuses the flipped log: a pass
+  const auto before = section(r.out, "the bytes around the aimed offset before the damage:\n");
+  const auto after = section(r.out, "the same bytes after the damage, before recovery:\n");
+  ASSERT_FALSE(before.empty()) << r.out;
+  ASSERT_FALSE(after.empty()) << r.out;
+  const auto [b, plain_before] = aimed_byte(before);
+  const auto [a, plain_after] = aimed_byte(after);
+  ASSERT_GE(b, 0) << before;
+  EXPECT_EQ(__builtin_popcount(static_cast<unsigned>(a ^ b)), 1) << "one bit flipped:\n" << before << "\n" << after;
+  const auto hex_of = [](const std::string& dump) {  // the hex columns only: the text column shows the flip too
+    std::string out;
+    std::istringstream in(dump);
+    for (std::string line; std::getline(in, line);) out += line.substr(0, std::min<std::size_t>(line.size(), 73)) + "\n";
+    return out;
+  };
+  std::string flipped = plain_before;
+  const auto mark = before.find('[');
+  flipped.replace(mark + 1, 2, fmt::format("{:02x}", a));
+  EXPECT_EQ(hex_of(flipped), hex_of(plain_after)) << "the same bytes but the flipped one";
+  EXPECT_NE(before.find(" p  "), std::string::npos) << "record fields labelled:\n" << before;
+  // The transcript: each request with its reply, acknowledged or not; the same text kept with the artifacts.
+  EXPECT_NE(r.out.find("    #0   "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(acknowledged)"), std::string::npos) << r.out;
+  std::ifstream kept(dir_ / "work" / "transcript.txt");
+  ASSERT_TRUE(kept.good()) << "repro keeps transcript.txt with the artifacts";
+  const std::string text((std::istreambuf_iterator<char>(kept)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("(acknowledged)"), std::string::npos) << text;
+  EXPECT_NE(text.find("before the damage"), std::string::npos) << text;
+  EXPECT_NE(r.out.find(text.substr(0, 200)), std::string::npos) << "what it printed";
+  EXPECT_TRUE(fs::exists(dir_ / "work" / "evidence-0")) << "and the files before recovery";
+}
+
+// An engine that does not behave the same way twice: the planted bug in every run except in the shrinker's candidate
+// directories (shrink-N/). The seeded trial fails, its explicit plan passes: nothing may be called shrunk, no bundle
+// may be written (neither by `shrink` nor by `run --shrink`, whose group says not-reproduced).
+TEST_F(Campaign, ATrialThatDoesNotFailAgainFromItsPlanIsNotReproducedAndWritesNoBundle) {
+  const auto profile = shell_engine_profile(
+      "flaky", fmt::format("case \"$1\" in\n"
+                           "  */shrink-[0-9]/*|*/shrink-[0-9][0-9]/*) exec {0} serve --dir \"$1\" ;;\n"
+                           "  *) exec {0} serve --dir \"$1\" --planted-bug drop-last-record ;;\n"
+                           "esac\n", WALKV_PLANTED_BIN));
+  ASSERT_EQ(faultline(fmt::format("run --profile {} --scenario torn-tail --trials 6 --seed 5 --report report.json "
+                                  "--shrink --shrink-group-budget 60 --no-fork-server", profile)).code, 1);
+  const auto rep = report();
+  ASSERT_FALSE(rep["groups"].empty());
+  for (const auto& g : rep["groups"]) {
+    if (g["verdict"] != "fail") continue;
+    EXPECT_EQ(g["shrink"]["status"], "not-reproduced") << g.dump();
+    EXPECT_TRUE(g["bundle"].is_null()) << g.dump();
+    EXPECT_EQ(g["shrink"]["trials"], 2) << "the seeded trial and its explicit plan, nothing more: " << g.dump();
+  }
+  const auto seed = rep["failures"][0]["seed"].get<std::string>();
+  const auto shrunk = faultline(fmt::format("shrink --profile {} --scenario torn-tail --seed {} -o bundle.json "
+                                            "--no-fork-server", profile, seed));
+  EXPECT_EQ(shrunk.code, 1) << shrunk.out;
+  EXPECT_NE(shrunk.out.find("not when replayed from its explicit plan"), std::string::npos) << shrunk.out;
+  EXPECT_FALSE(fs::exists(dir_ / "bundle.json")) << shrunk.out;
+}
+
+// A per-group budget already spent costs no trial: the budget is checked before the shrinker's first run.
+TEST_F(Campaign, AShrinkGroupBudgetSpentBeforeTheFirstTrialRunsNoTrial) {
+  ASSERT_EQ(faultline(fmt::format("run --profile {} --scenario torn-tail --trials 6 --seed 5 --report report.json "
+                                  "--shrink --shrink-group-budget 0", planted_profile("drop-last-record"))).code,
+            1);
+  std::size_t fail_groups = 0;
+  const auto rep = report();  // not report()["groups"] in the loop: that would range over a dead temporary
+  for (const auto& g : rep["groups"]) {
+    if (g["verdict"] != "fail") continue;
+    ++fail_groups;
+    EXPECT_EQ(g["shrink"]["status"], "out-of-time") << g.dump();
+    EXPECT_EQ(g["shrink"]["trials"], 0) << g.dump();
+    EXPECT_TRUE(g["bundle"].is_null()) << g.dump();
+  }
+  EXPECT_GT(fail_groups, 0u);
 }
 
 // A black-box engine (a shell script) that writes a header when it starts and then acknowledges every request

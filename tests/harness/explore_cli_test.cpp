@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -42,13 +43,29 @@ void expect_valid_report(const json& doc) {
   EXPECT_TRUE(doc.at("verdict") == "pass" || doc.at("verdict") == "fail");
   EXPECT_EQ(doc.at("verdict") == "pass", doc.at("findings").empty());
   EXPECT_EQ(doc.at("coverage").size(), doc.at("models").size());
-  for (const auto& c : doc.at("coverage"))
+  for (const auto& c : doc.at("coverage")) {
     EXPECT_LE(c.at("duplicates").get<std::size_t>(), c.at("states_built").get<std::size_t>());
+    std::size_t points = 0, built = 0;
+    for (const auto& e : c.at("epochs")) {
+      points += e.at("crash_points").get<std::size_t>();
+      built += e.at("states_built").get<std::size_t>();
+    }
+    EXPECT_EQ(points, c.at("crash_points").get<std::size_t>()) << c.dump();
+    EXPECT_EQ(built, c.at("states_built").get<std::size_t>()) << c.dump();
+  }
   for (const auto& f : doc.at("findings")) {
     EXPECT_FALSE(f.at("models").empty());
     EXPECT_FALSE(f.at("violations").empty());
     EXPECT_TRUE(f.at("explanation").is_string());
     EXPECT_EQ(f.at("state_hash").get<std::string>().size(), 16u);
+    EXPECT_TRUE(f.at("state").is_string());
+    EXPECT_TRUE(f.at("reproduce").is_string());
+    for (const auto& u : f.at("undone")) {
+      EXPECT_TRUE(u.at("event").is_number_unsigned());
+      EXPECT_TRUE(u.at("call").is_string());
+      EXPECT_TRUE(u.at("fate") == "lost" || u.at("fate") == "torn" || u.at("fate") == "size only") << u.dump();
+      EXPECT_TRUE(u.at("operation").is_null() || u.at("operation").is_number_unsigned()) << u.dump();
+    }
   }
 }
 
@@ -85,21 +102,88 @@ bool holds_under(const json& finding, const std::string& model) {
 TEST_F(Explore, CorrectWalkvWithCompactionPassesUnderEveryModel) {
   const auto [r, doc] = explore(fmt::format("{} serve --dir {{dir}} --compact-after 4", WALKV_BIN));
   ASSERT_EQ(r.code, 0) << r.out;
+  // The fork server ends with explore's thread, not swept up at the end as an engine's leftover (a regression).
+  EXPECT_EQ(r.out.find("left processes running"), std::string::npos) << r.out;
   expect_valid_report(doc);
   EXPECT_EQ(doc.at("verdict"), "pass");
   ASSERT_EQ(doc.at("coverage").size(), 3u);
   for (const auto& c : doc.at("coverage")) EXPECT_GT(c.at("states_built").get<std::size_t>(), 0u) << c.dump();
 }
 
-TEST_F(Explore, RenameBeforeTheSnapshotsFsyncIsCaughtUnderEveryModelNamingTheLostWrite) {
+// The snapshot renamed into place (and the old log replaced) before its bytes were fsynced: the state that keeps the
+// renames and loses the bytes holds the acknowledged operations nowhere. walkv refuses it, rightly, and the verdict
+// is the writer's loss (lost-acked-write), not recovery's strictness (false-abort).
+TEST_F(Explore, RenameBeforeTheSnapshotsFsyncIsALostAckedWriteUnderEveryModelNamingTheLostWrite) {
   const auto [r, doc] = planted("compact-rename-before-fsync");
   ASSERT_EQ(r.code, 1) << r.out;
   expect_valid_report(doc);
   bool named = false;
-  for (const auto& f : doc.at("findings"))
+  for (const auto& f : doc.at("findings")) {
+    EXPECT_NE(f.at("violations").at(0).at("name"), "false-abort") << f.dump();
     named |= f.at("explanation").get<std::string>().find("lost: write snapshot.tmp") != std::string::npos &&
+             f.at("violations").at(0).at("name") == "lost-acked-write" &&
+             f.at("violations").at(0).at("detail").get<std::string>().find("moved into place by rename snapshot.tmp") !=
+                 std::string::npos &&
              holds_under(f, "posix") && holds_under(f, "ext4-ordered") && holds_under(f, "xfs");
+  }
   EXPECT_TRUE(named) << r.out;
+}
+
+// The manifest and the judge agree: every variant marked caught_by "explore" gives a finding with the manifest's
+// expected violation (engine/planted/manifest.h, docs/selftest.md).
+TEST_F(Explore, EveryExploreVariantIsCaughtWithTheManifestsExpectedViolation) {
+  const Ran m = sh(fmt::format("{} manifest", WALKV_PLANTED_BIN));
+  ASSERT_EQ(m.code, 0) << m.out;
+  std::size_t variants = 0;
+  std::istringstream lines(m.out);
+  for (std::string line; std::getline(lines, line);) {
+    const json row = json::parse(line);
+    if (row.at("caught_by") != "explore") continue;
+    ++variants;
+    const auto [r, doc] = explore(fmt::format("{} serve --dir {{dir}} --planted-bug {} {}", WALKV_PLANTED_BIN,
+                                              row.at("name").get<std::string>(), row.at("serve_args").get<std::string>()));
+    ASSERT_EQ(r.code, 1) << row.dump() << r.out;
+    bool expected = false;
+    for (const auto& f : doc.at("findings"))
+      for (const auto& v : f.at("violations")) expected |= v.at("name") == row.at("expected");
+    EXPECT_TRUE(expected) << row.dump() << r.out;
+  }
+  EXPECT_EQ(variants, 3u);
+}
+
+// The reproducer each finding prints: `--state ID` on the same workload rebuilds that one state (walkv is
+// deterministic, so the same bytes) and gives the same verdict with one engine start.
+TEST_F(Explore, AFindingsReproducerRebuildsTheSameStateWithTheSameVerdict) {
+  const auto [r, doc] = planted("compact-remove-log-early");
+  ASSERT_EQ(r.code, 1) << r.out;
+  const json& f = doc.at("findings").at(0);
+  const std::string id = f.at("state");
+  EXPECT_NE(r.out.find("reproduce: faultline explore --engine"), std::string::npos) << r.out;
+  EXPECT_NE(f.at("reproduce").get<std::string>().find("--state " + id), std::string::npos) << f.dump();
+  EXPECT_FALSE(f.at("undone").empty()) << f.dump();
+  const fs::path one = dir_ / "one.json";
+  const Ran again = sh(fmt::format("{} explore --ops 12 --seed 1 --state {} --engine '{} serve --dir {{dir}} --planted-bug "
+                                   "compact-remove-log-early --compact-after 4' --work-dir {} --report {}",
+                                   FAULTLINE_BIN, id, WALKV_PLANTED_BIN, (dir_ / "work").string(), one.string()));
+  ASSERT_EQ(again.code, 1) << again.out;
+  const json doc1 = json::parse(std::ifstream(one));
+  expect_valid_report(doc1);
+  ASSERT_EQ(doc1.at("findings").size(), 1u) << again.out;
+  const json& g = doc1.at("findings").at(0);
+  EXPECT_EQ(g.at("state"), id);
+  EXPECT_EQ(g.at("state_hash"), f.at("state_hash"));
+  EXPECT_EQ(g.at("violations"), f.at("violations"));
+  EXPECT_EQ(g.at("undone"), f.at("undone"));
+  EXPECT_EQ(doc1.at("engine_starts"), 1);
+}
+
+TEST_F(Explore, AStateIdThatNamesNoStateIsAUsageError) {
+  for (const char* id : {"posix:1", "ext5:3:0", "posix:99999:0"}) {
+    const Ran r = sh(fmt::format("{} explore --ops 2 --state {} --engine '{} serve --dir {{dir}}' --work-dir {}",
+                                 FAULTLINE_BIN, id, WALKV_BIN, (dir_ / "work").string()));
+    EXPECT_EQ(r.code, 2) << id << r.out;
+    EXPECT_NE(r.out.find(fmt::format("--state {}", id)), std::string::npos) << r.out;
+  }
 }
 
 // Without a directory fsync the snapshot's rename is durable only by a rule ext4 has and strict POSIX lacks (the

@@ -61,27 +61,58 @@ TEST_F(Cli, ProcessLimitIsAHarnessErrorThatNamesTheLimit) {
   EXPECT_FALSE(fs::exists(work() / ".lock"));
 }
 
-// The work directory fills up (a 64 KiB tmpfs in a mount namespace): a harness error naming the cause, never a
-// verdict against the engine; the report (outside it) is still written.
-// DISABLED: this probe found two open defects (issue 19). In about half the runs (seed 1, 10 trials, --jobs 2) the
-// harness dies of SIGBUS (exit 135, no report): a shared journal window on the full tmpfs, presumably (docs/
-// fault-plan.md, "Event journal"); in others the report says "fail": a trial whose engine hit ENOSPC is judged
-// against the engine. Enable it with the fix.
-TEST_F(Cli, DISABLED_FullWorkDirectoryIsAHarnessErrorAndTheReportIsWritten) {
-  if (::geteuid() != 0 || faultline::testing::sh("unshare -m true").code != 0)
-    GTEST_SKIP() << "needs a mount namespace (root, unshare)";
+// The same limit one process higher: the harness and the fork server run, but the server's fork() of the engine fails
+// with EAGAIN. Its start error names the limit too, as an exec'd start's does.
+TEST_F(Cli, ProcessLimitInsideTheForkServerNamesTheLimit) {
+  if (::geteuid() != 0 || faultline::testing::sh("command -v setpriv prlimit").code != 0)
+    GTEST_SKIP() << "needs root (to run as nobody) and util-linux's setpriv and prlimit";
+  const auto r = faultline::testing::sh(as_nobody_with_nproc(
+      dir_, 4, fmt::format("{} run --no-preflight --scenario torn-tail --trials 4 --jobs 1 --seed 1 --report r.json -q "
+                           "--work-dir {}", FAULTLINE_BIN, work().string())));
+  EXPECT_EQ(r.code, 3) << r.out;
+  ASSERT_TRUE(fs::exists(dir_ / "r.json")) << r.out;
+  const auto doc = report();
+  ASSERT_FALSE(doc["failures"].empty()) << doc.dump();
+  for (const auto& f : doc["failures"]) {
+    const std::string error = f.value("error", "");
+    EXPECT_NE(error.find("the fork server could not start the engine"), std::string::npos) << error;
+    EXPECT_NE(error.find("the process limit, ulimit -u, is reached: raise it or lower --jobs"), std::string::npos)
+        << error;
+  }
+  EXPECT_FALSE(fs::exists(work() / ".lock"));
+}
+
+// The work directory fills up (a 64 KiB tmpfs in a mount namespace): every trial that hit it is a harness error
+// naming the directory and "No space left on device", never a verdict against the engine; the report (outside it) is
+// written, exit 3, and nothing of Faultline's is left: no process, no work directory. Before the fix, about half the
+// runs died of SIGBUS (the step counter's page, stored to by the harness, could not be allocated; the shim's journal
+// and history windows the same in the engine) and others said "fail".
+TEST_F(Cli, FullWorkDirectoryIsAHarnessErrorAndTheReportIsWritten) {
+  const std::string unshare = ::geteuid() == 0 ? "unshare -m" : "unshare -rm";
+  if (faultline::testing::sh(unshare + " true").code != 0)
+    GTEST_SKIP() << "needs a mount namespace: root, or unprivileged user namespaces (" << unshare << " failed here)";
   const fs::path tiny = dir_ / "tiny";
   fs::create_directories(tiny);
   const auto r = faultline::testing::sh(fmt::format(
-      "unshare -m sh -c 'mount -t tmpfs -o size=64k tmpfs {0} && cd {1} && {2} run --trials 10 --jobs 2 --seed 1 "
-      "--work-dir {0}/work --report r.json -q'", tiny.string(), dir_.string(), FAULTLINE_BIN));
+      "{3} sh -c 'mount -t tmpfs -o size=64k tmpfs {0} && cd {1} && {2} run --trials 10 --jobs 2 --seed 1 "
+      "--work-dir {0}/work --report r.json -q; code=$?; ls -A {0} > {1}/left.txt; exit $code'", tiny.string(),
+      dir_.string(), FAULTLINE_BIN, unshare));
   EXPECT_EQ(r.code, 3) << r.out;
   ASSERT_TRUE(fs::exists(dir_ / "r.json")) << r.out;
   const auto doc = report();
   EXPECT_EQ(doc["status"], "error");
   EXPECT_GT(doc["summary"]["errors"].get<int>(), 0);
+  EXPECT_EQ(doc["summary"]["failed"], 0) << doc["summary"];
   for (const auto& f : doc["failures"]) {
     EXPECT_EQ(f["verdict"], "error") << "a full work directory is not the engine's fault: " << f.dump();
-    EXPECT_NE(f.value("error", "").find("No space left on device"), std::string::npos) << f.dump();
+    const std::string error = f.value("error", "");
+    EXPECT_NE(error.find("No space left on device"), std::string::npos) << error;
+    EXPECT_NE(error.find("Faultline's work directory " + (tiny / "work").string() + " is full"), std::string::npos)
+        << error;
+    EXPECT_NE(error.find("(--work-dir DIR)"), std::string::npos) << error;
   }
+  std::ifstream left(dir_ / "left.txt");
+  const std::string rest((std::istreambuf_iterator<char>(left)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(rest, "") << "left in the full tmpfs after the run";
+  EXPECT_EQ(faultline::harness::supervisor::processes_with_environment("FAULTFS_PLAN=" + tiny.string() + "/").size(), 0u);
 }

@@ -1,11 +1,14 @@
 // ChildProcess and EngineSession against hostile children: bounds and deadlines that hold, no descriptor leaked, no
 // orphan left (faultline/harness/process.h, session.h, supervisor.h).
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "faultline/harness/process.h"
@@ -131,4 +134,32 @@ TEST(Supervisor, DaemonOfAnEngineDiesWithIt) {
     child.kill();
   }
   EXPECT_EQ(supervisor::processes_with_environment(tag + '\0').size(), 0u);
+}
+
+// Stale work roots (issue 19: more than 80 had piled up in /dev/shm): a `faultline-*` root whose .lock nobody holds
+// is a killed run's and is removed with what it holds; a live run's (its .lock held), a finished run's kept evidence
+// (no .lock) and a directory that is not Faultline's are left alone.
+TEST(Supervisor, StaleWorkRootsOfKilledRunsAreRemovedAndNoOthers) {
+  const fs::path base = fs::temp_directory_path() / ("faultline-stale-test-" + std::to_string(::getpid()));
+  fs::remove_all(base);
+  auto root = [&](const std::string& name, bool lock) {
+    fs::create_directories(base / name / "torn-tail-1" / "data");
+    if (lock) std::ofstream(base / name / ".lock") << "1\n";
+    return base / name;
+  };
+  const auto killed = root("faultline-run-1", true);
+  const auto live = root("faultline-run-2", true);
+  const auto evidence = root("faultline-run-3", false);
+  const auto other = root("other-run-4", true);
+  const int held = ::open((live / ".lock").c_str(), O_RDWR | O_CLOEXEC);
+  ASSERT_GE(held, 0);
+  ASSERT_EQ(::flock(held, LOCK_EX | LOCK_NB), 0);
+  const auto removed = supervisor::clean_stale_roots(base);
+  EXPECT_EQ(removed, std::vector<fs::path>{killed});
+  EXPECT_FALSE(fs::exists(killed));
+  EXPECT_TRUE(fs::exists(live / "torn-tail-1")) << "a live run's work root";
+  EXPECT_TRUE(fs::exists(evidence / "torn-tail-1")) << "kept evidence of a finished run";
+  EXPECT_TRUE(fs::exists(other / "torn-tail-1")) << "not Faultline's";
+  ::close(held);
+  fs::remove_all(base);
 }

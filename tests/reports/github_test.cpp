@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "faultline/reports/ci.h"
+#include "faultline/reports/model.h"
 #include "fixtures.h"
 
 using namespace faultline::reports;
@@ -135,4 +136,14 @@ TEST(GithubAnnotations, PassingReportHasNone) {
   auto trials = fake_trials(5);
   for (auto& t : trials) t.verdict = "pass", t.violations.clear();
   EXPECT_TRUE(github_annotations(campaign_report(trials)).empty());
+}
+
+TEST(GithubSummary, ShowsEachGroupsShrink) {
+  auto report = example_report();
+  add_groups(report);
+  report["groups"][0]["shrink"] = {{"status", "out-of-time"}, {"trials", 0}, {"seconds", 0}};
+  const auto md = render_github_summary(report);
+  EXPECT_NE(md.find("| shrink |"), std::string::npos) << md;
+  EXPECT_NE(md.find(" | out-of-time |\n"), std::string::npos) << "the cause table's shrink column\n" << md;
+  EXPECT_NE(md.find("Shrink: out of time"), std::string::npos) << md;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The HTML report in a real browser: a small campaign against walkv-planted (drop-last-record, so there are causes,
 # timelines and hex views to show) writes `--html`; headless Chromium loads the page from disk with the network
-# disabled, its DOM must hold the causes, a timeline and a hex view, no console error may be logged, and a screenshot
+# disabled, its DOM must hold the causes, a timeline with the operations acknowledged and not, the transcript rows and
+# a hex view, no console error may be logged, and a screenshot
 # must show something (tests/reports/png_stats.py). Also: `report html` writes the same page as `run --html`, the page
 # is under the documented bound, and it loads nothing (no script, stylesheet, image or font from anywhere).
 # usage: html_browser.sh FAULTLINE SCENARIO_DIR PNG_STATS [KEEP_DIR]   (KEEP_DIR: where to leave page and screenshot)
@@ -40,9 +41,25 @@ browse() {  # chromium headless, no network, its own profile; extra arguments fo
 }
 browse --dump-dom "file://$dir/page.html" >dom.html 2>chrome.log || { cat chrome.log; echo "chromium --dump-dom failed"; exit 1; }
 for want in 'class="group-row"' 'class="group fail"' 'class="timeline"' 'class="ev-write"' 'class="ev-fault"' \
-            'class="hex"' '<mark>' 'id="scenarios"' 'id="coverage"' 'Damaged region' 'after recovery'; do
+            'class="hex"' '<mark>' 'id="scenarios"' 'id="coverage"' 'Damaged region' 'after recovery' \
+            'before the damage' 'class="op op-ok"' 'class="op op-no-reply"' '<tr class="ack-ok">' \
+            '<tr class="ack-no-reply">' 'class="transcript"' 'bytes after recovery: it ends before these bytes'; do
   grep -qF "$want" dom.html || { echo "the rendered DOM has no $want"; exit 1; }
 done
+# Each operation's acknowledgement, as the browser parsed it: every transcript row says acknowledged or not, and the
+# timeline's operations are as many as the rows (both come from failures[].transcript).
+python3 - dom.html <<'PY'
+import re, sys
+dom = open(sys.argv[1], encoding="utf-8").read()
+rows = re.findall(r'<tr class="ack-(ok|error|no-reply)"><td class="n">\d+</td><td><code>[^<]*</code></td>'
+                  r'<td><code>[^<]*</code></td><td>(acknowledged|refused \(error reply\)|no reply \(not acknowledged\))</td>', dom)
+assert rows, "no transcript row with its acknowledgement"
+words = {"ok": "acknowledged", "error": "refused (error reply)", "no-reply": "no reply (not acknowledged)"}
+assert all(words[a] == w for a, w in rows), "a row's class and words disagree"
+lanes = re.findall(r'class="op op-(ok|error|no-reply)"', dom)
+assert sorted(lanes) == sorted(a for a, _ in rows), f"{len(lanes)} operations in the timelines, {len(rows)} rows"
+print(f"{len(rows)} operations with their acknowledgements ({sum(a == 'ok' for a, _ in rows)} acknowledged)")
+PY
 if grep -E 'CONSOLE|Uncaught' chrome.log | grep -qiE 'error|uncaught'; then
   echo "console errors:"; grep -E 'CONSOLE|Uncaught' chrome.log; exit 1
 fi

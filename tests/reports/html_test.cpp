@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "faultline/reports/html.h"
+#include "faultline/reports/model.h"
 #include "fixtures.h"
 
 using namespace faultline::reports;
@@ -71,4 +72,41 @@ TEST(Html, APassingCampaignSaysSo) {
   const auto page = render_html(campaign_report(trials));
   EXPECT_NE(page.find("<header class=\"pass\"><h1>Faultline: PASS</h1>"), std::string::npos);
   EXPECT_NE(page.find("No trial failed."), std::string::npos);
+}
+
+// The timeline lays each operation of a fault run under the journal events between its request and its reply, with
+// its acknowledgement; the transcript table lists each request, its reply and whether it was acknowledged.
+TEST(Html, TimelineAndTranscriptShowEachOperationAndItsAcknowledgement) {
+  const auto page = render_html(example_report());
+  EXPECT_EQ(occurrences(page, "class=\"op op-ok\""), 9u) << "nine acknowledged operations in the lane";
+  EXPECT_EQ(occurrences(page, "class=\"op op-no-reply\""), 1u) << "the crashed operation has no reply";
+  EXPECT_EQ(occurrences(page, "<tr class=\"ack-ok\">"), 9u);
+  EXPECT_EQ(occurrences(page, "<tr class=\"ack-no-reply\">"), 1u);
+  EXPECT_NE(page.find("<code>PUT k2 v9.hhhh</code></td><td><code></code></td><td>no reply (not acknowledged)"),
+            std::string::npos);
+  EXPECT_NE(page.find("operations of <code>01-fault0</code>: 10 sent, 9 acknowledged"), std::string::npos);
+  // Operation 8 spans the timeline's events 4 and 5 (journal 4..6): it starts where the second write is drawn.
+  const auto second_write = page.find("class=\"ev-write\" x=\"", page.find("class=\"ev-write\"") + 1);
+  ASSERT_NE(second_write, std::string::npos);
+  const auto x = page.substr(second_write + 20, page.find('"', second_write + 20) - second_write - 20);
+  EXPECT_NE(page.find("class=\"op op-ok\" x=\"" + x + "\""), std::string::npos) << x;
+}
+
+TEST(Html, HexViewShowsTheBytesBeforeTheDamageWhenKnown) {
+  auto report = example_report();
+  EXPECT_NE(render_html(report).find("<b>before the damage</b><p class=\"note\">not known"), std::string::npos);
+  report["failures"][0]["hexdump_before"] = "000000d0  00 00 00 25 6b 32 3d 76 [36] ff |...%k2=v6.|\n";
+  const auto page = render_html(report);
+  EXPECT_NE(page.find("<b>before the damage</b><pre class=\"hex\">"), std::string::npos);
+  EXPECT_NE(page.find("<mark>[36]</mark>"), std::string::npos) << "the aimed byte before the damage";
+  EXPECT_LT(page.find("<b>before the damage</b>"), page.find("<b>after the damage, before recovery</b>"));
+}
+
+TEST(Html, ShowsEachGroupsShrink) {
+  auto report = example_report();
+  add_groups(report);
+  report["groups"][0]["shrink"] = {{"status", "not-reproduced"}, {"trials", 2}, {"seconds", 0.5}};
+  const auto page = render_html(report);
+  EXPECT_NE(page.find("<p class=\"shrink shrink-not-reproduced\">shrink: <b>not-reproduced</b>"), std::string::npos);
+  EXPECT_NE(page.find("<td>not-reproduced</td></tr>"), std::string::npos) << "and in the causes table";
 }

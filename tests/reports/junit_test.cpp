@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "faultline/reports/ci.h"
+#include "faultline/reports/model.h"
 #include "fixtures.h"
 #include "text.h"
 
@@ -228,4 +229,19 @@ TEST(CleanText, ReplacesInvalidUtf8) {
   EXPECT_EQ(clean_text("\xc0\xaf"), "\xEF\xBF\xBD\xEF\xBF\xBD") << "overlong encoding of '/'";
   EXPECT_EQ(clean_text("\xed\xa0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD") << "a surrogate";
   EXPECT_EQ(clean_text("\xe2\x9c"), "\xEF\xBF\xBD\xEF\xBF\xBD") << "truncated sequence";
+}
+
+// run --shrink's outcome for a group is in that group's test case, with the bundle it wrote.
+TEST(Junit, TheGroupsCaseSaysHowItsShrinkWent) {
+  auto report = example_report();
+  add_groups(report);
+  report["groups"][0]["bundle"] = "artifacts/bundles/x.json";
+  report["groups"][0]["shrink"] = {{"status", "shrunk"}, {"trials", 42}, {"seconds", 12.34}, {"operations", 3},
+                                   {"original_operations", 16}};
+  const auto xml = render_junit(report);
+  const auto at = xml.find("shrink: shrunk, operations 16 → 3, 42 trials in 12.3 s");
+  ASSERT_NE(at, std::string::npos) << xml;
+  EXPECT_NE(xml.find("shrunk bundle: artifacts/bundles/x.json"), std::string::npos) << xml;
+  EXPECT_GT(at, xml.find(report["groups"][0]["signature"].get<std::string>().substr(0, 8)))
+      << "in the group's own test case";
 }

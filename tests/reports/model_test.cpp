@@ -2,6 +2,8 @@
 // offsets or details), groups are a pure function of the failures, and the status and exit-code rules.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include "faultline/reports/model.h"
 #include "faultline/reports/report.h"
 #include "fixtures.h"
@@ -182,7 +184,59 @@ TEST(Groups, KeepHowRunShrinkWent) {
   EXPECT_EQ(groups[1].shrink->status, "out-of-time");
   EXPECT_FALSE(groups[1].shrink->operations.has_value());
   EXPECT_FALSE(to_json(groups[1])["shrink"].contains("operations"));
-  EXPECT_NE(render_summary(report, false).find("out of time (--shrink-budget), no bundle"), std::string::npos);
+  EXPECT_NE(render_summary(report, false).find("out of time (--shrink-budget or --shrink-group-budget), no bundle"),
+            std::string::npos);
+}
+
+TEST(Model, TranscriptAndTheBytesBeforeTheDamageRoundTrip) {
+  auto entry = example_report()["failures"][0];
+  entry.erase("signature");
+  entry["hexdump_before"] = "000000d0  00 00 00 25 6b 32 3d 76  37 fe ff ff ff ff ff ff  |...%k2=v7.......|\n";
+  const auto f = failure_from_json(entry);
+  ASSERT_EQ(f.transcript.size(), 1u);
+  EXPECT_EQ(f.transcript[0].run, "01-fault0");
+  ASSERT_EQ(f.transcript[0].operations.size(), 10u);
+  EXPECT_EQ(f.transcript[0].operations[9].ack, "no-reply");
+  EXPECT_EQ(f.transcript[0].operations[9].journal_from, 6u);
+  EXPECT_FALSE(f.transcript[0].operations[9].journal_to.has_value());
+  EXPECT_EQ(f.timeline[0].events[4].seq, 6);
+  EXPECT_EQ(f.hexdump_before, entry["hexdump_before"].get<std::string>());
+  EXPECT_EQ(nlohmann::json(to_json(f)), nlohmann::json(entry));
+}
+
+TEST(Transcript, ALongRunKeepsItsFirstAndLastOperationsAndCountsTheMiddle) {
+  std::vector<TranscriptOp> ops;
+  for (std::size_t i = 0; i < 100; ++i) ops.push_back({i, fmt::format("PUT k{} v{}", i, i), "OK", "ok", i, i + 1});
+  const auto run = bounded_transcript("01-fault0", ops);
+  ASSERT_EQ(run.operations.size(), kTranscriptOpsPerRun);
+  EXPECT_EQ(run.omitted, 100 - kTranscriptOpsPerRun);
+  EXPECT_EQ(run.operations.front().op, 0u);
+  EXPECT_EQ(run.operations[kTranscriptOpsPerRun / 2 - 1].op, kTranscriptOpsPerRun / 2 - 1);
+  EXPECT_EQ(run.operations[kTranscriptOpsPerRun / 2].op, 100 - kTranscriptOpsPerRun / 2) << "then the last ones";
+  EXPECT_EQ(run.operations.back().op, 99u);
+  const auto short_run = bounded_transcript("01-fault0", {ops.begin(), ops.begin() + 5});
+  EXPECT_EQ(short_run.operations.size(), 5u);
+  EXPECT_EQ(short_run.omitted, 0u);
+}
+
+TEST(Transcript, RequestsAndRepliesAreCleanedAndCut) {
+  const auto run = bounded_transcript(
+      "01-fault0", {{0, "PUT k " + std::string(5000, 'v'), "ERR \x1b[31mdisk\x1b[0m \xff", "error", 2, 3}});
+  ASSERT_EQ(run.operations.size(), 1u);
+  EXPECT_LT(run.operations[0].request.size(), kTranscriptTextBytes + 64) << "cut, with a marker";
+  EXPECT_EQ(run.operations[0].request.rfind("PUT k vvv", 0), 0u);
+  EXPECT_EQ(run.operations[0].reply.find('\x1b'), std::string::npos) << run.operations[0].reply;
+  EXPECT_NE(run.operations[0].reply.find("disk"), std::string::npos);
+  EXPECT_NO_THROW((void)nlohmann::json(to_json(std::vector<TranscriptRun>{run})).dump()) << "valid UTF-8";
+}
+
+TEST(Shrink, EveryStatusInWords) {
+  GroupShrink s{"shrunk", 3, 16, 42, 12.34};
+  EXPECT_EQ(describe_shrink(s), "shrunk, operations 16 → 3, 42 trials in 12.3 s");
+  EXPECT_EQ(describe_shrink({"not-reproduced", std::nullopt, std::nullopt, 2, 0.5}),
+            "not reproduced (the trial did not fail again from its seed or from its explicit plan), no bundle, 2 "
+            "trials in 0.5 s");
+  EXPECT_NE(describe_shrink({"out-of-time", std::nullopt, std::nullopt, 0, 0}).find("0 trials"), std::string::npos);
 }
 
 TEST(Status, RulesAndExitCodes) {

@@ -45,6 +45,13 @@ MUTATIONS = {
     "group smallest seed as a JSON number": lambda r: r["groups"][0]["smallest"].__setitem__("seed", 7),
     "signature that is not 16 hex digits": lambda r: r["failures"][0].__setitem__("signature", "lost-acked-write"),
     "undocumented group field": lambda r: r["groups"][0].__setitem__("stack", "x"),
+    "transcript operation without its ack": lambda r: r["failures"][0]["transcript"][0]["operations"][0].pop("ack"),
+    "transcript ack that is not a word of the schema": lambda r: r["failures"][0]["transcript"][0]["operations"][0]
+        .__setitem__("ack", "yes"),
+    "transcript over its bound": lambda r: r["failures"][0]["transcript"][0].__setitem__(
+        "operations", r["failures"][0]["transcript"][0]["operations"] * 7),
+    "undocumented transcript field": lambda r: r["failures"][0]["transcript"][0].__setitem__("stack", "x"),
+    "hexdump_before as a list of lines": lambda r: r["failures"][0].__setitem__("hexdump_before", ["00 01"]),
 }
 
 

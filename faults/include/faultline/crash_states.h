@@ -62,6 +62,9 @@ std::uint64_t content_hash(const FileTree& tree);  // FNV-1a over names and byte
 // Writes `tree` under `dir` (created; it must not exist yet). Throws std::runtime_error naming the path.
 void write_tree(const FileTree& tree, const std::filesystem::path& dir);
 
+// One event as explanations name it: "write wal.log [0,4096) #3", "rename snap.tmp -> snap #9", "unlink a #4".
+std::string describe_event(const History& history, std::size_t event);
+
 // "persisted: write wal.log [0,4096) #3, create wal.log #1; lost: rename snap.tmp -> snap #9" for a report.
 std::string explain(const History& history, const CrashState& state);
 

@@ -2,6 +2,9 @@
 #include "explore/explore_run.h"
 
 #include <chrono>
+#include <exception>
+#include <system_error>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -35,9 +38,7 @@ StateObservation start_on(detail::Runner& runner, const fs::path& states_dir, co
   return seen;
 }
 
-}  // namespace
-
-ExploreRun run_explore(const ExploreConfig& config) {
+ExploreRun explore_here(const ExploreConfig& config) {
   const auto began = std::chrono::steady_clock::now();
   TrialConfig trial;
   trial.profile = config.profile;
@@ -74,11 +75,35 @@ ExploreRun run_explore(const ExploreConfig& config) {
   const fs::path states_dir = config.work_dir / "states";
   fs::create_directories(states_dir);
   const ExploreInput input{out.history, out.issued, config.profile.sync == scenarios::SyncPromise::kAlways,
-                           config.models, config.seed, {}, 512};
+                           config.models, config.seed, {}, 512, config.only};
   out.outcome = explore_history(input, [&](const faults::FileTree& tree, std::uint64_t hash) {
     return start_on(runner, states_dir, tree, hash);
   });
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  return out;
+}
+
+}  // namespace
+
+// On a thread of its own, as a campaign's worker: the fork server is the thread's (launch(), fork_server.cpp), so it
+// ends with the thread instead of living on until the caller's work root sweeps it up as a leftover engine. When no
+// thread can start (address space, process limit), on the calling thread.
+ExploreRun run_explore(const ExploreConfig& config) {
+  ExploreRun out;
+  std::exception_ptr failed;
+  try {
+    std::thread worker([&] {
+      try {
+        out = explore_here(config);
+      } catch (...) {
+        failed = std::current_exception();
+      }
+    });
+    worker.join();
+  } catch (const std::system_error&) {
+    return explore_here(config);
+  }
+  if (failed) std::rethrow_exception(failed);
   return out;
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@ struct ExploreConfig {
   std::filesystem::path work_dir;      // created; the caller removes it
   std::filesystem::path shim;
   std::filesystem::path bindir;
+  std::optional<StateId> only;         // `--state`: judge this one state alone
 };
 
 struct ExploreRun {

@@ -16,7 +16,8 @@ nlohmann::ordered_json build_report(const CampaignConfig& config, const Campaign
 reports::Failure failure_of(const CampaignConfig& config, std::size_t index, const TrialResult& trial);
 
 // The bytes of the damaged region (the same rows as trial.hexdump) in the data file after recovery, read from the
-// trial directory `trial_dir` (its data/ folder); "" when it is not there or the engine did not start.
+// trial directory `trial_dir` (its data/ folder), or a line saying the file ends before them; "" when it is not there
+// or the engine did not start.
 std::string hexdump_after_recovery(const TrialResult& trial, const std::filesystem::path& trial_dir,
                                    const scenarios::EngineProfile& profile);
 

@@ -32,6 +32,8 @@ Bundle load_bundle(const std::filesystem::path& file);
 
 struct ShrinkResult {
   bool reproduced = false;       // the original trial failed
+  bool replayed = false;         // and its explicit plan (aimed where the fault landed) failed the same way: only then
+                                 // is `shrunk` a plan that fails, and `last` its run
   std::string violation;
   TrialConfig shrunk;            // with the shrunk plan
   RecordAim aim;                 // where that plan aims every cycle
@@ -43,7 +45,8 @@ struct ShrinkResult {
   bool stopped = false;          // `stop` said so before the rounds ended: `shrunk` is the best found until then
 };
 
-// `stop` (may be empty) is asked before each candidate trial; once it returns true no further trial runs.
+// `stop` (may be empty) is asked before every trial, the first included; once it returns true no further trial runs
+// (stopped before the first: reproduced false, trials_run 0).
 ShrinkResult shrink(const TrialConfig& config, const std::function<void(const std::string&)>& progress,
                     const std::function<bool()>& stop = {});
 

@@ -48,7 +48,10 @@ struct TrialResult {
   reports::Observed observed;
   reports::TrialCoverage coverage;
   std::vector<std::string> engine_log;  // last stderr lines of the last engine run
-  std::string hexdump;                  // around the damaged offset, before recovery
+  std::string hexdump;                  // around the damaged offset, after the damage, before recovery
+  std::string hexdump_before;           // the same bytes before the damage, when known (bit flips, damage at rest)
+  // Each fault run's requests and replies, bounded (docs/report.md, `transcript`).
+  std::vector<reports::TranscriptRun> transcript;
   std::string error;                    // harness-side problem (verdict error)
   // Files the engine wrote only around the shim (mapped, stdio-only): left out of the model, file -> why.
   std::map<std::string, std::string> untracked_files;

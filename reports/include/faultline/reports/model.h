@@ -104,6 +104,7 @@ struct FaultEntry {
 struct TimelineEvent {
   std::string ev, file, kind;
   std::optional<std::int64_t> off, len, size, ret;
+  std::optional<std::int64_t> seq;  // 1.3: the event's position in its journal (what TranscriptOp's journal_* count)
   bool operator==(const TimelineEvent&) const = default;
 };
 struct TimelineRun {
@@ -113,6 +114,27 @@ struct TimelineRun {
   std::string error;  // the journal could not be read
   bool operator==(const TimelineRun&) const = default;
 };
+
+// 1.3: the operation transcript of one engine run of the workload: each request, its reply, acknowledged or not.
+// Bounded (kTranscript*): a long run keeps its first and last operations and counts the rest in `omitted`.
+struct TranscriptOp {
+  std::size_t op = 0;           // the operation's index in the cycle's workload
+  std::string request, reply;   // reply "" when none came; both cut to kTranscriptTextBytes
+  std::string ack;              // ok (acknowledged), error (an error reply: refused), no-reply
+  std::optional<std::size_t> journal_from, journal_to;  // journal events before the request, and when the reply came
+  bool operator==(const TranscriptOp&) const = default;
+};
+struct TranscriptRun {
+  std::string run;  // the journal's name, as timeline[].run ("01-fault0")
+  std::vector<TranscriptOp> operations;
+  std::size_t omitted = 0;  // operations left out in the middle
+  bool operator==(const TranscriptRun&) const = default;
+};
+inline constexpr std::size_t kTranscriptRuns = 8;
+inline constexpr std::size_t kTranscriptOpsPerRun = 64;  // the first 32 and the last 32
+inline constexpr std::size_t kTranscriptTextBytes = 160;
+// The run's operations within the bounds above (requests and replies cut, the middle left out).
+TranscriptRun bounded_transcript(std::string run, std::vector<TranscriptOp> operations);
 
 struct Failure {
   std::size_t index = 0;
@@ -124,9 +146,11 @@ struct Failure {
   Observed observed;
   TrialCoverage coverage;
   std::vector<std::string> engine_log;
-  std::string hexdump;
-  std::optional<std::string> hexdump_after;  // 1.1: the same region after recovery, when the file was kept
-  std::vector<TimelineRun> timeline;         // 1.1: empty when the trial directory was not kept
+  std::string hexdump;                        // after the damage, before recovery
+  std::optional<std::string> hexdump_before;  // 1.3: the same bytes before the damage, when the harness knows them
+  std::optional<std::string> hexdump_after;   // 1.1: the same region after recovery, when the file was kept
+  std::vector<TimelineRun> timeline;          // 1.1: empty when the trial directory was not kept
+  std::vector<TranscriptRun> transcript;      // 1.3: the workload's requests and replies, per fault run
   std::optional<std::string> artifacts;
   std::string trace_hash;
   double seconds = 0;
@@ -161,6 +185,9 @@ struct GroupShrink {
   double seconds = 0;
 };
 
+// The shrink in words, for every renderer: "shrunk, operations 16 → 3, 42 trials in 12.3 s", "not reproduced (…)".
+std::string describe_shrink(const GroupShrink& shrink);
+
 struct Group {
   std::string signature;  // Signature::id
   std::string title, verdict, kind, file, field, recovery;
@@ -181,6 +208,7 @@ std::vector<Group> group_failures(const std::vector<Failure>& failures);
 // ---- JSON ---------------------------------------------------------------------------------------------------------
 
 nlohmann::ordered_json to_json(const Failure& failure);
+nlohmann::ordered_json to_json(const std::vector<TranscriptRun>& transcript);  // failures[].transcript
 Failure failure_from_json(const nlohmann::ordered_json& entry);
 // The parts of a failure entry, for the writers that hold one part (the harness's all-trials lines, the renderers).
 // An empty part (outcome or kind "") is the empty object.

@@ -11,8 +11,9 @@
 
 namespace faultline::reports {
 
-inline constexpr const char* kFormatVersion = "1.2";  // 1.1: failures[].signature, failures[].hexdump_after, groups;
-                                                     // 1.2: untracked_files
+inline constexpr const char* kFormatVersion = "1.3";  // 1.1: failures[].signature, failures[].hexdump_after, groups;
+                                                     // 1.2: untracked_files; 1.3: failures[].transcript,
+                                                     // failures[].hexdump_before, failures[].timeline[].events[].seq
 
 // Writes `content` to `path` through a temporary file in the same directory, fsync and rename: readers see the old
 // report or the new one, never half of one. Throws std::runtime_error naming the path on failure.
