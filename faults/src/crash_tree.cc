@@ -57,27 +57,13 @@ void apply(const HistoryEvent& e, int inode, const PendingFate* fate, std::map<s
 
 }  // namespace
 
+// An event in words: writes and truncates say where, renames and links say both names, the rest name their file.
 std::string describe_event(const History& h, std::size_t i) {
   const HistoryEvent& e = h.events[i];
-  switch (e.type) {
-    case HistoryType::kWrite:
-      return fmt::format("write {} [{},{}) #{}", e.name, e.off, e.off + e.data.size(), i);
-    case HistoryType::kTruncate:
-      return fmt::format("truncate {} to {} #{}", e.name, e.off, i);
-    case HistoryType::kRename:
-    case HistoryType::kLink:
-      return fmt::format("{} {} -> {} #{}", to_string(e.type), e.name, e.name2, i);
-    case HistoryType::kCreate:
-    case HistoryType::kUnlink:
-    case HistoryType::kMkdir:
-    case HistoryType::kFsync:
-    case HistoryType::kFdatasync:
-    case HistoryType::kDirsync:
-    case HistoryType::kSync:
-    case HistoryType::kSyncfs:
-    case HistoryType::kSyncFileRange:
-      break;
-  }
+  if (e.type == HistoryType::kWrite) return fmt::format("write {} [{},{}) #{}", e.name, e.off, e.off + e.data.size(), i);
+  if (e.type == HistoryType::kTruncate) return fmt::format("truncate {} to {} #{}", e.name, e.off, i);
+  if (e.type == HistoryType::kRename || e.type == HistoryType::kLink)
+    return fmt::format("{} {} -> {} #{}", to_string(e.type), e.name, e.name2, i);
   return fmt::format("{} {} #{}", to_string(e.type), e.name, i);
 }
 

@@ -37,7 +37,7 @@ int repro_trial(const scenarios::Scenario& scenario, const scenarios::EngineProf
   print(fmt::format("faultline repro: scenario {} seed {} engine \"{}\"\n", scenario.name, seed, profile.command));
   const auto result = harness::run_trial(t);
   if (!result.faults.empty()) print("faults injected:\n");
-  for (const auto& f : result.faults) print("  " + reports::dump(f, -1) + '\n');
+  for (const auto& f : result.faults) print("  " + reports::dump(reports::to_json(f), -1) + '\n');
   if (!result.hexdump_before.empty())
     print("the bytes around the aimed offset before the damage:\n" + result.hexdump_before);
   if (!result.hexdump.empty()) print("the same bytes after the damage, before recovery:\n" + result.hexdump);

@@ -71,12 +71,13 @@ std::vector<std::pair<std::string, std::uint64_t>> load_corpus(const fs::path& f
 
 void add_run_options(CLI::App* run, RunOptions& o) {
   o.common.add_to(run, false);
-  run->add_option("--trials", o.trials, "number of trials (default 100)")
-      ->transform(decimal_range(1, 100000000));
+  const auto count = [run](const char* name, auto& field, const char* help, std::uint64_t lo, std::uint64_t hi) {
+    run->add_option(name, field, help)->transform(decimal_range(lo, hi));  // a whole number in [lo, hi]
+  };
+  count("--trials", o.trials, "number of trials (default 100)", 1, 100000000);
   run->add_option("--seeds", o.seeds, "explicit trial seeds A..B instead of --trials");
   run->add_option("--seed", o.seed, "campaign seed (default: random, printed)");
-  run->add_option("--jobs,-j", o.jobs, "trials in parallel (default: number of cores)")
-      ->transform(decimal_range(1, 1024));
+  count("--jobs,-j", o.jobs, "trials in parallel (default: number of cores)", 1, 1024);
   run->add_option("--shard", o.shard, "run shard K of N (K/N, 0-based); also from GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS "
                                       "or JOB_COMPLETION_INDEX+FAULTLINE_SHARDS");
   run->add_option("--report", o.report, "where to write the JSON report")->capture_default_str();
@@ -84,8 +85,7 @@ void add_run_options(CLI::App* run, RunOptions& o) {
       ->check(decimal_real_range(0.001, 1e9));
   run->add_flag("--keep", o.keep, "keep every trial directory, not only failing ones");
   run->add_flag("--quiet,-q", o.quiet, "no progress line and no summary on stdout");
-  run->add_option("--check-determinism", o.determinism, "rerun N sampled trials and compare trace hashes")
-      ->transform(decimal_range(0, 100000000));
+  count("--check-determinism", o.determinism, "rerun N sampled trials and compare trace hashes", 0, 100000000);
   run->add_option("--corpus", o.corpus, "file of \"<scenario> <seed>\" lines to run first (known failures)");
   run->add_option("--all-trials", o.all_trials, "also write one JSON line per trial to this file");
   run->add_flag("--exitfirst,-x", o.exit_first, "stop starting trials at the first failing one (the report is marked "

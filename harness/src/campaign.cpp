@@ -101,7 +101,8 @@ class Aggregator {
       nlohmann::ordered_json line{{"index", ref.index}, {"scenario", trial.scenario},
                                   {"seed", std::to_string(trial.seed)}, {"verdict", verdict},
                                   {"trace_hash", trial.trace_hash}, {"seconds", trial.seconds},
-                                  {"coverage", trial.coverage}, {"observed", trial.observed}};
+                                  {"coverage", reports::to_json(trial.coverage)},
+                                  {"observed", reports::to_json(trial.observed)}};
       all_ << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     }
     if (!config_.keep_all && !keep(ref.index, trial)) {
@@ -135,8 +136,8 @@ class Aggregator {
   void count_coverage(const TrialResult& trial) {
     auto& cov = result_.coverage;
     const auto& c = trial.coverage;
-    if (!c.contains("kind")) return;
-    auto& kind = cov[c["kind"].get<std::string>()];
+    if (c.kind.empty()) return;
+    auto& kind = cov[c.kind];
     if (kind.is_null()) kind = {{"trials", 0}, {"fired", 0}, {"fields", nlohmann::ordered_json::object()},
                                 {"record_position", nlohmann::ordered_json::object()}};
     kind["trials"] = kind["trials"].get<int>() + 1;
@@ -145,14 +146,14 @@ class Aggregator {
       auto& n = kind[table][key];
       n = n.is_null() ? 1 : n.get<int>() + 1;
     };
-    bump("fields", c["field"].get<std::string>());
+    bump("fields", c.field);
     // Which files, which of an operation's writes and which regions of a file the faults hit (docs/report.md).
-    static constexpr std::pair<const char*, const char*> kTables[] = {{"files", "file"}, {"writes", "write"},
-                                                                       {"regions", "region"}, {"rewrites", "rewrite"}};
-    for (const auto& [table, key] : kTables)
-      if (c.contains(key)) bump(table, c[key].get<std::string>());
+    const std::pair<const char*, const std::string*> tables[] = {{"files", &c.file}, {"writes", &c.write},
+                                                                 {"regions", &c.region}, {"rewrites", &c.rewrite}};
+    for (const auto& [table, value] : tables)
+      if (!value->empty()) bump(table, *value);
     // Faults bucketed by position in the workload: which eighth of the operations was in flight when it landed.
-    const auto op = c.value("op", SIZE_MAX), operations = c.value("operations", std::size_t{0});
+    const auto op = c.op.value_or(UINT64_MAX), operations = c.operations.value_or(0);
     if (operations > 0 && op < operations) {
       const auto bucket = fmt::format("{}/8", op * 8 / operations);
       auto& b = kind["record_position"][bucket];
@@ -185,6 +186,48 @@ void show_progress(std::size_t done, std::size_t total, std::size_t bad, Clock::
   std::fprintf(stderr, "\r\033[K[%zu/%zu] %zu failing, %.1f trials/s, ETA %.0f s", done, total, bad, rate, eta);
   if (final) std::fputc('\n', stderr);
   std::fflush(stderr);
+}
+
+// Determinism: rerun an evenly spread sample and compare trace hashes; a stop signal ends it between trials.
+void check_determinism(const CampaignConfig& config, const TrialList& refs,
+                       const std::atomic<bool>& interrupted, CampaignResult& result) {
+  const auto step = std::max<std::size_t>(1, refs.size() / config.determinism_sample);
+  for (std::size_t i = 0; i < refs.size() && result.determinism_checked < config.determinism_sample; i += step) {
+    if (interrupted.load()) break;
+    auto a = run_trial(trial_config(config, refs[i], "-det-a"));
+    auto b = run_trial(trial_config(config, refs[i], "-det-b"));
+    std::error_code ec;
+    fs::remove_all(a.artifacts, ec);
+    fs::remove_all(b.artifacts, ec);
+    ++result.determinism_checked;
+    if (a.trace_hash != b.trace_hash)
+      result.determinism_mismatches.push_back({{"scenario", a.scenario}, {"seed", std::to_string(a.seed)},
+                                               {"first", a.trace_hash}, {"second", b.trace_hash},
+                                               {"first_verdict", to_string(a.verdict)},
+                                               {"second_verdict", to_string(b.verdict)}});
+  }
+}
+
+// Why the campaign ran fewer trials than planned, if it did (docs/report.md, "run.incomplete").
+void mark_incomplete(const CampaignConfig& config, std::size_t planned, bool interrupted, bool out_of_time,
+                     CampaignResult& result) {
+  if (interrupted && (result.total < planned || result.determinism_checked < config.determinism_sample)) {
+    result.incomplete = true;
+    result.interrupted = true;
+    result.incomplete_reason = result.total < planned ? "interrupted"
+                                                      : fmt::format("interrupted during the determinism check ({} of "
+                                                                    "{} trials compared)", result.determinism_checked,
+                                                                    config.determinism_sample);
+  } else if (!result.harness_error.empty()) {
+    result.incomplete = true;
+    result.incomplete_reason = result.harness_error;
+  } else if (config.exit_first && result.failed > 0 && result.total < planned) {
+    result.incomplete = true;
+    result.incomplete_reason = "stopped at the first failing trial (--exitfirst)";
+  } else if (out_of_time && result.total < planned) {
+    result.incomplete = true;
+    result.incomplete_reason = fmt::format("time budget of {} s reached", *config.time_budget_s);
+  }
 }
 
 }  // namespace
@@ -261,43 +304,9 @@ CampaignResult run_campaign(const CampaignConfig& config, const std::atomic<bool
   if (config.progress) show_progress(aggregate.done(), refs.size(), aggregate.bad(), start, true);
   std::sort(result.failures.begin(), result.failures.end(), [](auto& a, auto& b) { return a.first < b.first; });
 
-  // Determinism: rerun an evenly spread sample and compare trace hashes; a stop signal ends it between trials.
-  if (config.determinism_sample > 0 && !interrupted.load() && !stop.load()) {
-    const auto step = std::max<std::size_t>(1, refs.size() / config.determinism_sample);
-    for (std::size_t i = 0; i < refs.size() && result.determinism_checked < config.determinism_sample; i += step) {
-      if (interrupted.load()) break;
-      auto a = run_trial(trial_config(config, refs[i], "-det-a"));
-      auto b = run_trial(trial_config(config, refs[i], "-det-b"));
-      std::error_code ec;
-      fs::remove_all(a.artifacts, ec);
-      fs::remove_all(b.artifacts, ec);
-      ++result.determinism_checked;
-      if (a.trace_hash != b.trace_hash)
-        result.determinism_mismatches.push_back({{"scenario", a.scenario}, {"seed", std::to_string(a.seed)},
-                                                 {"first", a.trace_hash}, {"second", b.trace_hash},
-                                                 {"first_verdict", to_string(a.verdict)},
-                                                 {"second_verdict", to_string(b.verdict)}});
-    }
-  }
-  if (interrupted.load() &&
-      (result.total < refs.size() || result.determinism_checked < config.determinism_sample)) {
-    result.incomplete = true;
-    result.interrupted = true;
-    result.incomplete_reason = result.total < refs.size() ? "interrupted"
-                                                          : fmt::format("interrupted during the determinism check "
-                                                                        "({} of {} trials compared)",
-                                                                        result.determinism_checked,
-                                                                        config.determinism_sample);
-  } else if (!result.harness_error.empty()) {
-    result.incomplete = true;
-    result.incomplete_reason = result.harness_error;
-  } else if (config.exit_first && result.failed > 0 && result.total < refs.size()) {
-    result.incomplete = true;
-    result.incomplete_reason = "stopped at the first failing trial (--exitfirst)";
-  } else if (out_of_time.load() && result.total < refs.size()) {
-    result.incomplete = true;
-    result.incomplete_reason = fmt::format("time budget of {} s reached", *config.time_budget_s);
-  }
+  if (config.determinism_sample > 0 && !interrupted.load() && !stop.load())
+    check_determinism(config, refs, interrupted, result);
+  mark_incomplete(config, refs.size(), interrupted.load(), out_of_time.load(), result);
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return result;
 }

@@ -30,18 +30,10 @@ std::string Expectation::outcome() const {
   return size_after ? "clean-or-truncate" : "start";
 }
 
-nlohmann::ordered_json Expectation::to_json() const {
-  nlohmann::ordered_json j;
-  j["outcome"] = outcome();
-  j["may_start"] = allow_start;
-  j["may_refuse"] = allow_abort;
-  if (size_after) {
-    j["file"] = file;
-    j["size_after_recovery"] = *size_after;
-  }
-  j["must_keep_operations"] = keep_min;
-  j["reason"] = reason;
-  return j;
+reports::Expected Expectation::report() const {
+  reports::Expected e{outcome(), allow_start, allow_abort, {}, size_after, keep_min, reason};
+  if (size_after) e.file = file;
+  return e;
 }
 
 std::string describe_state(const KvState& state, std::size_t max_entries) {

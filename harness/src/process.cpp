@@ -76,6 +76,20 @@ struct ChildEnvironment : bp::extend::handler {
   }
 };
 
+// The child's environment: the harness's, less what the options unset or set, plus what they set ("NAME=value").
+std::vector<std::string> child_environment(const SpawnOptions& options) {
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const auto name = entry.substr(0, entry.find('='));
+    const bool dropped = options.env_set.count(std::string(name)) != 0 ||
+                         std::find(options.env_unset.begin(), options.env_unset.end(), name) != options.env_unset.end();
+    if (!dropped) env_strings.emplace_back(entry);
+  }
+  for (const auto& [name, value] : options.env_set) env_strings.push_back(name + "=" + value);
+  return env_strings;
+}
+
 }  // namespace
 
 std::string ExitStatus::describe() const {
@@ -89,15 +103,7 @@ ChildProcess::ChildProcess(const SpawnOptions& options) : max_line_bytes_(option
   static const bool sigpipe_ignored = [] { return ::signal(SIGPIPE, SIG_IGN) != SIG_ERR; }();
   (void)sigpipe_ignored;
 
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) {
-    const std::string_view entry(*e);
-    const auto name = entry.substr(0, entry.find('='));
-    const bool dropped = options.env_set.count(std::string(name)) != 0 ||
-                         std::find(options.env_unset.begin(), options.env_unset.end(), name) != options.env_unset.end();
-    if (!dropped) env_strings.emplace_back(entry);
-  }
-  for (const auto& [name, value] : options.env_set) env_strings.push_back(name + "=" + value);
+  auto env_strings = child_environment(options);  // envp points into it: it lives until the child is spawned
   std::vector<char*> envp;
   envp.reserve(env_strings.size() + 1);
   for (auto& entry : env_strings) envp.push_back(entry.data());

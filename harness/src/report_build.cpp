@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <ctime>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -48,7 +49,8 @@ std::string iso_time(std::chrono::system_clock::time_point t) {
 namespace {
 
 reports::Status status_of(const CampaignResult& result) {
-  return reports::status_from_counts(result.failed, result.errors, result.determinism_mismatches.size());
+  return reports::status_from_counts(result.failed, result.errors, result.determinism_mismatches.size(),
+                                     !result.harness_error.empty());
 }
 
 namespace fs = std::filesystem;
@@ -58,23 +60,24 @@ namespace fs = std::filesystem;
 constexpr std::size_t kTimelineRuns = 8;
 constexpr std::size_t kTimelineEventsPerRun = 120;
 
-nlohmann::ordered_json timeline_event(const faults::Event& e, std::size_t seq) {
-  nlohmann::ordered_json j{{"ev", e.ev}};
-  if (!e.file.empty()) j["file"] = e.file;
-  if (e.ev == "fault") j["kind"] = fault_kind_name(e.kind);  // the wire name (faultline/fault_kinds.h)
-  if (e.off >= 0) j["off"] = e.off;
-  if (e.len >= 0) j["len"] = e.len;
-  if (e.size >= 0 && e.ev != "open") j["size"] = e.size;
-  if (e.ret < 0) j["ret"] = e.ret;
-  j["seq"] = seq;  // where the transcript's journal_from/journal_to place the operations
-  return j;
+reports::TimelineEvent timeline_event(const faults::Event& e, std::size_t seq) {
+  reports::TimelineEvent t;
+  t.ev = e.ev;
+  t.file = e.file;
+  if (e.ev == "fault") t.kind = fault_kind_name(e.kind);  // the wire name (faultline/fault_kinds.h)
+  if (e.off >= 0) t.off = e.off;
+  if (e.len >= 0) t.len = e.len;
+  if (e.size >= 0 && e.ev != "open") t.size = e.size;
+  if (e.ret < 0) t.ret = e.ret;
+  t.seq = static_cast<std::int64_t>(seq);  // where the transcript's journal_from/journal_to place the operations
+  return t;
 }
 
 // The trial's timeline from the journals kept in its directory (docs/report.md, "timeline"): one entry per engine run
 // (`NN-label.journal.jsonl`, in order), with the writes, syncs, truncates, renames and faults the shim saw. Empty when
 // the directory was not kept. Reading is best effort: a journal that cannot be read is named, not fatal.
-nlohmann::ordered_json timeline_of(const fs::path& artifacts) {
-  nlohmann::ordered_json runs = nlohmann::ordered_json::array();
+std::vector<reports::TimelineRun> timeline_of(const fs::path& artifacts) {
+  std::vector<reports::TimelineRun> runs;
   std::error_code ec;
   if (artifacts.empty() || !fs::is_directory(artifacts, ec)) return runs;
   std::vector<fs::path> journals;
@@ -86,9 +89,8 @@ nlohmann::ordered_json timeline_of(const fs::path& artifacts) {
   for (const auto& path : journals) {
     if (runs.size() == kTimelineRuns) break;
     const auto name = path.filename().string();
-    nlohmann::ordered_json run{{"run", name.substr(0, name.size() - 14)}, {"events", nlohmann::ordered_json::array()},
-                               {"omitted", 0}};
-    std::size_t omitted = 0;
+    reports::TimelineRun run;
+    run.run = name.substr(0, name.size() - 14);
     try {
       const auto events = faults::read_journal(path);
       for (std::size_t seq = 0; seq < events.size(); ++seq) {
@@ -96,15 +98,14 @@ nlohmann::ordered_json timeline_of(const fs::path& artifacts) {
         if (e.ev != "write" && e.ev != "sync" && e.ev != "dirsync" && e.ev != "truncate" && e.ev != "rename" &&
             e.ev != "fault" && e.ev != "unlink")
           continue;
-        if (run["events"].size() < kTimelineEventsPerRun || e.ev == "fault")
-          run["events"].push_back(timeline_event(e, seq));
+        if (run.events.size() < kTimelineEventsPerRun || e.ev == "fault")
+          run.events.push_back(timeline_event(e, seq));
         else
-          ++omitted;
+          ++run.omitted;
       }
     } catch (const std::exception& e) {
-      run["error"] = e.what();
+      run.error = e.what();
     }
-    run["omitted"] = omitted;
     runs.push_back(std::move(run));
   }
   return runs;
@@ -115,12 +116,11 @@ nlohmann::ordered_json timeline_of(const fs::path& artifacts) {
 std::string hexdump_after_recovery(const TrialResult& t, const fs::path& trial_dir,
                                    const scenarios::EngineProfile& profile) {
   std::error_code ec;
-  if (trial_dir.empty() || t.hexdump.empty() || !t.coverage.contains("offset") || !t.observed.contains("file"))
-    return "";
-  const auto file = trial_dir / "data" / t.observed["file"].get<std::string>();
+  if (trial_dir.empty() || t.hexdump.empty() || !t.coverage.offset || t.observed.file.empty()) return "";
+  const auto file = trial_dir / "data" / t.observed.file;
   if (!fs::exists(file, ec)) return "";
   // The records of the file after recovery are not known here: keep the byte rows, drop the field labels.
-  const auto dump = detail::hexdump_around(file, t.coverage["offset"].get<std::uint64_t>(), {}, profile);
+  const auto dump = detail::hexdump_around(file, *t.coverage.offset, {}, profile);
   std::string out;
   std::size_t start = 0;
   while (start < dump.size()) {
@@ -137,36 +137,32 @@ std::string hexdump_after_recovery(const TrialResult& t, const fs::path& trial_d
 }
 
 int campaign_exit_code(const CampaignResult& result) {
-  if (!result.harness_error.empty() && !result.interrupted) return 3;  // the campaign could not go on
-  return reports::exit_code(status_of(result), result.interrupted);
+  return reports::exit_code(status_of(result), result.interrupted, !result.harness_error.empty());
 }
 
-nlohmann::ordered_json failure_entry(const CampaignConfig& config, std::size_t index, const TrialResult& t) {
-  nlohmann::ordered_json f;
-  f["index"] = index;
-  f["scenario"] = t.scenario;
-  f["seed"] = std::to_string(t.seed);
-  f["verdict"] = to_string(t.verdict);
-  f["violations"] = nlohmann::ordered_json::array();
-  for (const auto& v : t.violations) f["violations"].push_back({{"name", v.name}, {"detail", v.detail}});
-  if (!t.error.empty()) f["error"] = t.error;
-  f["faults"] = t.faults;
-  f["expected"] = t.expected;
-  f["observed"] = t.observed;
-  f["coverage"] = t.coverage;
-  f["engine_log"] = t.engine_log;
-  f["hexdump"] = t.hexdump;
-  if (!t.hexdump_before.empty()) f["hexdump_before"] = t.hexdump_before;
-  if (const auto after = hexdump_after_recovery(t, t.artifacts, config.profile); !after.empty())
-    f["hexdump_after"] = after;
-  if (auto timeline = timeline_of(t.artifacts); !timeline.empty()) f["timeline"] = std::move(timeline);
-  if (!t.transcript.empty()) f["transcript"] = reports::to_json(t.transcript);
-  f["artifacts"] = t.artifacts.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(t.artifacts.string());
-  f["trace_hash"] = t.trace_hash;
-  f["seconds"] = t.seconds;
-  auto argv = repro_argv(config, t.scenario, t.seed);
-  argv.insert(argv.end(), {"--expect-trace", t.trace_hash});
-  f["repro"] = {{"argv", argv}, {"command", shell_join(argv)}};
+reports::Failure failure_of(const CampaignConfig& config, std::size_t index, const TrialResult& t) {
+  reports::Failure f;
+  f.index = index;
+  f.scenario = t.scenario;
+  f.seed = std::to_string(t.seed);
+  f.verdict = to_string(t.verdict);
+  for (const auto& v : t.violations) f.violations.push_back({v.name, v.detail});
+  if (!t.error.empty()) f.error = t.error;
+  // The trial's typed parts as they are; the rest is what the report adds about the trial and how to replay it.
+  std::tie(f.faults, f.expected, f.observed, f.coverage) = std::tie(t.faults, t.expected, t.observed, t.coverage);
+  f.engine_log = t.engine_log;
+  f.hexdump = t.hexdump;
+  if (!t.hexdump_before.empty()) f.hexdump_before = t.hexdump_before;
+  if (auto after = hexdump_after_recovery(t, t.artifacts, config.profile); !after.empty())
+    f.hexdump_after = std::move(after);
+  f.timeline = timeline_of(t.artifacts);
+  f.transcript = t.transcript;
+  if (!t.artifacts.empty()) f.artifacts = t.artifacts.string();
+  f.trace_hash = t.trace_hash;
+  f.seconds = t.seconds;
+  f.repro.argv = repro_argv(config, t.scenario, t.seed);
+  f.repro.argv.insert(f.repro.argv.end(), {"--expect-trace", t.trace_hash});
+  f.repro.command = shell_join(f.repro.argv);
   return f;
 }
 
@@ -197,8 +193,7 @@ nlohmann::ordered_json build_report(const CampaignConfig& config, const Campaign
       {"jobs", config.jobs},
       {"timeouts", {{"start_ms", config.profile.start_timeout_ms}, {"request_ms", config.profile.request_timeout_ms}}},
       {"time_budget_s", config.time_budget_s ? nlohmann::ordered_json(*config.time_budget_s) : nlohmann::ordered_json(nullptr)}};
-  r["status"] = reports::to_string(!result.harness_error.empty() && result.failed == 0 ? reports::Status::kError
-                                                                                      : status_of(result));
+  r["status"] = reports::to_string(status_of(result));
   nlohmann::ordered_json per_scenario = nlohmann::ordered_json::object();
   for (const auto& [name, counts] : result.per_scenario) {
     nlohmann::ordered_json c{{"pass", 0}, {"fail", 0}, {"void", 0}, {"error", 0}};
@@ -216,7 +211,8 @@ nlohmann::ordered_json build_report(const CampaignConfig& config, const Campaign
     r["untracked_files"].push_back({{"file", file}, {"why", entry.first}, {"trials", entry.second}});
   r["determinism"] = {{"checked", result.determinism_checked}, {"mismatches", result.determinism_mismatches}};
   r["failures"] = nlohmann::ordered_json::array();
-  for (const auto& [index, trial] : result.failures) r["failures"].push_back(failure_entry(config, index, trial));
+  for (const auto& [index, trial] : result.failures)
+    r["failures"].push_back(reports::to_json(failure_of(config, index, trial)));
   reports::add_groups(r);
   return r;
 }

@@ -123,8 +123,7 @@ class Shrinker {
     result.violation = violation_;
     // The seed's plan (or the one given), aimed explicitly where the fault landed: from here on, edits of the plan.
     if (!best_.plan) best_.plan = detail::plan_trial(best_);
-    aim_ = {first.coverage.value("record_from_end", std::uint64_t{0}),
-            first.coverage.value("offset_in_record", std::uint64_t{0})};
+    aim_ = {first.coverage.record_from_end.value_or(0), first.coverage.offset_in_record.value_or(0)};
     aimed(best_, aim_);
     result.original_ops = ops().size();
     result.original_bytes = request_bytes(ops());

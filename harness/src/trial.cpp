@@ -78,7 +78,7 @@ std::string trace_hash(const TrialResult& r, const std::deque<detail::RunRecord>
   h = fnv1a(h, std::to_string(r.seed));
   for (const auto& run : runs)
     for (const auto& line : run.trace) h = fnv1a(h, normalise(without_pid_and_exe(line), work_dir));
-  auto faults = r.faults;
+  auto faults = reports::to_json(r.faults);  // the ledger as the report writes it
   drop_pids(faults);
   h = fnv1a(h, normalise(faults.dump(), work_dir));
   h = fnv1a(h, to_string(r.verdict));

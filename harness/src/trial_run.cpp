@@ -6,6 +6,19 @@ namespace faultline::harness::detail {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// The ledger entry of a fault the shim fired: its journal line, as the journal holds it.
+reports::FaultEntry fired_entry(const char* phase, const faults::Event& fired) {
+  reports::FaultEntry entry;
+  entry.phase = phase;
+  entry.kind = fault_kind_name(fired.kind);
+  entry.event = fired.raw;
+  return entry;
+}
+
+}  // namespace
+
 TrialRun::TrialRun(const TrialConfig& config, TrialResult& result)
     : config_(config), result_(result), runner_(config), data_(config.work_dir / "data"),
       fault_(config.scenario.fault) {}
@@ -163,7 +176,7 @@ std::optional<Placement> TrialRun::locate(const RunRecord& run, CyclePlan& plan)
 
 bool TrialRun::judge_run(const RunRecord& run) {
   for (const auto& f : faults::fired_faults(run.events))
-    result_.faults.push_back({{"phase", "workload"}, {"kind", fault_kind_name(f.kind)}, {"event", f.raw}});
+    result_.faults.push_back(fired_entry("workload", f));
   std::size_t fault_event = 0;
   for (std::size_t i = 0; i < run.events.size(); ++i)
     if (run.events[i].ev == "fault") {
@@ -209,7 +222,7 @@ bool TrialRun::run_cycle(std::uint32_t cycle, CyclePlan& plan) {
   if (!judge_run(*run)) return false;
   if (!apply_storage_faults(*run, *p, plan.rest)) return false;
   const Expectation e = expected_outcome(*run, *p);
-  result_.expected = e.to_json();
+  result_.expected = e.report();
   runner_.say(fmt::format("  expected: {} ({})", e.outcome(), e.reason));
   keep_evidence(*run, *p);
   if (fault_.during_recovery && cycle == 0 && !crash_during_recovery()) return false;
@@ -219,19 +232,23 @@ bool TrialRun::run_cycle(std::uint32_t cycle, CyclePlan& plan) {
 // Where the fault landed, for the report's coverage: a write made at start-up has no operation.
 void TrialRun::record_coverage(const RunRecord& run, const Placement& p, std::size_t operations) {
   auto& c = result_.coverage;
-  c = {{"kind", fault_kind_name(fault_.kind)}, {"aim", to_string(fault_.aim)}, {"field", p.field},
-       {"offset", p.offset}, {"record", p.record}};
-  if (p.op < operations) c["op"] = p.op;
-  c["operations"] = operations;
-  c["record_from_end"] = p.op < operations ? operations - 1 - p.op : 0;
-  c["offset_in_record"] = p.offset - std::min(p.offset, p.record_off);
-  c["file"] = p.file;
-  c["write"] = write_position(run.records, p, operations);
-  c["region"] = p.offset < kHeadRegionBytes ? "head" : "body";
+  c = {};
+  c.kind = fault_kind_name(fault_.kind);
+  c.aim = to_string(fault_.aim);
+  c.field = p.field;
+  c.offset = p.offset;
+  c.record = p.record;
+  if (p.op < operations) c.op = p.op;
+  c.operations = operations;
+  c.record_from_end = p.op < operations ? operations - 1 - p.op : 0;
+  c.offset_in_record = p.offset - std::min(p.offset, p.record_off);
+  c.file = p.file;
+  c.write = write_position(run.records, p, operations);
+  c.region = p.offset < kHeadRegionBytes ? "head" : "body";
   std::uint64_t written = 0;  // the file's end before the hit write, as far as this run's writes show
   for (const auto& r : run.records)
     if (r.file == p.file && r.journal_index < p.journal_index) written = std::max(written, r.off + r.len);
-  c["rewrite"] = p.record_off + std::max<std::uint64_t>(p.record_len, 1) <= written ? "overwrite" : "append";
+  c.rewrite = p.record_off + std::max<std::uint64_t>(p.record_len, 1) <= written ? "overwrite" : "append";
 }
 
 bool TrialRun::crash_during_recovery() {
@@ -244,7 +261,7 @@ bool TrialRun::crash_during_recovery() {
     violate("fault-not-fired", "recovery wrote nothing, so the crash planned during recovery never fired");
     return false;
   }
-  result_.faults.push_back({{"phase", "recovery"}, {"kind", "crash"}, {"event", fired.front().raw}});
+  result_.faults.push_back(fired_entry("recovery", fired.front()));
   runner_.say(fmt::format("  crashed during recovery at {}", fired.front().raw.dump()));
   return true;
 }
@@ -304,7 +321,7 @@ bool TrialRun::recover_and_judge(std::uint32_t cycle, const RunRecord& run, cons
       return false;
     }
     for (const auto& f : fired)
-      result_.faults.push_back({{"phase", "recovery"}, {"kind", fault_kind_name(f.kind)}, {"event", f.raw}});
+      result_.faults.push_back(fired_entry("recovery", f));
   }
   result_.engine_log = recovery.record.stderr_tail;
   const auto& start = recovery.record.start;
@@ -324,7 +341,7 @@ bool TrialRun::recover_and_judge(std::uint32_t cycle, const RunRecord& run, cons
     case RecoveryJudgement::Next::kContinue: break;
   }
   runner_.say(fmt::format("  state after recovery: {} ({} bytes)", describe_state(recovery.dump.state),
-                          j.observed ? (*j.observed)["size_after_recovery"].get<std::uint64_t>() : 0));
+                          j.observed ? j.observed->size_after_recovery.value_or(0) : 0));
   base_ = recovery.dump.state;
   keep_live(recovery);
   return true;

@@ -36,13 +36,16 @@ void TrialRun::apply_at_rest(const Placement& p, Rng& rng) {
   const auto d = fault_.damage;
   const auto size = file_size(p.file);
   const std::string before = read_all(file);
-  nlohmann::ordered_json ledger{{"phase", "engine down"}, {"kind", "at_rest"}, {"damage", damage_name(d)}};
+  reports::FaultEntry ledger;
+  ledger.phase = "engine down";
+  ledger.kind = fault_kind_name(FaultKind::kAtRest);
+  ledger.damage = damage_name(d);
   switch (d) {
     case AtRestDamage::kBitflip: {
       const int bit = static_cast<int>(rng.below(8));
       faults::flip_bit(file, p.offset, bit);
-      ledger["offset"] = p.offset;
-      ledger["bit"] = bit;
+      ledger.offset = p.offset;
+      ledger.bit = static_cast<std::uint64_t>(bit);
       break;
     }
     case AtRestDamage::kZero:
@@ -51,21 +54,21 @@ void TrialRun::apply_at_rest(const Placement& p, Rng& rng) {
       const std::uint64_t at = d == AtRestDamage::kZero ? first_nonzero(before, p) : p.offset;
       const auto len = std::min<std::uint64_t>(1 + rng.below(8), end > at ? end - at : 1);
       d == AtRestDamage::kZero ? faults::zero_range(file, at, len) : faults::garbage_range(file, at, len, rng);
-      ledger["offset"] = at;
-      ledger["length"] = len;
+      ledger.offset = at;
+      ledger.length = len;
       break;
     }
     case AtRestDamage::kTruncate:
       faults::truncate_to(file, p.offset);
-      ledger["size"] = p.offset;
+      ledger.size = p.offset;
       break;
     case AtRestDamage::kZeroTail:
     case AtRestDamage::kGarbageTail: {  // bytes appended past the last record
       const auto len = 1 + rng.below(d == AtRestDamage::kZeroTail ? 4096 : 64);
       faults::truncate_to(file, size + len);
       if (d == AtRestDamage::kGarbageTail) faults::garbage_range(file, size, len, rng);
-      ledger["offset"] = size;
-      ledger["length"] = len;
+      ledger.offset = size;
+      ledger.length = len;
       break;
     }
   }
@@ -81,13 +84,14 @@ void TrialRun::apply_power_loss(const RunRecord& run, Rng& rng) {
   std::erase_if(touched, [&](const auto& entry) { return run.untouched.contains(entry.first); });
   const auto actions = faults::apply_power_loss(data_, touched, model, rng);
   power_loss_actions_ = actions;
-  nlohmann::ordered_json acts = nlohmann::ordered_json::array();
+  reports::FaultEntry ledger;
+  ledger.phase = "engine down";
+  ledger.kind = fault_kind_name(FaultKind::kPowerLoss);
+  ledger.model = faults::to_string(model);
   for (const auto& a : actions)
-    acts.push_back({{"file", a.file}, {"action", a.action}, {"size_before", a.size_before},
-                    {"size_after", a.size_after}, {"synced_size", a.synced_size}, {"detail", a.detail}});
-  result_.faults.push_back({{"phase", "engine down"}, {"kind", "power_loss"}, {"model", faults::to_string(model)},
-                            {"files", acts}});
-  runner_.say(fmt::format("  power loss ({}): {}", faults::to_string(model), acts.dump()));
+    ledger.files.push_back({a.file, a.action, a.size_before, a.size_after, a.synced_size, a.detail});
+  runner_.say(fmt::format("  power loss ({}): {}", ledger.model, reports::to_json(ledger)["files"].dump()));
+  result_.faults.push_back(std::move(ledger));
 }
 
 bool TrialRun::apply_storage_faults(const RunRecord& run, const Placement& p, Rng& rng) {

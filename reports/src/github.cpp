@@ -3,6 +3,7 @@
 // cleaned, escaped in prose, and fenced with a fence longer than any backtick run inside it.
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -99,27 +100,22 @@ std::string determinism_block(const ordered_json& report) {
   return out + "\n";
 }
 
-std::string failure_block(const ordered_json& f) {
-  std::string out = fmt::format("#### {} {} seed {}\n\n", text_of(f, "verdict") == "fail" ? "❌" : "⚠️",
-                                md(text_of(f, "scenario")), md(text_of(f, "seed")));
-  const auto& violations = member(f, "violations");
-  if (violations.is_array())
-    for (const auto& v : violations) out += fmt::format("- **{}**: {}\n", md(text_of(v, "name")), md(text_of(v, "detail")));
-  if (!text_of(f, "error").empty()) out += fmt::format("- **harness error**: {}\n", md(text_of(f, "error")));
-  out += "\nReproduce:\n\n" + fenced(repro_command(f), "sh") + "\n";
+std::string failure_block(const Failure& f) {
+  std::string out = fmt::format("#### {} {} seed {}\n\n", f.verdict == "fail" ? "❌" : "⚠️", md(f.scenario), md(f.seed));
+  for (const auto& v : f.violations) out += fmt::format("- **{}**: {}\n", md(v.name), md(v.detail));
+  if (f.error && !f.error->empty()) out += fmt::format("- **harness error**: {}\n", md(*f.error));
+  out += "\nReproduce:\n\n" + fenced(f.repro.command, "sh") + "\n";
   std::string more;
-  for (const char* key : {"expected", "observed", "faults"}) {
-    const auto& v = member(f, key);
-    if (!v.is_null() && !v.empty())
-      more += fmt::format("{}:\n\n{}\n", key, fenced(v.dump(2, ' ', false, nlohmann::json::error_handler_t::replace), "json"));
-  }
-  const auto& log = member(f, "engine_log");
-  if (log.is_array() && !log.empty()) {
+  const std::pair<const char*, ordered_json> parts[] = {
+      {"expected", to_json(f.expected)}, {"observed", to_json(f.observed)}, {"faults", to_json(f.faults)}};
+  for (const auto& [key, part] : parts)
+    if (!part.empty()) more += fmt::format("{}:\n\n{}\n", key, fenced(part_json(part), "json"));
+  if (!f.engine_log.empty()) {
     std::string lines;
-    for (const auto& l : log) lines += (l.is_string() ? l.get<std::string>() : l.dump()) + "\n";
+    for (const auto& l : f.engine_log) lines += l + "\n";
     more += "engine log:\n\n" + fenced(lines, "text") + "\n";
   }
-  if (!text_of(f, "hexdump").empty()) more += "hexdump before recovery:\n\n" + fenced(text_of(f, "hexdump"), "text") + "\n";
+  if (!f.hexdump.empty()) more += "hexdump before recovery:\n\n" + fenced(f.hexdump, "text") + "\n";
   if (!more.empty()) out += "<details><summary>details</summary>\n\n" + more + "</details>\n\n";
   return out;
 }
@@ -128,19 +124,16 @@ std::string failure_block(const ordered_json& f) {
 // entry of its smallest trial.
 struct Cause {
   Group group;
-  const ordered_json* smallest = nullptr;
+  std::optional<Failure> smallest;
 };
 
 std::vector<Cause> shown_causes(const ordered_json& report) {
   std::vector<Cause> out;
-  const auto& failures = member(report, "failures");
-  std::map<std::size_t, const ordered_json*> by_index;
-  if (failures.is_array())
-    for (const auto& f : failures) by_index.emplace(count_of(f, "index"), &f);
+  const auto failures = failures_of(report);
   for (auto& g : groups_of(report)) {
     if (g.verdict == "void") continue;
-    const auto it = by_index.find(g.smallest.index);
-    out.push_back({std::move(g), it == by_index.end() ? nullptr : it->second});
+    const Failure* smallest = failure_at(failures, g.smallest.index);
+    out.push_back({std::move(g), smallest ? std::optional<Failure>(*smallest) : std::nullopt});
   }
   return out;
 }

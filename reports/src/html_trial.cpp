@@ -35,13 +35,13 @@ std::string steps(const Failure& f) {
   for (const auto& e : f.faults) {
     std::string where = e.file().empty() ? "" : " in " + esc(e.file());
     if (e.phase == "workload") {
-      const auto& ev = member(e.entry, "event");
+      const auto& ev = e.event;
       out += fmt::format("<li class=\"fault\">fault <b>{}</b>{}{}{}</li>", esc(e.kind), where,
                          member(ev, "off").is_null() ? "" : fmt::format(" at offset {}", text_of(ev, "off")),
                          c.op ? fmt::format(", during operation {}", *c.op) : "");
     } else {
       out += fmt::format("<li class=\"fault\">{}: <b>{}</b>{}{}</li>", esc(e.phase), esc(e.kind), where,
-                         text_of(e.entry, "model").empty() ? "" : " (" + esc(text_of(e.entry, "model")) + ")");
+                         e.model.empty() ? "" : " (" + esc(e.model) + ")");
     }
   }
   if (f.faults.empty() && !c.kind.empty()) out += fmt::format("<li>fault {} planned (not fired)</li>", esc(c.kind));

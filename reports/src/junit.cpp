@@ -53,41 +53,29 @@ struct Case {
   std::string system_out;
 };
 
-std::string json_text(const ordered_json& j) { return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace); }
-
-std::string failure_details(const ordered_json& f) {
-  std::string out = fmt::format("{} seed {} (trial #{}): {}\n", text_of(f, "scenario"), text_of(f, "seed"),
-                                text_of(f, "index"), text_of(f, "verdict"));
-  const auto& violations = member(f, "violations");
-  if (violations.is_array() && !violations.empty()) {
+std::string failure_details(const Failure& f) {
+  std::string out = fmt::format("{} seed {} (trial #{}): {}\n", f.scenario, f.seed, f.index, f.verdict);
+  if (!f.violations.empty()) {
     out += "violations:\n";
-    for (const auto& v : violations) out += fmt::format("  - {}: {}\n", text_of(v, "name"), text_of(v, "detail"));
+    for (const auto& v : f.violations) out += fmt::format("  - {}: {}\n", v.name, v.detail);
   }
-  if (!text_of(f, "error").empty()) out += fmt::format("harness error: {}\n", text_of(f, "error"));
-  out += fmt::format("reproduce:\n  {}\n", repro_command(f));
-  for (const char* key : {"expected", "observed", "faults", "coverage"}) {
-    const auto& v = member(f, key);
-    if (!v.is_null() && !v.empty()) out += fmt::format("{}: {}\n", key, json_text(v));
-  }
-  if (!text_of(f, "trace_hash").empty()) out += fmt::format("trace hash: {}\n", text_of(f, "trace_hash"));
-  if (!text_of(f, "artifacts").empty()) out += fmt::format("artifacts: {}\n", text_of(f, "artifacts"));
-  if (!text_of(f, "hexdump").empty()) out += fmt::format("hexdump before recovery:\n{}\n", text_of(f, "hexdump"));
+  if (f.error && !f.error->empty()) out += fmt::format("harness error: {}\n", *f.error);
+  out += fmt::format("reproduce:\n  {}\n", f.repro.command);
+  const std::pair<const char*, ordered_json> parts[] = {{"expected", to_json(f.expected)},
+                                                        {"observed", to_json(f.observed)},
+                                                        {"faults", to_json(f.faults)},
+                                                        {"coverage", to_json(f.coverage)}};
+  for (const auto& [key, part] : parts)
+    if (!part.empty()) out += fmt::format("{}: {}\n", key, part_json(part));
+  if (!f.trace_hash.empty()) out += fmt::format("trace hash: {}\n", f.trace_hash);
+  if (f.artifacts && !f.artifacts->empty()) out += fmt::format("artifacts: {}\n", *f.artifacts);
+  if (!f.hexdump.empty()) out += fmt::format("hexdump before recovery:\n{}\n", f.hexdump);
   return out;
 }
 
-std::string engine_log(const ordered_json& f) {
+std::string engine_log(const Failure& f) {
   std::string out;
-  const auto& log = member(f, "engine_log");
-  if (!log.is_array()) return out;
-  for (const auto& line : log) out += (line.is_string() ? line.get<std::string>() : line.dump()) + "\n";
-  return out;
-}
-
-// The entries of a report's failures by campaign index.
-std::map<std::size_t, const ordered_json*> entries_by_index(const ordered_json& failures) {
-  std::map<std::size_t, const ordered_json*> out;
-  if (failures.is_array())
-    for (const auto& f : failures) out.emplace(count_of(f, "index"), &f);
+  for (const auto& line : f.engine_log) out += line + "\n";
   return out;
 }
 
@@ -105,12 +93,10 @@ std::string pointer_text(const TrialPointer& t) {
 
 // One test case per cause: failure (fail), error (harness error) or skipped (void), counted once however many
 // trials share the signature.
-Case group_case(const Group& g, const std::vector<Failure>& failures,
-                const std::map<std::size_t, const ordered_json*>& entries) {
+Case group_case(const Group& g, const std::vector<Failure>& failures) {
   Case c;
   c.name = fmt::format("{} [{}]", g.title, g.signature.substr(0, 8));
-  const auto it = entries.find(g.smallest.index);
-  const ordered_json* smallest = it == entries.end() ? nullptr : it->second;
+  const Failure* smallest = failure_at(failures, g.smallest.index);
   const std::string headline = smallest ? failure_headline(*smallest) : g.title;
   const char* plural = g.count == 1 ? "" : "s";
   if (g.verdict == "void") {
@@ -198,8 +184,7 @@ std::vector<Case> all_cases(const ordered_json& report) {
     cases.push_back(std::move(c));
   };
   const auto failures = failures_of(report);
-  const auto entries = entries_by_index(member(report, "failures"));
-  for (const auto& g : groups_of(report)) add(group_case(g, failures, entries));  // with run --shrink's bundles
+  for (const auto& g : groups_of(report)) add(group_case(g, failures));  // with run --shrink's bundles
   const auto& per_scenario = member(member(report, "summary"), "per_scenario");
   std::vector<std::string> scenarios;
   const auto& configured = member(member(report, "configuration"), "scenarios");

@@ -208,7 +208,7 @@ ordered_json merge_reports(const std::vector<ordered_json>& reports, const std::
 
   ordered_json coverage = ordered_json::object();
   ordered_json determinism{{"checked", 0}, {"mismatches", ordered_json::array()}};
-  std::vector<ordered_json> failures;
+  std::vector<Failure> failures;
   for (const auto& in : inputs) {
     const auto& cov = member(*in.doc, "coverage");
     if (cov.is_object()) add_counts(coverage, cov);
@@ -216,13 +216,14 @@ ordered_json merge_reports(const std::vector<ordered_json>& reports, const std::
     determinism["checked"] = determinism["checked"].get<std::size_t>() + count_of(det, "checked");
     if (member(det, "mismatches").is_array())
       for (const auto& m : det["mismatches"]) determinism["mismatches"].push_back(m);
-    for (const auto& f : member(*in.doc, "failures")) failures.push_back(f);
+    for (auto& f : failures_of(*in.doc)) failures.push_back(std::move(f));
   }
   std::stable_sort(failures.begin(), failures.end(),
-                   [](const ordered_json& a, const ordered_json& b) { return count_of(a, "index") < count_of(b, "index"); });
+                   [](const Failure& a, const Failure& b) { return a.index < b.index; });
   merged["coverage"] = coverage;
   merged["determinism"] = determinism;
-  merged["failures"] = failures;
+  merged["failures"] = ordered_json::array();
+  for (const auto& f : failures) merged["failures"].push_back(to_json(f));
   if (std::any_of(inputs.begin(), inputs.end(), [](const Input& in) { return in.doc->contains("untracked_files"); }))
     merged["untracked_files"] = merged_untracked(inputs);
   merged["status"] = status_of(merged["summary"], determinism);

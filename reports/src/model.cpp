@@ -18,9 +18,10 @@ using detail::text_of;
 
 // ---- Status -------------------------------------------------------------------------------------------------------
 
-Status status_from_counts(std::size_t failed, std::size_t errors, std::size_t determinism_mismatches) {
+Status status_from_counts(std::size_t failed, std::size_t errors, std::size_t determinism_mismatches,
+                          bool harness_error) {
   if (failed > 0) return Status::kFail;
-  if (errors > 0 || determinism_mismatches > 0) return Status::kError;
+  if (errors > 0 || determinism_mismatches > 0 || harness_error) return Status::kError;
   return Status::kPass;
 }
 
@@ -39,8 +40,9 @@ Status parse_status(const std::string& text) {
   return Status::kError;
 }
 
-int exit_code(Status status, bool interrupted) {
+int exit_code(Status status, bool interrupted, bool harness_error) {
   if (interrupted) return 130;
+  if (harness_error) return 3;  // the campaign could not go on: what it found is partial
   switch (status) {
     case Status::kPass: return 0;
     case Status::kFail: return 1;
@@ -114,11 +116,8 @@ int verdict_rank(const std::string& verdict) { return verdict == "fail" ? 0 : ve
 }  // namespace
 
 std::string FaultEntry::file() const {
-  const auto& event = member(entry, "event");
   if (!text_of(event, "file").empty()) return text_of(event, "file");
-  const auto& files = member(entry, "files");
-  if (files.is_array() && !files.empty() && !text_of(files[0], "file").empty()) return text_of(files[0], "file");
-  return text_of(entry, "file");
+  return files.empty() ? "" : files.front().file;
 }
 
 // ---- Signatures ---------------------------------------------------------------------------------------------------

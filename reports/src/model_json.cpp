@@ -49,7 +49,11 @@ void put(ordered_json& j, const char* key, const std::optional<T>& v) {
 Repro repro_from_json(const ordered_json& j) { return {strings(member(j, "argv")), text_of(j, "command")}; }
 ordered_json to_json(const Repro& r) { return {{"argv", r.argv}, {"command", r.command}}; }
 
-Expected expected_from_json(const ordered_json& j) {
+}  // namespace
+
+// ---- The parts of a failure entry (declared in model.h: the harness and the renderers write them too) -------------
+
+static Expected expected_from_json(const ordered_json& j) {
   return {text_of(j, "outcome"), opt_bool(j, "may_start"), opt_bool(j, "may_refuse"), text_of(j, "file"),
           opt_count(j, "size_after_recovery"), opt_count(j, "must_keep_operations"), text_of(j, "reason")};
 }
@@ -66,7 +70,7 @@ ordered_json to_json(const Expected& e) {
   return j;
 }
 
-Observed observed_from_json(const ordered_json& j) {
+static Observed observed_from_json(const ordered_json& j) {
   return {text_of(j, "outcome"), text_of(j, "detail"), text_of(j, "status"), text_of(j, "file"), text_of(j, "state"),
           opt_count(j, "size_after_recovery"), opt_count(j, "operations_reflected")};
 }
@@ -83,7 +87,7 @@ ordered_json to_json(const Observed& o) {
   return j;
 }
 
-TrialCoverage coverage_from_json(const ordered_json& j) {
+static TrialCoverage coverage_from_json(const ordered_json& j) {
   return {text_of(j, "kind"), text_of(j, "aim"), text_of(j, "field"), opt_count(j, "offset"), opt_count(j, "record"),
           opt_count(j, "op"), opt_count(j, "records"), opt_count(j, "record_from_end"),
           opt_count(j, "offset_in_record"), opt_count(j, "operations"), text_of(j, "file"), text_of(j, "write"),
@@ -107,6 +111,57 @@ ordered_json to_json(const TrialCoverage& c) {
   put(j, "region", c.region);
   put(j, "rewrite", c.rewrite);
   return j;
+}
+
+ordered_json to_json(const FaultEntry& e) {
+  ordered_json j{{"phase", e.phase}, {"kind", e.kind}};
+  if (!e.event.is_null()) j["event"] = e.event;
+  put(j, "damage", e.damage);
+  put(j, "offset", e.offset);
+  put(j, "bit", e.bit);
+  put(j, "length", e.length);
+  put(j, "size", e.size);
+  put(j, "model", e.model);
+  if (!e.model.empty() || !e.files.empty()) {
+    j["files"] = ordered_json::array();
+    for (const auto& f : e.files)
+      j["files"].push_back({{"file", f.file}, {"action", f.action}, {"size_before", f.size_before},
+                            {"size_after", f.size_after}, {"synced_size", f.synced_size}, {"detail", f.detail}});
+  }
+  return j;
+}
+
+ordered_json to_json(const std::vector<FaultEntry>& ledger) {
+  ordered_json out = ordered_json::array();
+  for (const auto& e : ledger) out.push_back(to_json(e));
+  return out;
+}
+
+namespace {
+
+std::vector<PowerLossFile> power_loss_files(const ordered_json& j) {
+  std::vector<PowerLossFile> out;
+  if (!j.is_array()) return out;
+  for (const auto& f : j)
+    out.push_back({text_of(f, "file"), text_of(f, "action"), opt_count(f, "size_before").value_or(0),
+                   opt_count(f, "size_after").value_or(0), opt_count(f, "synced_size").value_or(0),
+                   text_of(f, "detail")});
+  return out;
+}
+
+FaultEntry fault_from_json(const ordered_json& j) {
+  FaultEntry e;
+  e.phase = text_of(j, "phase");
+  e.kind = text_of(j, "kind");
+  if (const auto& event = member(j, "event"); event.is_object()) e.event = event;
+  e.damage = text_of(j, "damage");
+  e.offset = opt_count(j, "offset");
+  e.bit = opt_count(j, "bit");
+  e.length = opt_count(j, "length");
+  e.size = opt_count(j, "size");
+  e.model = text_of(j, "model");
+  e.files = power_loss_files(member(j, "files"));
+  return e;
 }
 
 ordered_json to_json(const TrialPointer& t) {
@@ -207,8 +262,7 @@ ordered_json to_json(const Failure& f) {
   j["violations"] = ordered_json::array();
   for (const auto& v : f.violations) j["violations"].push_back({{"name", v.name}, {"detail", v.detail}});
   if (f.error) j["error"] = *f.error;
-  j["faults"] = ordered_json::array();
-  for (const auto& e : f.faults) j["faults"].push_back(e.entry);
+  j["faults"] = to_json(f.faults);
   j["expected"] = to_json(f.expected);
   j["observed"] = to_json(f.observed);
   j["coverage"] = to_json(f.coverage);
@@ -236,7 +290,7 @@ Failure failure_from_json(const ordered_json& j) {
     for (const auto& v : j["violations"]) f.violations.push_back({text_of(v, "name"), text_of(v, "detail")});
   f.error = opt_text(j, "error");
   if (member(j, "faults").is_array())
-    for (const auto& e : j["faults"]) f.faults.push_back({text_of(e, "phase"), text_of(e, "kind"), e});
+    for (const auto& e : j["faults"]) f.faults.push_back(fault_from_json(e));
   f.expected = expected_from_json(member(j, "expected"));
   f.observed = observed_from_json(member(j, "observed"));
   f.coverage = coverage_from_json(member(j, "coverage"));

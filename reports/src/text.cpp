@@ -171,20 +171,25 @@ double seconds_of(const nlohmann::ordered_json& object, const char* key) {
   return v.is_number() ? v.get<double>() : 0.0;
 }
 
-std::string failure_headline(const nlohmann::ordered_json& failure) {
-  const auto& violations = member(failure, "violations");
-  if (violations.is_array() && !violations.empty()) {
-    std::string out = fmt::format("{}: {}", text_of(violations[0], "name"), text_of(violations[0], "detail"));
+std::string failure_headline(const Failure& failure) {
+  const auto& violations = failure.violations;
+  if (!violations.empty()) {
+    std::string out = fmt::format("{}: {}", violations[0].name, violations[0].detail);
     if (violations.size() > 1) out += fmt::format(" (+{} more)", violations.size() - 1);
     return out;
   }
-  const std::string error = text_of(failure, "error");
-  if (!error.empty()) return "harness error: " + error;
-  return text_of(failure, "verdict");
+  if (failure.error && !failure.error->empty()) return "harness error: " + *failure.error;
+  return failure.verdict;
 }
 
-std::string repro_command(const nlohmann::ordered_json& failure) {
-  return text_of(member(failure, "repro"), "command");
+std::string part_json(const nlohmann::ordered_json& part) {
+  return part.empty() ? "" : part.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+const Failure* failure_at(const std::vector<Failure>& failures, std::size_t index) {
+  for (const auto& f : failures)
+    if (f.index == index) return &f;
+  return nullptr;
 }
 
 }  // namespace faultline::reports::detail

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "faultline/reports/model.h"
+
 namespace faultline::reports::detail {
 
 // Removes ANSI escape sequences (CSI, OSC and other ESC sequences), C0 controls other than tab and newline, DEL, C1
@@ -38,7 +40,12 @@ double seconds_of(const nlohmann::ordered_json& object, const char* key);
 const nlohmann::ordered_json& member(const nlohmann::ordered_json& object, const char* key);  // null if absent
 
 // One failure entry in words: "lost-acked-write: detail" (first violation), the harness error, or the verdict.
-std::string failure_headline(const nlohmann::ordered_json& failure);
-std::string repro_command(const nlohmann::ordered_json& failure);
+std::string failure_headline(const Failure& failure);
+
+// A part of a failure entry as indented JSON (the details of JUnit and GitHub); "" when the part is empty.
+std::string part_json(const nlohmann::ordered_json& part);
+
+// The failure whose campaign index is `index`, or nullptr.
+const Failure* failure_at(const std::vector<Failure>& failures, std::size_t index);
 
 }  // namespace faultline::reports::detail

@@ -9,11 +9,13 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "faultline/reports/model.h"
 #include "run_cli.h"
 
 namespace fs = std::filesystem;
@@ -333,6 +335,42 @@ TEST_F(Campaign, AnEngineThatDiesBeforeTheFaultFiresIsAnEngineCrashNotAVoidTrial
   EXPECT_EQ(rep["summary"]["failed"], 4) << rep["summary"].dump();
   EXPECT_EQ(violations(rep)["engine-crash"], 4) << rep["summary"].dump();
   EXPECT_EQ(violations(rep).count("fault-not-fired"), 0u) << rep["summary"].dump();
+}
+
+// The report's failure entries are the typed model written by its one to_json (reports/include/faultline/reports/
+// model.h): every entry of a real campaign reads back into the same structs and writes back to the same bytes, for
+// each kind of fault ledger entry (a fault the shim fired in the workload or in recovery, at-rest damage, power loss)
+// and the timeline of a kept trial.
+TEST_F(Campaign, EveryFailureEntryOfARealReportRoundTripsThroughTheTypedModel) {
+  using faultline::reports::failure_from_json;
+  using faultline::reports::to_json;
+  const std::pair<const char*, const char*> campaigns[] = {
+      {"no-truncate", "torn-tail,at-rest-truncate,power-loss-random-prefix,crash-during-recovery"},
+      {"skip-corrupt", "bitflip-read,at-rest-zero-midlog"}};
+  std::set<std::string> ledger;  // what kinds of entries the reports held: phase and the fields present
+  std::size_t entries = 0, timelines = 0;
+  for (const auto& [bug, scenarios] : campaigns) {
+    const auto name = fmt::format("{}.json", bug);
+    const auto ran = faultline(fmt::format("run --profile {} --scenario {} --trials 8 --seed 3 --jobs 2 --report {}",
+                                           planted_profile(bug), scenarios, name));
+    ASSERT_EQ(ran.code, 1) << ran.out;
+    std::ifstream in(dir_ / name);
+    const auto doc = nlohmann::ordered_json::parse(in);
+    for (const auto& entry : doc["failures"]) {
+      ++entries;
+      const auto typed = failure_from_json(entry);
+      EXPECT_EQ(to_json(typed).dump(), entry.dump()) << "written differently than read";
+      EXPECT_TRUE(failure_from_json(to_json(typed)) == typed) << entry.dump();
+      timelines += typed.timeline.empty() ? 0 : 1;
+      for (const auto& f : entry["faults"])
+        ledger.insert(f["phase"].get<std::string>() + (f.contains("event") ? " event" : "") +
+                      (f.contains("damage") ? " damage" : "") + (f.contains("files") ? " files" : ""));
+    }
+  }
+  EXPECT_GT(entries, 0u);
+  EXPECT_GT(timelines, 0u) << "no failing trial was kept with its journals";
+  for (const char* kind : {"workload event", "recovery event", "engine down damage", "engine down files"})
+    EXPECT_TRUE(ledger.count(kind)) << "no ledger entry \"" << kind << "\" in the reports";
 }
 
 TEST_F(Campaign, BadScenarioFileExitsTwoNamingFileAndField) {

@@ -128,7 +128,7 @@ TEST(JudgeRecovery, CorrectStartContinuesWithTheDumpedState) {
   EXPECT_TRUE(j.violations.empty());
   EXPECT_EQ(j.next, RecoveryJudgement::Next::kContinue);
   ASSERT_TRUE(j.observed);
-  EXPECT_EQ((*j.observed)["operations_reflected"], 1);
+  EXPECT_EQ(j.observed->operations_reflected, 1u);
 }
 
 TEST(JudgeRecovery, StartingOnMidLogCorruptionIsMissedCorruption) {

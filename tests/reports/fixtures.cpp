@@ -62,8 +62,8 @@ ordered_json failure(const FakeTrial& t) {
   f["expected"] = ordered_json::object();
   f["observed"] = ordered_json::object();
   f["coverage"] = {{"kind", t.kind}, {"aim", "uniform"}, {"field", t.field}, {"offset", 10}, {"record", t.record},
-                   {"records", t.records}, {"record_from_end", t.records - 1 - t.record}, {"offset_in_record", 2},
-                   {"operations", t.records}};
+                   {"records", t.records}, {"operations", t.records}, {"record_from_end", t.records - 1 - t.record},
+                   {"offset_in_record", 2}};  // in the order the report's writer puts them (reports::to_json)
   f["engine_log"] = ordered_json::array({t.engine_log});
   f["hexdump"] = "";
   f["artifacts"] = nullptr;

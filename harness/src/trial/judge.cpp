@@ -63,12 +63,21 @@ FaultRunJudgement judge_fault_run(const FaultRunFacts& f) {
 
 namespace {
 
+reports::Observed observed_with_detail(const char* outcome, const std::string& detail) {
+  reports::Observed o;
+  o.outcome = outcome;
+  o.detail = detail;
+  return o;
+}
+
 RecoveryJudgement judge_refusal(const RecoveryFacts& f) {
   RecoveryJudgement j;
   const auto& status = f.start.status;
   const bool refusal = status.exited && (status.code == f.profile.corrupt_exit_code ||
                                          (f.expected.any_exit_allowed && status.code != 0));
-  j.observed = nlohmann::ordered_json{{"outcome", refusal ? "abort" : "exit"}, {"status", status.describe()}};
+  j.observed = reports::Observed{};
+  j.observed->outcome = refusal ? "abort" : "exit";
+  j.observed->status = status.describe();
   if (!refusal) {
     j.violations.push_back({"engine-crash", fmt::format("recovery ended with {} (the corrupt-log exit code is {})",
                                                         status.describe(), f.profile.corrupt_exit_code)});
@@ -104,13 +113,13 @@ RecoveryJudgement judge_start(const RecoveryFacts& f) {
   // A black box that started with every acknowledged write and nothing invented did no harm (start_if_complete).
   if (!e.allow_start && !(e.start_if_complete && check.violations.empty()))
     j.violations.push_back({"missed-corruption", fmt::format("started although {}", e.reason)});
-  nlohmann::ordered_json observed;
-  observed["outcome"] = "started";
-  observed["file"] = f.file;
-  observed["size_after_recovery"] = f.size_after;
-  observed["state"] = describe_state(f.dump->state);
+  reports::Observed observed;
+  observed.outcome = "started";
+  observed.file = f.file;
+  observed.size_after_recovery = f.size_after;
+  observed.state = describe_state(f.dump->state);
   j.violations.insert(j.violations.end(), check.violations.begin(), check.violations.end());
-  if (check.matched_prefix) observed["operations_reflected"] = *check.matched_prefix;
+  if (check.matched_prefix) observed.operations_reflected = *check.matched_prefix;
   if (e.size_after && f.profile.record_per_write && f.size_after != *e.size_after && e.allow_start)
     j.violations.push_back({"wrong-truncation-offset", fmt::format("{} is {} bytes after recovery; the torn record "
                                                                    "started at {}",
@@ -127,11 +136,11 @@ RecoveryJudgement judge_recovery(const RecoveryFacts& f) {
   switch (f.start.kind) {
     case StartOutcome::Kind::kHang:
       j.violations.push_back({"hang", fmt::format("recovery: {}", f.start.detail)});
-      j.observed = nlohmann::ordered_json{{"outcome", "hang"}, {"detail", f.start.detail}};
+      j.observed = observed_with_detail("hang", f.start.detail);
       return j;
     case StartOutcome::Kind::kProtocolError:
       j.violations.push_back({"protocol-error", fmt::format("recovery: {}", f.start.detail)});
-      j.observed = nlohmann::ordered_json{{"outcome", "protocol-error"}, {"detail", f.start.detail}};
+      j.observed = observed_with_detail("protocol-error", f.start.detail);
       return j;
     case StartOutcome::Kind::kExited: return judge_refusal(f);
     case StartOutcome::Kind::kReady: return judge_start(f);

@@ -6,7 +6,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 
 #include "faultline/fault_kinds.h"
 #include "faultline/harness/oracle.h"
@@ -64,7 +63,7 @@ struct RecoveryJudgement {
     kContinue,    // started and judged correct: the dumped state is the next cycle's base
   } next = Next::kStop;
   std::vector<Violation> violations;
-  std::optional<nlohmann::ordered_json> observed;  // what recovery did (none when the dump failed)
+  std::optional<reports::Observed> observed;  // what recovery did (none when the dump failed)
 };
 RecoveryJudgement judge_recovery(const RecoveryFacts& facts);
 

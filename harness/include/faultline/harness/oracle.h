@@ -16,9 +16,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "faultline/harness/workload.h"
+#include "faultline/reports/model.h"
 
 namespace faultline::harness {
 
@@ -42,7 +41,7 @@ struct Expectation {
   std::size_t keep_min = 0;            // operations of this cycle that must be reflected (a prefix length)
   std::string reason;                  // why, in one sentence
   std::string outcome() const;         // "clean", "truncate", "abort", "either", "start"
-  nlohmann::ordered_json to_json() const;
+  reports::Expected report() const;   // for the report (docs/report.md, "expected")
 };
 
 struct StateCheck {

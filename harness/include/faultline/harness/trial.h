@@ -41,10 +41,12 @@ struct TrialResult {
   std::uint64_t seed = 0;
   Verdict verdict = Verdict::kPass;
   std::vector<Violation> violations;
-  nlohmann::ordered_json faults = nlohmann::ordered_json::array();    // the fault ledger: what fired, where
-  nlohmann::ordered_json expected = nlohmann::ordered_json::object();
-  nlohmann::ordered_json observed = nlohmann::ordered_json::object();
-  nlohmann::ordered_json coverage = nlohmann::ordered_json::object(); // kind, field, offset class
+  // The parts of the report's failure entry, typed (reports/include/faultline/reports/model.h): the fault ledger (what
+  // fired, where), the expected and observed outcome of recovery and where the fault was aimed.
+  std::vector<reports::FaultEntry> faults;
+  reports::Expected expected;
+  reports::Observed observed;
+  reports::TrialCoverage coverage;
   std::vector<std::string> engine_log;  // last stderr lines of the last engine run
   std::string hexdump;                  // around the damaged offset, after the damage, before recovery
   std::string hexdump_before;           // the same bytes before the damage, when known (bit flips, damage at rest)

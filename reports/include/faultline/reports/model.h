@@ -1,6 +1,8 @@
 // The typed result model of a report (docs/report.md): what a failure entry holds, its signature, the groups of
-// failures that share one, and the status and exit-code rules. The harness fills failure entries; the renderers
-// (text, JUnit, GitHub, HTML, diff) and merge read them through these structs, so a field is parsed in one place.
+// failures that share one, and the status and exit-code rules. The harness fills these structs (a TrialResult holds
+// its fault ledger, expected and observed outcome and coverage as them; report_build.cpp makes the Failure), JSON is
+// written only by the to_json functions here and read only by the from_json ones, and the renderers (text, JUnit,
+// GitHub, HTML, diff) and merge read failure entries through the structs: a field is written and parsed in one place.
 //
 // A signature names the cause of a failing trial from what the trial shows (docs/report.md, "Signatures"): its
 // verdict, the names of its violations, the fault kind, the file and record field hit, and what recovery did against
@@ -23,23 +25,28 @@ namespace faultline::reports {
 
 enum class Status { kPass, kFail, kError };
 
-// fail when a trial failed; error when none failed but one could not be judged or a rerun was not deterministic.
-Status status_from_counts(std::size_t failed, std::size_t errors, std::size_t determinism_mismatches);
+// fail when a trial failed; error when none failed but one could not be judged, a rerun was not deterministic or the
+// campaign itself stopped on a harness error (`harness_error`).
+Status status_from_counts(std::size_t failed, std::size_t errors, std::size_t determinism_mismatches,
+                          bool harness_error = false);
 const char* to_string(Status status);
 // "pass", "fail", "error"; anything else is kError (a report that cannot say it passed did not).
 Status parse_status(const std::string& text);
-// 0 pass, 1 fail, 3 error; 130 when interrupted whatever the status (README, "Exit codes").
-int exit_code(Status status, bool interrupted = false);
+// 0 pass, 1 fail, 3 error; 130 when interrupted whatever the status; 3 when the campaign could not go on
+// (`harness_error`, not interrupted) even if it had found failures (README, "Exit codes").
+int exit_code(Status status, bool interrupted = false, bool harness_error = false);
 
 // ---- One failure entry --------------------------------------------------------------------------------------------
 
 struct Violation {
   std::string name, detail;
+  bool operator==(const Violation&) const = default;
 };
 
 struct Repro {
   std::vector<std::string> argv;
   std::string command;  // argv quoted for a POSIX shell
+  bool operator==(const Repro&) const = default;
 };
 
 // The oracle's expected outcome; empty (outcome "") when the trial ended before the fault.
@@ -50,6 +57,7 @@ struct Expected {
   std::optional<std::uint64_t> size_after_recovery;
   std::optional<std::uint64_t> must_keep_operations;
   std::string reason;
+  bool operator==(const Expected&) const = default;
 };
 
 // What recovery did; empty (outcome "") when the trial ended before recovery.
@@ -57,6 +65,7 @@ struct Observed {
   std::string outcome;  // started, abort, exit, hang, protocol-error
   std::string detail, status, file, state;
   std::optional<std::uint64_t> size_after_recovery, operations_reflected;
+  bool operator==(const Observed&) const = default;
 };
 
 // Where this trial's fault was aimed; empty (kind "") when the trial ended before placing it.
@@ -64,14 +73,30 @@ struct TrialCoverage {
   std::string kind, aim, field;
   std::optional<std::uint64_t> offset, record, op, records, record_from_end, offset_in_record, operations;
   std::string file, write, region, rewrite;  // the file hit, which write of its operation, head/body, overwrite/append
+  bool operator==(const TrialCoverage&) const = default;
 };
 
-// One entry of the fault ledger. `phase` and `kind` are typed; the rest depends on the kind (docs/report.md) and is
-// kept as the JSON object it is, in full.
+// One file a power loss acted on (docs/faults.md, "Power loss").
+struct PowerLossFile {
+  std::string file, action;  // action: kept, cut, ... (faults/include/faultline/storage.h)
+  std::uint64_t size_before = 0, size_after = 0, synced_size = 0;
+  std::string detail;
+  bool operator==(const PowerLossFile&) const = default;
+};
+
+// One entry of the fault ledger: what fired or was done to the files, in which phase. Which fields are set depends
+// on the kind (docs/report.md, "faults"): a fault the shim fired carries its journal line (`event`), at-rest damage
+// says what it did where, a power loss lists the files it acted on.
 struct FaultEntry {
-  std::string phase, kind;
-  nlohmann::ordered_json entry;  // the whole entry, phase and kind included
-  std::string file() const;      // the data file it hit: event.file, files[0].file or file; "" if none
+  std::string phase;  // workload, engine down, recovery
+  std::string kind;   // the wire name (faults/include/faultline/fault_kinds.h)
+  nlohmann::ordered_json event;  // the shim's journal line for a fault it fired, as the journal holds it; null if none
+  std::string damage;            // at rest: bitflip, zero, garbage, truncate, zero-tail, garbage-tail
+  std::optional<std::uint64_t> offset, bit, length, size;
+  std::string model;                 // power loss: the model
+  std::vector<PowerLossFile> files;  // power loss: the files it acted on
+  std::string file() const;          // the data file it hit: event.file or files[0].file; "" if none
+  bool operator==(const FaultEntry&) const = default;
 };
 
 // 1.1: one engine run of the trial as the shim's journal saw it (writes, syncs, truncates, renames, faults), when
@@ -80,12 +105,14 @@ struct TimelineEvent {
   std::string ev, file, kind;
   std::optional<std::int64_t> off, len, size, ret;
   std::optional<std::int64_t> seq;  // 1.3: the event's position in its journal (what TranscriptOp's journal_* count)
+  bool operator==(const TimelineEvent&) const = default;
 };
 struct TimelineRun {
   std::string run;  // "01-workload", "02-recovery", ...: the journal's name
   std::vector<TimelineEvent> events;
   std::size_t omitted = 0;
   std::string error;  // the journal could not be read
+  bool operator==(const TimelineRun&) const = default;
 };
 
 // 1.3: the operation transcript of one engine run of the workload: each request, its reply, acknowledged or not.
@@ -95,11 +122,13 @@ struct TranscriptOp {
   std::string request, reply;   // reply "" when none came; both cut to kTranscriptTextBytes
   std::string ack;              // ok (acknowledged), error (an error reply: refused), no-reply
   std::optional<std::size_t> journal_from, journal_to;  // journal events before the request, and when the reply came
+  bool operator==(const TranscriptOp&) const = default;
 };
 struct TranscriptRun {
   std::string run;  // the journal's name, as timeline[].run ("01-fault0")
   std::vector<TranscriptOp> operations;
   std::size_t omitted = 0;  // operations left out in the middle
+  bool operator==(const TranscriptRun&) const = default;
 };
 inline constexpr std::size_t kTranscriptRuns = 8;
 inline constexpr std::size_t kTranscriptOpsPerRun = 64;  // the first 32 and the last 32
@@ -127,6 +156,7 @@ struct Failure {
   double seconds = 0;
   Repro repro;
   std::string signature;  // 1.1; recomputed by failures_of() when absent
+  bool operator==(const Failure&) const = default;
 };
 
 // ---- Signatures and groups ----------------------------------------------------------------------------------------
@@ -180,6 +210,13 @@ std::vector<Group> group_failures(const std::vector<Failure>& failures);
 nlohmann::ordered_json to_json(const Failure& failure);
 nlohmann::ordered_json to_json(const std::vector<TranscriptRun>& transcript);  // failures[].transcript
 Failure failure_from_json(const nlohmann::ordered_json& entry);
+// The parts of a failure entry, for the writers that hold one part (the harness's all-trials lines, the renderers).
+// An empty part (outcome or kind "") is the empty object.
+nlohmann::ordered_json to_json(const FaultEntry& entry);
+nlohmann::ordered_json to_json(const std::vector<FaultEntry>& ledger);
+nlohmann::ordered_json to_json(const Expected& expected);
+nlohmann::ordered_json to_json(const Observed& observed);
+nlohmann::ordered_json to_json(const TrialCoverage& coverage);
 nlohmann::ordered_json to_json(const Group& group);
 Group group_from_json(const nlohmann::ordered_json& entry);
 
