@@ -1,9 +1,11 @@
 // Explore bundles (explore_bundle.h; docs/report.md, "Explore bundles").
 #include "explore_bundle.h"
 
+#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <set>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -142,12 +144,14 @@ ordered_json undone_json(const faults::History& history, const ex::Finding& find
   return undone;
 }
 
-fs::path write_explore_bundle(const fs::path& dir, std::size_t index, const scenarios::EngineProfile& profile,
-                              std::uint64_t seed, const ex::ExploreRun& run) {
-  const auto& f = run.outcome.findings.at(index);
-  fs::create_directories(dir);
-  const std::string history = fmt::format("finding-{}.history", index + 1);
-  reports::write_atomic(dir / history, run.history_bytes);
+namespace {
+
+// Finding `f` of `run` as the bundle `out` beside its history, <stem>.history.
+void write_bundle_at(const fs::path& out, const ex::Finding& f, const scenarios::EngineProfile& profile,
+                     std::uint64_t seed, const ex::ExploreRun& run) {
+  if (!out.parent_path().empty()) fs::create_directories(out.parent_path());
+  const std::string history = out.stem().string() + ".history";
+  reports::write_atomic(out.parent_path() / history, run.history_bytes);
   auto operations = ordered_json::array();
   for (const auto& i : run.issued)
     operations.push_back({{"request", i.op.request()}, {"ack", kAckNames[static_cast<int>(i.ack)]}, {"reply", i.reply}});
@@ -159,8 +163,15 @@ fs::path write_explore_bundle(const fs::path& dir, std::size_t index, const scen
                          {"expected_violations", names_of(f.violations)},
                          {"state_hash", fmt::format("{:016x}", f.hash)}, {"explanation", f.explanation},
                          {"undone", undone_json(run.history, f)}};
-  const fs::path out = dir / fmt::format("finding-{}.json", index + 1);
   reports::write_atomic(out, reports::dump(doc) + "\n");
+}
+
+}  // namespace
+
+fs::path write_explore_bundle(const fs::path& dir, std::size_t index, const scenarios::EngineProfile& profile,
+                              std::uint64_t seed, const ex::ExploreRun& run) {
+  const fs::path out = dir / fmt::format("finding-{}.json", index + 1);
+  write_bundle_at(out, run.outcome.findings.at(index), profile, seed, run);
   return out;
 }
 
@@ -212,6 +223,110 @@ int repro_explore_bundle(const fs::path& file, const std::optional<scenarios::En
   std::cout << fmt::format("state hash {}{}\nreproduced: {}\n", hash, hash == b.state_hash ? "" : " (bundle: " + b.state_hash + ")",
                            same ? "yes (same violations, same state hash)" : "no (the violations or the state differ)");
   return 1;
+}
+
+
+namespace {
+
+// What a shorter workload must give again: a finding with the bundle's violation names and the same kinds of undone
+// calls (call type and fate; their offsets and event numbers move with the workload).
+std::set<std::string> undone_kinds(const faults::History& history, const ex::Finding& f) {
+  std::set<std::string> out;
+  for (const auto& u : f.undone)
+    out.insert(fmt::format("{} ({})", faults::to_string(history.events[u.event].type), faults::to_string(u.fate)));
+  return out;
+}
+
+struct Attempt {
+  ex::ExploreRun run;
+  std::optional<std::size_t> finding;  // the index of the matching finding
+};
+
+// Records the first `k` operations of the bundle under its model, explores every state, and looks for the finding.
+Attempt explore_prefix(ex::ExploreConfig config, const ExploreBundle& b, std::size_t k,
+                       const std::optional<std::set<std::string>>& kinds, const fs::path& work) {
+  std::vector<harness::Op> ops;
+  for (std::size_t i = 0; i < k; ++i) ops.push_back(b.recorded.issued[i].op);
+  config.workload = &ops;
+  config.work_dir = work / fmt::format("ops-{}", k);
+  Attempt a;
+  a.run = ex::run_explore(config);
+  std::error_code ec;
+  fs::remove_all(config.work_dir, ec);
+  if (!a.run.workload_problem.empty()) return a;
+  const auto& findings = a.run.outcome.findings;
+  for (std::size_t i = 0; i < findings.size() && !a.finding; ++i)
+    if (names_of(findings[i].violations) == b.violations &&
+        (!kinds || undone_kinds(a.run.history, findings[i]) == *kinds))
+      a.finding = i;
+  return a;
+}
+
+}  // namespace
+
+int shrink_explore_bundle(const fs::path& file, const std::optional<scenarios::EngineProfile>& engine,
+                          const fs::path& shim, const fs::path& bindir, const fs::path& work_dir,
+                          const fs::path& output, double budget_s) {
+  const auto b = load_explore_bundle(file);
+  const fs::path out = output.empty() ? file.parent_path() / (file.stem().string() + "-shrunk.json") : output;
+  harness::check_output_file("--output", out);
+  ex::ExploreConfig config;
+  config.profile = engine ? *engine : b.profile;
+  config.models = {b.state.model};
+  config.seed = b.seed;
+  config.shim = shim;
+  config.bindir = bindir;
+  harness::check_engine_profile(config.profile, bindir);
+  const std::size_t n = b.recorded.issued.size();
+  std::cout << fmt::format("faultline shrink: explore bundle {}, {} operations, model {}, expects {}\n", file.string(),
+                           n, b.state.model, fmt::join(b.violations, ", "));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                                std::chrono::duration<double>(budget_s));
+  auto out_of_time = [&] { return std::chrono::steady_clock::now() >= deadline; };
+  const fs::path work = fs::absolute(work_dir) / "shrink";
+  if (out_of_time()) {
+    std::cout << "status: out-of-time (before the first attempt; raise --shrink-budget)\n";
+    return 1;
+  }
+  // First all n operations: the finding must come back before anything shorter means something.
+  Attempt best = explore_prefix(config, b, n, std::nullopt, work);
+  std::size_t attempts = 1;
+  if (!best.finding) {
+    std::cout << fmt::format("status: not-reproduced: all {} operations explored again under {} give no finding with "
+                             "{}{}; nothing written\n", n, b.state.model, fmt::join(b.violations, ", "),
+                             best.run.workload_problem.empty() ? "" : " (" + best.run.workload_problem + ")");
+    return 1;
+  }
+  const auto kinds = undone_kinds(best.run.history, best.run.outcome.findings[*best.finding]);
+  std::size_t lo = 1, hi = n;  // hi: the smallest k known to give the finding
+  bool stopped = false;
+  while (lo < hi) {
+    if (out_of_time()) {
+      stopped = true;
+      break;
+    }
+    const std::size_t mid = lo + (hi - lo) / 2;
+    Attempt a = explore_prefix(config, b, mid, kinds, work);
+    ++attempts;
+    std::cout << fmt::format("  {} operations: {}\n", mid, a.finding ? "finding again" : "no such finding") << std::flush;
+    if (a.finding) {
+      hi = mid;
+      best = std::move(a);
+    } else {
+      lo = mid + 1;
+    }
+  }
+  std::error_code ec;
+  fs::remove_all(work, ec);
+  const auto& f = best.run.outcome.findings[*best.finding];
+  write_bundle_at(out, f, config.profile, b.seed, best.run);
+  std::cout << fmt::format("status: {}\nshrunk in {} explores:\n  operations {} → {}\n  finding: state {}, {}\n",
+                           stopped ? "out-of-time (the best so far is written)" : "shrunk", attempts, n, hi,
+                           ex::to_string(f.state), fmt::join(names_of(f.violations), ", "));
+  for (const auto& k : kinds) std::cout << fmt::format("  undone: {}\n", k);
+  std::cout << fmt::format("bundle: {}\nreplay: faultline repro --bundle {}{}\n", out.string(), out.string(),
+                           engine ? "" : " --engine-from-bundle");
+  return 0;
 }
 
 }  // namespace faultline::cli

@@ -34,4 +34,12 @@ int repro_explore_bundle(const std::filesystem::path& file, const std::optional<
                          const std::filesystem::path& shim, const std::filesystem::path& bindir,
                          const std::filesystem::path& work_dir);
 
+// `shrink --bundle` on an explore bundle: records the bundle's first k operations and explores them under its model,
+// for the smallest k (bisected, within `budget_s` seconds) whose finding has the bundle's violation names and the same
+// kinds of undone calls; writes it as a new explore bundle at `output` (default <stem>-shrunk.json beside `file`).
+// 0 when written; 1 when the finding does not come back with all operations (not-reproduced) or no time was left.
+int shrink_explore_bundle(const std::filesystem::path& file, const std::optional<scenarios::EngineProfile>& engine,
+                          const std::filesystem::path& shim, const std::filesystem::path& bindir,
+                          const std::filesystem::path& work_dir, const std::filesystem::path& output, double budget_s);
+
 }  // namespace faultline::cli

@@ -84,14 +84,19 @@ struct ReproOptions {
   bool engine_from_bundle = false, engine_from_report = false;
 };
 
-int repro_from_bundle(const ReproOptions& o) {
-  if (!o.seed.empty()) throw UsageError("--bundle and --seed exclude each other: a bundle carries its own seed");
-  // A bundle is input from anywhere: its engine command runs only when asked for (--engine-from-bundle); otherwise
-  // the local --engine, --profile or the shipped walkv profile.
-  if (o.engine_from_bundle && (!o.common.engine.empty() || !o.common.profile.empty()))
+// A bundle is input from anywhere: its engine command runs only when asked for (--engine-from-bundle, nullopt here);
+// otherwise the local --engine, --profile or the shipped walkv profile.
+std::optional<scenarios::EngineProfile> bundle_engine(const Common& common, bool engine_from_bundle) {
+  if (engine_from_bundle && (!common.engine.empty() || !common.profile.empty()))
     throw UsageError("--engine-from-bundle excludes --engine and --profile: give one");
   std::optional<scenarios::EngineProfile> engine;
-  if (!o.engine_from_bundle) engine = o.common.load_profile();
+  if (!engine_from_bundle) engine = common.load_profile();
+  return engine;
+}
+
+int repro_from_bundle(const ReproOptions& o) {
+  if (!o.seed.empty()) throw UsageError("--bundle and --seed exclude each other: a bundle carries its own seed");
+  const auto engine = bundle_engine(o.common, o.engine_from_bundle);
   const fs::path dir = o.common.work_dir.empty() ? fs::path("faultline-repro") / fs::path(o.bundle).stem()
                                                  : fs::path(o.common.work_dir);
   if (engine) o.common.preflight(*engine, fs::absolute(dir) / "preflight");
@@ -130,8 +135,25 @@ struct ShrinkOptions {
   std::string seed;  // parsed with a range check: CLI11 reads "-1" as 2^64 - 1
   std::string output, report, bundle;
   std::size_t failure = 1;
-  bool engine_from_report = false;
+  bool engine_from_report = false, engine_from_bundle = false;
+  double budget_s = ShrinkBudget{}.total_s;  // --shrink-budget, for --bundle
 };
+
+int shrink_bundle(const ShrinkOptions& o) {
+  if (!o.seed.empty()) throw UsageError("--bundle and --seed exclude each other: a bundle carries its own seed");
+  if (!is_explore_bundle(o.bundle))
+    throw UsageError(fmt::format("--bundle {}: shrink takes an explore bundle only (a trial bundle is already shrunk: "
+                                 "replay it with `faultline repro --bundle {}`)", o.bundle, o.bundle));
+  const auto engine = bundle_engine(o.common, o.engine_from_bundle);
+  const fs::path dir = o.common.work_dir.empty() ? fs::path("faultline-shrink") / fs::path(o.bundle).stem()
+                                                 : fs::path(o.common.work_dir);
+  if (engine) o.common.preflight(*engine, fs::absolute(dir) / "preflight");
+  const int code = shrink_explore_bundle(o.bundle, engine, o.common.shim_path(), layout().bindir, dir, o.output,
+                                         o.budget_s);
+  std::error_code ec;
+  if (o.common.work_dir.empty()) fs::remove_all(dir, ec);
+  return code;
+}
 
 int shrink_seed(const Common& common, std::uint64_t seed, const std::string& output) {
   harness::TrialConfig config;
@@ -158,15 +180,8 @@ int shrink_command(ShrinkOptions& o, const CLI::App& shrink) {
     return shrink_seed(o.common, entry.seed, o.output);
   }
   if (o.engine_from_report) throw UsageError("--engine-from-report goes with --from-report");
-  if (!o.bundle.empty()) {
-    // Not built yet (issue 16): shrinking an explore finding means re-recording shorter workloads and exploring each.
-    if (is_explore_bundle(o.bundle))
-      throw UsageError(fmt::format("--bundle {}: shrink cannot shrink an explore bundle yet; run `faultline explore` "
-                                   "again with fewer --ops (same --seed) to look for a shorter finding, and replay "
-                                   "this one with `faultline repro --bundle {}`", o.bundle, o.bundle));
-    throw UsageError(fmt::format("--bundle {}: shrink takes an explore bundle only (a trial bundle is already shrunk: "
-                                 "replay it with `faultline repro --bundle {}`)", o.bundle, o.bundle));
-  }
+  if (o.engine_from_bundle && o.bundle.empty()) throw UsageError("--engine-from-bundle goes with --bundle");
+  if (!o.bundle.empty()) return shrink_bundle(o);
   if (o.seed.empty() || shrink.count("--scenario") == 0)
     throw UsageError("shrink needs --scenario and --seed, or --from-report FILE --failure K");
   return shrink_seed(o.common, harness::parse_uint("--seed", o.seed), o.output);
@@ -201,8 +216,13 @@ Command add_shrink_command(CLI::App& app) {
   o->common.add_to(shrink, false);
   shrink->add_option("--seed", o->seed, "the failing trial's seed (with --scenario)");
   add_failure_options(shrink, o->report, o->failure, o->engine_from_report);
-  shrink->add_option("--bundle", o->bundle, "an explore bundle (not shrunk yet: exits 2 saying so)");
-  shrink->add_option("--output,-o", o->output, "bundle file (default faultline-bundle-<scenario>-<seed>.json)");
+  shrink->add_option("--bundle", o->bundle, "an explore bundle (`explore --bundles`): shrink its workload");
+  shrink->add_flag("--engine-from-bundle", o->engine_from_bundle,
+                   "run the engine command recorded in the bundle (only for bundles you trust: it is arbitrary code)");
+  shrink->add_option("--shrink-budget", o->budget_s, "seconds for shrinking --bundle; when they run out the best so "
+                     "far is written (out-of-time)")->capture_default_str()->check(CLI::Range(0.0, 1e9));
+  shrink->add_option("--output,-o", o->output, "bundle file (default faultline-bundle-<scenario>-<seed>.json; with "
+                     "--bundle: <bundle>-shrunk.json beside it)");
   return {shrink, [o, shrink] { return shrink_command(*o, *shrink); }};
 }
 

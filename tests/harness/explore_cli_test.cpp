@@ -209,10 +209,36 @@ TEST_F(Explore, AFindingsBundleReproducesTheSameViolationAndStateHash) {
   const Ran local = sh(fmt::format("{} repro --bundle {} --work-dir {}", FAULTLINE_BIN, bundle.string(),
                                    (dir_ / "repro2").string()));
   EXPECT_NE(local.out.find("the bundle's own engine runs only with --engine-from-bundle"), std::string::npos) << local.out;
-  // Not built yet, and it says so: shrink on an explore bundle is a usage error.
-  const Ran shrink = sh(fmt::format("{} shrink --bundle {}", FAULTLINE_BIN, bundle.string()));
-  EXPECT_EQ(shrink.code, 2) << shrink.out;
-  EXPECT_NE(shrink.out.find("cannot shrink an explore bundle yet"), std::string::npos) << shrink.out;
+  // Shrunk: fewer operations give the same finding, and the shrunk bundle reproduces on its own.
+  const fs::path shrunk = dir_ / "shrunk.json";
+  const Ran shrink = sh(fmt::format("{} shrink --bundle {} --engine-from-bundle --work-dir {} -o {}", FAULTLINE_BIN,
+                                    bundle.string(), (dir_ / "shrink").string(), shrunk.string()));
+  ASSERT_EQ(shrink.code, 0) << shrink.out;
+  EXPECT_NE(shrink.out.find("status: shrunk"), std::string::npos) << shrink.out;
+  const json s = json::parse(std::ifstream(shrunk));
+  EXPECT_EQ(s.at("kind"), "faultline-explore-state");
+  EXPECT_LT(s.at("operations").size(), b.at("operations").size()) << shrink.out;
+  EXPECT_EQ(s.at("expected_violations"), b.at("expected_violations"));
+  EXPECT_NE(shrink.out.find(fmt::format("operations {} → {}", b.at("operations").size(), s.at("operations").size())),
+            std::string::npos) << shrink.out;
+  const Ran replay = sh(fmt::format("{} repro --bundle {} --engine-from-bundle --work-dir {}", FAULTLINE_BIN,
+                                    shrunk.string(), (dir_ / "repro-shrunk").string()));
+  EXPECT_EQ(replay.code, 1) << replay.out;
+  EXPECT_NE(replay.out.find("reproduced: yes"), std::string::npos) << replay.out;
+  // No time at all: out-of-time, nothing written.
+  const fs::path none = dir_ / "none.json";
+  const Ran late = sh(fmt::format("{} shrink --bundle {} --engine-from-bundle --shrink-budget 0 --work-dir {} -o {}",
+                                  FAULTLINE_BIN, bundle.string(), (dir_ / "shrink0").string(), none.string()));
+  EXPECT_EQ(late.code, 1) << late.out;
+  EXPECT_NE(late.out.find("out-of-time"), std::string::npos) << late.out;
+  EXPECT_FALSE(fs::exists(none));
+  // The correct engine gives no such finding even with every operation: not-reproduced, nothing written.
+  const Ran fixed = sh(fmt::format("{} shrink --bundle {} --engine '{} serve --dir {{dir}} --compact-after 4' "
+                                   "--work-dir {} -o {}", FAULTLINE_BIN, bundle.string(), WALKV_PLANTED_BIN,
+                                   (dir_ / "shrink1").string(), none.string()));
+  EXPECT_EQ(fixed.code, 1) << fixed.out;
+  EXPECT_NE(fixed.out.find("not-reproduced"), std::string::npos) << fixed.out;
+  EXPECT_FALSE(fs::exists(none));
 
   // A bundle is checked before anything runs: each damaged field is exit 2, named.
   auto damaged = [&](const std::string& field, const json& value) {

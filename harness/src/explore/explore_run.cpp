@@ -43,7 +43,7 @@ void record_workload(const ExploreConfig& config, detail::Runner& runner, Explor
   scenarios::WorkloadSpec spec;
   spec.operations = config.ops;
   Rng rng(derive_seed(config.seed, "workload"));
-  const std::vector<Op> ops = generate_ops(spec, config.ops, 0, rng);
+  const std::vector<Op> ops = config.workload ? *config.workload : generate_ops(spec, config.ops, 0, rng);
   const fs::path data = config.work_dir / "recorded";
   fs::create_directories(data);
   const fs::path history_file = config.work_dir / "history.bin";

@@ -35,6 +35,9 @@ struct ExploreConfig {
   // Given: judge this recorded workload (an explore bundle's) instead of recording one; `ops` and the workload
   // draw are then unused.
   const Recorded* recorded = nullptr;
+  // Given (and `recorded` not): record these operations instead of drawing `ops` of them from the seed
+  // (`shrink --bundle` records a bundle's first k operations).
+  const std::vector<Op>* workload = nullptr;
 };
 
 struct ExploreRun {
