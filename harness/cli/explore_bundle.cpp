@@ -129,6 +129,19 @@ std::vector<std::string> names_of(const std::vector<Violation>& violations) {
   return out;
 }
 
+// What repro and shrink of a bundle share: its engine (the local one unless --engine-from-bundle), model and seed.
+ex::ExploreConfig config_for(const ExploreBundle& b, const std::optional<scenarios::EngineProfile>& engine,
+                             const fs::path& shim, const fs::path& bindir) {
+  ex::ExploreConfig config;
+  config.profile = engine ? *engine : b.profile;
+  config.models = {b.state.model};
+  config.seed = b.seed;
+  config.shim = shim;
+  config.bindir = bindir;
+  harness::check_engine_profile(config.profile, bindir);
+  return config;
+}
+
 }  // namespace
 
 ordered_json undone_json(const faults::History& history, const ex::Finding& finding) {
@@ -190,16 +203,10 @@ int repro_explore_bundle(const fs::path& file, const std::optional<scenarios::En
                              engine->command, engine->source.empty() ? "--engine" : engine->source.string());
   else
     std::cout << fmt::format("engine: \"{}\" (from the bundle, --engine-from-bundle)\n", b.profile.command);
-  ex::ExploreConfig config;
-  config.profile = engine ? *engine : b.profile;
-  config.models = {b.state.model};
-  config.seed = b.seed;
+  ex::ExploreConfig config = config_for(b, engine, shim, bindir);
   config.only = b.state;
   config.recorded = &b.recorded;
-  config.shim = shim;
-  config.bindir = bindir;
   config.work_dir = fs::absolute(work_dir) / "explore";
-  harness::check_engine_profile(config.profile, bindir);
   ex::ExploreRun run;
   try {
     run = ex::run_explore(config);
@@ -270,13 +277,7 @@ int shrink_explore_bundle(const fs::path& file, const std::optional<scenarios::E
   const auto b = load_explore_bundle(file);
   const fs::path out = output.empty() ? file.parent_path() / (file.stem().string() + "-shrunk.json") : output;
   harness::check_output_file("--output", out);
-  ex::ExploreConfig config;
-  config.profile = engine ? *engine : b.profile;
-  config.models = {b.state.model};
-  config.seed = b.seed;
-  config.shim = shim;
-  config.bindir = bindir;
-  harness::check_engine_profile(config.profile, bindir);
+  const ex::ExploreConfig config = config_for(b, engine, shim, bindir);
   const std::size_t n = b.recorded.issued.size();
   std::cout << fmt::format("faultline shrink: explore bundle {}, {} operations, model {}, expects {}\n", file.string(),
                            n, b.state.model, fmt::join(b.violations, ", "));
