@@ -1,10 +1,14 @@
 // Trial rate of a campaign against walkv, next to the floor of a crash trial measured in the same run: a bare loop
 // that execs the same engine, reads READY, kills and reaps it, twice, without the shim (the floor the operating system
-// sets for two starts) and under it. Prints trials/s of the campaign with every start exec'd and with the fork server
+// sets for two starts) and under it, and with each engine on the loop's CPU (as the harness places its engines,
+// harness/src/placement.h). Prints trials/s of the whole `faultline run` command (fork server, exec, no CPU pinning),
+// of the campaign loop in this process with every start exec'd and with the fork server
 // (docs/fork-server.md), the ratios, the campaign's scaling from 1 to 2 jobs, and the same exec/fork comparison for a
 // Python engine behind a deferred fork point (tests/harness/fork_engine.py).
 // Usage: bench_trials [trials] [scenario] [python-trials]
+#include <sched.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -12,6 +16,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -26,7 +31,8 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double bare_loop(const fs::path& bindir, const fs::path& work, int iterations, bool shim) {
+// `pinned`: each engine runs on the CPU the loop runs on, as the harness places its engines (harness/src/placement.h).
+double bare_loop(const fs::path& bindir, const fs::path& work, int iterations, bool shim, bool pinned = false) {
   const fs::path plan = work / "bare.plan";
   const fs::path data = work / "bare-data";
   fs::create_directories(data);
@@ -41,7 +47,7 @@ double bare_loop(const fs::path& bindir, const fs::path& work, int iterations, b
   const auto start = Clock::now();
   for (int i = 0; i < iterations; ++i) {
     for (int run = 0; run < 2; ++run) {
-      harness::ChildProcess child(options);
+      harness::ChildProcess child(options, pinned ? ::sched_getcpu() : -1);
       std::string line;
       if (child.read_line(line, std::chrono::seconds(10)) != harness::ReadResult::kLine || line != "READY") {
         std::fprintf(stderr, "bare loop: walkv did not say READY\n");
@@ -102,6 +108,33 @@ double campaign(const fs::path& bindir, const fs::path& work, std::uint64_t tria
   return static_cast<double>(result.total) / result.seconds;
 }
 
+// The whole `faultline run` command (start-up, preflight, trials, report), timed from spawn to exit: trials/s.
+double whole_command(const fs::path& bindir, const fs::path& work, std::uint64_t trials, const std::string& scenario,
+                     const std::vector<std::string>& extra) {
+  const fs::path report = work / "whole.json";
+  std::vector<std::string> args = {(bindir / "faultline").string(), "run", "--scenario", scenario, "--trials",
+                                   std::to_string(trials), "--jobs", "1", "--seed", "1", "-q", "--report",
+                                   report.string(), "--work-dir", (work / "whole").string()};
+  args.insert(args.end(), extra.begin(), extra.end());
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  fs::create_directories(work / "whole");
+  const auto start = Clock::now();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::freopen("/dev/null", "w", stdout);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    std::fprintf(stderr, "warning: faultline run exited with status %d\n", status);
+  return static_cast<double>(trials) / seconds;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -116,6 +149,10 @@ int main(int argc, char** argv) {
   const double children0 = cpu_ms(RUSAGE_CHILDREN);
   const double bare = bare_loop(bindir, work, iterations, true);
   const double bare_engine_ms = (cpu_ms(RUSAGE_CHILDREN) - children0) / static_cast<double>(iterations * 2);
+  const double bare_pinned = bare_loop(bindir, work, iterations, false, true);
+  const double whole_fork = whole_command(bindir, work, trials, scenario, {});
+  const double whole_exec = whole_command(bindir, work, trials, scenario, {"--no-fork-server"});
+  const double whole_free = whole_command(bindir, work, trials, scenario, {"--no-cpu-pinning"});
   Cpu cpu_exec, cpu_fork;
   const double exec1 = campaign(bindir, work, trials, 1, scenario, false, &cpu_exec);
   const double fork1 = campaign(bindir, work, trials, 1, scenario, true, &cpu_fork);
@@ -129,10 +166,17 @@ int main(int argc, char** argv) {
   const auto starts = harness::launch_counts();
   std::printf("bare exec loop without shim (spawn, READY, SIGKILL, reap; twice) %8.1f iterations/s (1 core)\n", bare_plain);
   std::printf("bare exec loop under the shim                                    %8.1f iterations/s\n", bare);
+  std::printf("bare exec loop without shim, engine on the loop's CPU             %8.1f iterations/s\n", bare_pinned);
+  std::printf("whole command 'faultline run --scenario %s --jobs 1'          %8.1f trials/s\n", scenario.c_str(), whole_fork);
+  std::printf("  the same with --no-fork-server                                 %8.1f trials/s\n", whole_exec);
+  std::printf("  the same with --no-cpu-pinning                                 %8.1f trials/s\n", whole_free);
+  std::printf("ratio whole command / bare loop without shim                     %8.2f   (goal >= 1.0)\n", whole_fork / bare_plain);
+  std::printf("ratio whole command / bare loop, engine on the loop's CPU        %8.2f\n", whole_fork / bare_pinned);
+  std::printf("ratio whole command, --no-cpu-pinning / bare loop without shim   %8.2f\n", whole_free / bare_plain);
   std::printf("campaign '%s', --jobs 1, exec                              %8.1f trials/s\n", scenario.c_str(), exec1);
   std::printf("campaign '%s', --jobs 1, fork server                       %8.1f trials/s\n", scenario.c_str(), fork1);
   std::printf("campaign '%s', --jobs 2, fork server                       %8.1f trials/s\n", scenario.c_str(), fork2);
-  std::printf("ratio campaign (fork server) / bare loop without shim            %8.2f   (goal >= 1.0)\n", fork1 / bare_plain);
+  std::printf("ratio campaign (fork server) / bare loop without shim            %8.2f\n", fork1 / bare_plain);
   std::printf("ratio campaign (exec) / bare loop without shim                   %8.2f\n", exec1 / bare_plain);
   std::printf("ratio campaign (exec) / bare loop under the shim                 %8.2f\n", exec1 / bare);
   std::printf("fork server / exec (jobs 1)                                      %8.2f\n", fork1 / exec1);

@@ -68,6 +68,7 @@ struct Common {
   std::string log_format = "text";
   std::string work_dir;
   bool no_fork_server = false;
+  bool no_cpu_pinning = false;
   bool no_preflight = false;
 
   void add_to(CLI::App* app, bool scenario_required);

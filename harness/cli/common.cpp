@@ -104,6 +104,8 @@ void Common::add_to(CLI::App* app, bool scenario_required) {
   app->add_option("--work-dir", work_dir, "where trial directories are made (default: /dev/shm when available)");
   app->add_flag("--no-fork-server", no_fork_server,
                 "exec the engine for every start instead of forking it from a fork server (docs/fork-server.md)");
+  app->add_flag("--no-cpu-pinning", no_cpu_pinning,
+                "let engines run on any CPU instead of the CPU of the worker that starts them (docs/PERFORMANCE.md)");
   app->add_flag("--no-preflight", no_preflight,
                 "skip the engine's preflight (one start on an empty directory, READY, QUIT) before the trials");
 }
@@ -149,6 +151,7 @@ harness::CampaignConfig Common::campaign_base(const std::string& what) const {
 
 void Common::apply_process_options() const {
   harness::set_fork_server(!no_fork_server);
+  harness::set_cpu_pinning(!no_cpu_pinning);
   harness::log::set_format(log_format == "json" ? harness::log::Format::kJson : harness::log::Format::kText);
 }
 

@@ -172,6 +172,7 @@ Command add_explore_command(CLI::App& app) {
   cmd->add_option("--shim", o->common.shim, "path to libfaultfs.so (default: beside the faultline binary)");
   cmd->add_option("--work-dir", o->common.work_dir, "where state directories are made (default: /dev/shm)");
   cmd->add_flag("--no-fork-server", o->common.no_fork_server, "exec the engine for every start");
+  cmd->add_flag("--no-cpu-pinning", o->common.no_cpu_pinning, "let engines run on any CPU (docs/PERFORMANCE.md)");
   return {cmd, [o] { return explore_command(*o); }};
 }
 

@@ -12,6 +12,7 @@
 
 #include "faultline/harness/supervisor.h"
 #include "kept_trials.h"
+#include "placement.h"
 
 namespace faultline::harness {
 
@@ -287,7 +288,10 @@ CampaignResult run_campaign(const CampaignConfig& config, const std::atomic<bool
   const std::uint32_t jobs = std::max(1u, config.jobs);
   for (std::uint32_t j = 0; j < jobs && !stop.load(); ++j) {
     try {
-      threads.emplace_back(worker);
+      threads.emplace_back([&worker, j, jobs] {
+        placement::enter_worker(j, jobs);  // its engines run on its CPU (placement.h)
+        worker();
+      });
     } catch (const std::exception& e) {
       fail_campaign(fmt::format("could not start worker thread {} of {}: {} (lower --jobs or raise the limits)", j + 1,
                                 jobs, e.what()));

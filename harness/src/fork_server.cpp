@@ -35,6 +35,7 @@
 #include "faultline/harness/supervisor.h"
 #include "fork_server_env.h"
 #include "fork_socket.h"
+#include "placement.h"
 
 namespace faultline::harness {
 namespace {
@@ -139,6 +140,12 @@ class ForkServer : public std::enable_shared_from_this<ForkServer> {
   ForkServer& operator=(const ForkServer&) = delete;
 
   const std::string& key() const { return key_; }
+
+  // The server, and so every engine it forks from now on, runs on `cpu` (placement.h); -1 leaves it where it is.
+  void place(int cpu) {
+    if (cpu < 0 || cpu == cpu_) return;
+    if (placement::pin(pid_, cpu)) cpu_ = cpu;
+  }
 
   // False once the server process ended or its socket closed.
   bool alive() {
@@ -302,6 +309,7 @@ class ForkServer : public std::enable_shared_from_this<ForkServer> {
   int pid_ = -1;
   int pidfd_ = -1;
   bool dead_ = false;
+  int cpu_ = -1;          // the CPU the server is pinned to (-1: not pinned)
   int received_fd_ = -1;  // the descriptor that came with the last message (a kSpawned reply's pidfd)
   std::map<int, ExitStatus> exited_;  // statuses that arrived while waiting for something else
 };
@@ -323,8 +331,8 @@ void disable(const std::string& why) {
   });
 }
 
-std::unique_ptr<ChildProcess> exec_child(const SpawnOptions& options) {
-  auto child = std::make_unique<ChildProcess>(options);
+std::unique_ptr<ChildProcess> exec_child(const SpawnOptions& options, int cpu) {
+  auto child = std::make_unique<ChildProcess>(options, cpu);
   g_execd.fetch_add(1, std::memory_order_relaxed);
   return child;
 }
@@ -338,7 +346,8 @@ std::unique_ptr<ChildProcess> launch(const SpawnOptions& options) {
   // harness, and the engines (the server's children too) inherit the ignored SIGPIPE as exec'd ones do.
   static const bool sigpipe_ignored = [] { return ::signal(SIGPIPE, SIG_IGN) != SIG_ERR; }();
   (void)sigpipe_ignored;
-  if (options.fork_server_argv.empty() || !g_enabled.load() || g_disabled.load()) return exec_child(options);
+  const int cpu = placement::engine_cpu();
+  if (options.fork_server_argv.empty() || !g_enabled.load() || g_disabled.load()) return exec_child(options, cpu);
   thread_local std::shared_ptr<ForkServer> server;
   const auto key = server_key(options);
   for (int attempt = 0;; ++attempt) {
@@ -347,18 +356,19 @@ std::unique_ptr<ChildProcess> launch(const SpawnOptions& options) {
         server.reset();
         server = std::make_shared<ForkServer>(options, key);
       }
+      server->place(cpu);
       auto child = server->spawn(options);
       g_forked.fetch_add(1, std::memory_order_relaxed);
       return child;
     } catch (const Unusable& e) {
       server.reset();
       disable(e.what());
-      return exec_child(options);
+      return exec_child(options, cpu);
     } catch (const Died& e) {
       server.reset();  // started again on the next attempt
       if (attempt == 1) {
         disable(fmt::format("the fork server died twice in a row: {}", e.what()));
-        return exec_child(options);
+        return exec_child(options, cpu);
       }
     }
   }

@@ -25,6 +25,7 @@
 
 #include "faultline/harness/supervisor.h"
 #include "fork_server_env.h"
+#include "placement.h"
 
 namespace bp = boost::process;
 
@@ -44,11 +45,14 @@ int remaining_ms(Clock::time_point deadline) {
 // Runs in the child between fork and exec: lead a new process group so kill() reaches every descendant, and die
 // with the harness (PR_SET_PDEATHSIG: when the spawning thread ends, which is after the engine's trial, or when the
 // harness is killed), so a SIGKILLed harness leaves no hung engine behind.
+// It also moves the child onto `cpu` when placement gives one (placement.h: a system call, safe after vfork).
 struct NewProcessGroup : bp::extend::handler {
   pid_t parent;
+  int cpu = -1;
   template <typename Executor>
   void on_exec_setup(Executor&) const {
     ::setpgid(0, 0);
+    if (cpu >= 0) placement::pin(0, cpu);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(127);  // the harness died before prctl
   }
@@ -98,7 +102,35 @@ std::string ExitStatus::describe() const {
   return fmt::format("killed by SIG{}", name ? name : std::to_string(signal));
 }
 
-ChildProcess::ChildProcess(const SpawnOptions& options) : max_line_bytes_(options.max_line_bytes) {
+namespace {
+
+// Two close-on-exec pipes, so a child spawned concurrently by another thread never inherits them (its stdin would
+// then see EOF late); dup2 in the child clears the flag on fds 0 and 1 only. This replaces bp::limit_handles, which in
+// Boost 1.74 closes the child's redirected stdout when stderr goes to a file. If the second pipe2 fails (EMFILE), the
+// first pair is closed before throwing: a leak here costs every later trial its descriptors, and the report its own
+// (issue 19).
+void make_pipes(int in_fds[2], int out_fds[2]) {
+  if (::pipe2(in_fds, O_CLOEXEC) != 0)
+    throw std::runtime_error(fmt::format("pipe2 failed: {}", std::strerror(errno)));
+  if (::pipe2(out_fds, O_CLOEXEC) != 0) {
+    const int err = errno;
+    ::close(in_fds[0]);
+    ::close(in_fds[1]);
+    throw std::runtime_error(fmt::format("pipe2 failed: {}", std::strerror(err)));
+  }
+}
+
+// The program argv[0] names, searched on PATH when it has no '/'; throws when it cannot be run.
+std::string executable(const std::string& argv0) {
+  const std::string exe = argv0.find('/') == std::string::npos ? bp::search_path(argv0).string() : argv0;
+  if (exe.empty() || ::access(exe.c_str(), X_OK) != 0)
+    throw std::runtime_error(fmt::format("cannot run '{}': not found or not executable", argv0));
+  return exe;
+}
+
+}  // namespace
+
+ChildProcess::ChildProcess(const SpawnOptions& options, int cpu) : max_line_bytes_(options.max_line_bytes) {
   if (options.argv.empty()) throw std::invalid_argument("empty command");
   static const bool sigpipe_ignored = [] { return ::signal(SIGPIPE, SIG_IGN) != SIG_ERR; }();
   (void)sigpipe_ignored;
@@ -109,28 +141,12 @@ ChildProcess::ChildProcess(const SpawnOptions& options) : max_line_bytes_(option
   for (auto& entry : env_strings) envp.push_back(entry.data());
   envp.push_back(nullptr);
 
-  // Pipes are created close-on-exec, so a child spawned concurrently by another thread never inherits them (its stdin
-  // would then see EOF late); dup2 in the child clears the flag on fds 0 and 1 only. This replaces bp::limit_handles,
-  // which in Boost 1.74 closes the child's redirected stdout when stderr goes to a file.
-  // If the second pipe2 fails (EMFILE), the first pair is closed before throwing: a leak here costs every later
-  // trial its descriptors, and the report its own (issue 19).
   int in_fds[2], out_fds[2];
-  if (::pipe2(in_fds, O_CLOEXEC) != 0)
-    throw std::runtime_error(fmt::format("pipe2 failed: {}", std::strerror(errno)));
-  if (::pipe2(out_fds, O_CLOEXEC) != 0) {
-    const int err = errno;
-    ::close(in_fds[0]);
-    ::close(in_fds[1]);
-    throw std::runtime_error(fmt::format("pipe2 failed: {}", std::strerror(err)));
-  }
+  make_pipes(in_fds, out_fds);
   bp::pipe in_pipe(in_fds[0], in_fds[1]);
   bp::pipe out_pipe(out_fds[0], out_fds[1]);
   std::error_code ec;
-  const std::string exe = options.argv[0].find('/') == std::string::npos
-                              ? bp::search_path(options.argv[0]).string()
-                              : options.argv[0];
-  if (exe.empty() || ::access(exe.c_str(), X_OK) != 0)
-    throw std::runtime_error(fmt::format("cannot run '{}': not found or not executable", options.argv[0]));
+  const std::string exe = executable(options.argv[0]);
   std::vector<std::string> args(options.argv.begin() + 1, options.argv.end());
   // Spawn and register under one lock: a sweep for orphans never sees this child unregistered.
   auto registry = supervisor::registry_lock();
@@ -138,7 +154,7 @@ ChildProcess::ChildProcess(const SpawnOptions& options) : max_line_bytes_(option
     throw std::runtime_error("the harness is stopping (a second stop signal): no engine starts");
   bp::child child(bp::exe = exe, bp::args = args, bp::std_in < in_pipe, bp::std_out > out_pipe,
                   bp::std_err > boost::filesystem::path(options.stderr_path.string()), ChildEnvironment{{}, envp.data()},
-                  bp::posix::use_vfork, NewProcessGroup{{}, ::getpid()}, CloseInheritedFds{}, ec);
+                  bp::posix::use_vfork, NewProcessGroup{{}, ::getpid(), cpu}, CloseInheritedFds{}, ec);
   if (ec)
     throw std::runtime_error(fmt::format("cannot start '{}': {}{}", exe, ec.message(), detail::start_failure_hint(ec.value())));
   pid_ = child.id();
@@ -163,10 +179,10 @@ ChildProcess::ChildProcess(const SpawnOptions& options) : max_line_bytes_(option
   in_pipe.assign_source(-1);
   out_pipe.assign_sink(-1);
   out_pipe.assign_source(-1);
-  ::fcntl(stdin_fd_, F_SETFD, FD_CLOEXEC);
-  ::fcntl(stdin_fd_, F_SETFL, ::fcntl(stdin_fd_, F_GETFL) | O_NONBLOCK);
-  ::fcntl(stdout_fd_, F_SETFD, FD_CLOEXEC);
-  ::fcntl(stdout_fd_, F_SETFL, ::fcntl(stdout_fd_, F_GETFL) | O_NONBLOCK);
+  for (const int fd : {stdin_fd_, stdout_fd_}) {
+    ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  }
 }
 
 ChildProcess::ChildProcess(int pid, int pidfd, int stdin_fd, int stdout_fd, Reap reap, std::function<void()> check_parent)

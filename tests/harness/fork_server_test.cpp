@@ -218,6 +218,61 @@ TEST_F(ForkServer, ABlackBoxShellScriptEngineGivesTheSameResults) {
   same_with_and_without(fmt::format("--profile {} --scenario torn-tail,fsync-eio --trials 8 --seed 2", p));
 }
 
+// harness/src/placement.h: a campaign's workers are pinned one per CPU and every engine they start, forked or exec'd,
+// runs on its worker's CPU; --no-cpu-pinning leaves the engines on every allowed CPU.
+TEST_F(ForkServer, EachEngineRunsOnItsWorkersCpuUnlessPinningIsOff) {
+  const auto allowed = sh("grep Cpus_allowed_list /proc/self/status").out;
+  if (allowed.find_first_of(",-") == std::string::npos) GTEST_SKIP() << "one CPU allowed: " << allowed;
+  const auto script = dir_ / "engine.sh";
+  std::ofstream(script) << "#!/bin/sh\n"
+                           "grep Cpus_allowed_list /proc/self/status >> \"$(dirname \"$0\")/cpus-$FAULTLINE_MODE\"\n"
+                           "printf 'hdr' >> \"$1/wal.log\"\n"
+                           "echo READY\n"
+                           "while read -r line; do\n"
+                           "  case \"$line\" in QUIT) exit 0 ;; DUMP) echo END ;; *) echo OK ;; esac\n"
+                           "done\n";
+  fs::permissions(script, fs::perms::owner_all);
+  const auto p = profile("script", fmt::format("{} {{dir}}", script.string()));
+  const auto lines = [&](const std::string& mode) {
+    std::vector<std::string> out;
+    std::ifstream in(dir_ / ("cpus-" + mode));
+    for (std::string line; std::getline(in, line);) out.push_back(line.substr(line.find_first_not_of(" \t", 18)));
+    return out;
+  };
+  for (const auto& [mode, flags] : std::map<std::string, std::string>{
+           {"fork", ""}, {"exec", "--no-fork-server"}, {"free", "--no-cpu-pinning"}}) {
+    ::setenv("FAULTLINE_MODE", mode.c_str(), 1);  // the engines inherit the harness's environment
+    const auto r = faultline(fmt::format("run --profile {} --scenario torn-tail --trials 20 --jobs 2 --seed 2 {} "
+                                         "--report {}.json", p, flags, mode));
+    ::unsetenv("FAULTLINE_MODE");
+    ASSERT_EQ(r.code, 0) << r.out;
+    const auto seen = lines(mode);
+    ASSERT_GE(seen.size(), 21u) << mode;  // the preflight's start and at least one per trial
+    const std::set<std::string> cpus(seen.begin(), seen.end());
+    if (mode == "free") {
+      EXPECT_EQ(cpus.size(), 1u) << mode;
+      EXPECT_NE(cpus.begin()->find_first_of(",-"), std::string::npos) << "--no-cpu-pinning left an engine pinned: "
+                                                                       << *cpus.begin();
+      continue;
+    }
+    for (const auto& c : cpus) EXPECT_EQ(c.find_first_of(",-"), std::string::npos) << mode << ": " << c;
+    EXPECT_GE(cpus.size(), 2u) << mode << ": two workers, two CPUs";
+  }
+}
+
+TEST_F(ForkServer, CpuPinningChangesNoVerdictOrTraceHash) {
+  const auto pinned = faultline("run --scenario all --trials 28 --seed 13 --jobs 2 --report pinned.json "
+                                "--all-trials pinned.jsonl");
+  const auto free = faultline("run --scenario all --trials 28 --seed 13 --jobs 2 --no-cpu-pinning --report free.json "
+                              "--all-trials free.jsonl");
+  ASSERT_EQ(pinned.code, 0) << pinned.out;
+  ASSERT_EQ(free.code, 0) << free.out;
+  const auto a = trials("pinned.jsonl"), b = trials("free.jsonl");
+  EXPECT_EQ(a.size(), 28u);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(report("pinned.json")["summary"], report("free.json")["summary"]);
+}
+
 TEST_F(ForkServer, ACEngineWithADeferredForkPointGivesTheSameResults) {
   const auto p = text_engine_profile("c-deferred", fmt::format("{} --fork-point {{dir}}", FORK_ENGINE_BIN), "deferred");
   same_with_and_without(fmt::format("--profile {} --scenario all --trials 28 --seed 3 --jobs 2", p));

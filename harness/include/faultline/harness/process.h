@@ -51,8 +51,9 @@ enum class ReadResult { kLine, kEof, kTimeout, kTooLong };
 
 class ChildProcess {
  public:
-  // Throws std::runtime_error if the program cannot be started (missing file, not executable).
-  explicit ChildProcess(const SpawnOptions& options);
+  // Throws std::runtime_error if the program cannot be started (missing file, not executable). `cpu` >= 0: the child
+  // runs on that CPU (set before exec; harness/src/placement.h).
+  explicit ChildProcess(const SpawnOptions& options, int cpu = -1);
   // A child that another process forked for us (a fork server): we hold its pidfd and our ends of its pipes. The
   // parent reaps it, not us: `reap(deadline)` returns the exit status the parent reports for it by `deadline`, or
   // nullopt when no report came by then (or the parent is gone: then a `reap` called once the pidfd reported the
@@ -104,6 +105,9 @@ class ChildProcess {
 std::unique_ptr<ChildProcess> launch(const SpawnOptions& options);
 // --no-fork-server: launch() always execs (default: fork servers on).
 void set_fork_server(bool enabled);
+// --no-cpu-pinning: no worker is pinned and engines run wherever the scheduler puts them (default: each worker and
+// the engines it starts share one CPU, harness/src/placement.h).
+void set_cpu_pinning(bool enabled);
 // How many engine starts of this process were forked from a fork server and how many exec'd (for the run's log).
 struct LaunchCounts {
   std::uint64_t forked = 0;
