@@ -41,12 +41,21 @@ std::string describe_state(const KvState& state, std::size_t max_entries) {
   std::size_t n = 0;
   for (const auto& [k, v] : state) {
     if (n++ == max_entries) {
-      out += fmt::format(", … {} more", state.size() - max_entries);
+      out += fmt::format("{}… and {} more ({} in all)", max_entries > 0 ? ", " : "", state.size() - max_entries,
+                         state.size());
       break;
     }
     out += fmt::format("{}{}={}", n > 1 ? ", " : "", k, shown(v));
   }
   return out + "}";
+}
+
+std::string join_capped(const std::vector<std::string>& items, std::size_t shown) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size() && i < shown; ++i) out += (i > 0 ? "; " : "") + items[i];
+  if (items.size() > shown)
+    out += fmt::format("{}… and {} more ({} in all)", shown > 0 ? "; " : "", items.size() - shown, items.size());
+  return out;
 }
 
 namespace {
@@ -87,30 +96,27 @@ StateCheck check_state(const KvState& base, const std::vector<Issued>& issued, s
   for (std::size_t k = keep_min; k-- > 0;) {
     if (apply_prefix(base, ops, k) == observed) {
       result.matched_prefix = k;
-      std::string lost;
-      for (std::size_t i = k; i < keep_min; ++i) lost += fmt::format("{}#{} {}", lost.empty() ? "" : "; ", i, ops[i].brief());
+      std::vector<std::string> lost;
+      for (std::size_t i = k; i < keep_min; ++i) lost.push_back(fmt::format("#{} {}", i, ops[i].brief()));
       result.violations.push_back(
           {"lost-acked-write", fmt::format("the state reflects only the first {} operations, but the first {} must "
-                                           "survive; lost: {}", k, keep_min, lost)});
+                                           "survive; lost: {}", k, keep_min, join_capped(lost))});
       return result;
     }
   }
   // No prefix explains the state. Name the keys that differ from the state after every operation that must survive.
   const KvState must = apply_prefix(base, ops, keep_min);
-  std::string diff;
-  bool lost_key = false;
+  std::vector<std::string> diff;
   for (const auto& [key, value] : must) {
     auto it = observed.find(key);
-    if (it == observed.end() || it->second != value) {
-      diff += fmt::format("{}{}: expected {} got {}", diff.empty() ? "" : "; ", key, shown(value),
-                          it == observed.end() ? "nothing" : shown(it->second));
-      lost_key = true;
-    }
+    if (it == observed.end() || it->second != value)
+      diff.push_back(fmt::format("{}: expected {} got {}", key, shown(value),
+                                 it == observed.end() ? "nothing" : shown(it->second)));
   }
   result.violations.push_back(
-      {lost_key ? "lost-acked-write" : "not-a-prefix",
-       fmt::format("the state {} is no prefix of the {} issued operations{}{}", describe_state(observed),
-                   issued.size(), diff.empty() ? "" : "; ", diff)});
+      {diff.empty() ? "not-a-prefix" : "lost-acked-write",
+       fmt::format("the state {} is no prefix of the {} issued operations{}{}", describe_state(observed, kDetailItems),
+                   issued.size(), diff.empty() ? "" : "; ", join_capped(diff))});
   return result;
 }
 

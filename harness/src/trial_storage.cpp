@@ -157,17 +157,17 @@ void TrialRun::snapshot_evidence() {
 }
 
 std::string TrialRun::evidence_changes() const {
-  std::string changes;
-  if (evidence_.empty()) return changes;
+  std::vector<std::string> changes;
+  if (evidence_.empty()) return {};
   for (const auto& [name, before] : evidence_.back()) {
     const auto now = data_ / name;
     if (!fs::exists(now)) {
-      changes += fmt::format("{} was removed; ", name);
+      changes.push_back(fmt::format("{} was removed", name));
     } else if (const auto after = read_all(now); after != before) {
-      changes += fmt::format("{} changed ({} bytes before, {} after); ", name, before.size(), after.size());
+      changes.push_back(fmt::format("{} changed ({} bytes before, {} after)", name, before.size(), after.size()));
     }
   }
-  return changes;
+  return join_capped(changes);
 }
 
 void TrialRun::write_evidence() const {

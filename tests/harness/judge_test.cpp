@@ -221,7 +221,7 @@ TEST(JudgeRecovery, RefusalThatChangedTheFilesIsEvidenceModified) {
   Recovery r;
   r.expected.allow_abort = true;
   r.refuse(3);
-  r.changes = "wal.log changed (100 bytes before, 40 after); ";
+  r.changes = "wal.log changed (100 bytes before, 40 after)";
   EXPECT_EQ(names(r.run().violations), Names{"evidence-modified"});
 }
 

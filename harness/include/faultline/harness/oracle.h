@@ -53,6 +53,13 @@ struct StateCheck {
 StateCheck check_state(const KvState& base, const std::vector<Issued>& issued, std::size_t keep_min,
                        const KvState& observed);
 
+// At most `max_entries` entries, then "… and N more (M in all)".
 std::string describe_state(const KvState& state, std::size_t max_entries = 16);
+
+// How many items of a list a violation detail names (the rest are counted): a detail stays readable however long the
+// list (a LevelDB trial once listed 27 KB of lost operations).
+inline constexpr std::size_t kDetailItems = 8;
+// `items` joined with "; ": at most `shown` of them, then "… and N more (M in all)"; a list that fits is unchanged.
+std::string join_capped(const std::vector<std::string>& items, std::size_t shown = kDetailItems);
 
 }  // namespace faultline::harness
