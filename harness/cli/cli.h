@@ -101,12 +101,12 @@ struct ShrinkBudget {
   double total_s = 300;     // --shrink-budget
   double per_group_s = 60;  // --shrink-group-budget
 };
-void shrink_groups(const harness::CampaignConfig& campaign, nlohmann::ordered_json& report,
+void shrink_groups(const harness::CampaignConfig& campaign, reports::Report& report,
                    const std::filesystem::path& dir, const ShrinkBudget& budget);
 
 // report_cmd.cpp: what `run --junit/--html/--github` writes.
 void add_ci_options(CLI::App* run);
-void write_ci_outputs(const nlohmann::ordered_json& report);
+void write_ci_outputs(const reports::Report& report);
 void check_ci_outputs();  // --junit: before the first trial
 bool color_stdout();      // colour only on a terminal, and never with NO_COLOR set and not empty
 

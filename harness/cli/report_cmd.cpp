@@ -75,13 +75,16 @@ bool stdout_wants_color() {
   return ::isatty(1) && !(no_color && *no_color);
 }
 
-ordered_json load(const std::string& file) {
+ordered_json load_document(const std::string& file) {
   try {
     return reports::load_report(file);
   } catch (const std::runtime_error& e) {
     throw InputError(e.what());
   }
 }
+
+// A report checked (load_report) and read into the typed model.
+reports::Report load(const std::string& file) { return reports::report_from_json(load_document(file)); }
 
 void append_to_file(const std::string& path, const std::string& text) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
@@ -100,7 +103,7 @@ void append_to_file(const std::string& path, const std::string& text) {
   if (::close(fd) != 0) throw std::runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
 }
 
-void write_outputs(const ordered_json& doc, const CiOutputs& ci) {
+void write_outputs(const reports::Report& doc, const CiOutputs& ci) {
   if (!ci.junit.empty()) reports::write_atomic(ci.junit, reports::render_junit(doc));
   if (!ci.html.empty()) reports::write_atomic(ci.html, reports::render_html(doc));
   if (!ci.github) return;
@@ -120,22 +123,18 @@ void write_outputs(const ordered_json& doc, const CiOutputs& ci) {
   std::cout << std::flush;
 }
 
-int status_exit_code(const ordered_json& doc) {
-  return reports::exit_code(reports::parse_status(doc.value("status", "error")));
-}
-
 int show() {
   if (!g_report.show_ci.junit.empty()) harness::check_output_file("--junit", g_report.show_ci.junit);
   const auto doc = load(g_report.show_file);
   std::cout << reports::render_summary(doc, stdout_wants_color());
   write_outputs(doc, g_report.show_ci);
-  return status_exit_code(doc);
+  return reports::exit_code(doc.status);
 }
 
 int merge() {
   harness::check_output_file("--output", g_report.merge_output);
   std::vector<ordered_json> docs;
-  for (const auto& f : g_report.merge_files) docs.push_back(load(f));
+  for (const auto& f : g_report.merge_files) docs.push_back(load_document(f));
   ordered_json merged;
   try {
     merged = reports::merge_reports(docs, g_report.merge_files);
@@ -143,10 +142,10 @@ int merge() {
     throw InputError(e.what());
   }
   reports::write_atomic(g_report.merge_output, reports::dump(merged));
-  const auto& run = merged["run"];
+  const auto typed = reports::report_from_json(merged);
   std::cout << fmt::format("faultline: merged {} reports into {}: {}{}\n", docs.size(), g_report.merge_output,
-                           merged.value("status", "error"),
-                           run.value("incomplete", false) ? " — INCOMPLETE: " + run.value("incomplete_reason", "") : "");
+                           reports::to_string(typed.status),
+                           typed.run.incomplete ? " — INCOMPLETE: " + typed.run.incomplete_reason : "");
   return 0;
 }
 
@@ -205,18 +204,18 @@ int corpus() {
   const std::regex name_re("[A-Za-z0-9_.-]+");  // what `run --corpus` accepts as a scenario name
   std::string added;
   std::size_t failing = 0, appended = 0;
-  for (const auto& f : doc.value("failures", ordered_json::array())) {
-    if (f.value("verdict", "") != "fail") continue;
+  for (const auto& f : doc.failures) {
+    if (f.verdict != "fail") continue;
     ++failing;
-    const std::string scenario = f.value("scenario", "");
-    const std::string seed = f["seed"].is_string() ? f["seed"].get<std::string>() : f["seed"].dump();
+    const std::string& scenario = f.scenario;
+    const std::string& seed = f.seed;
     if (!std::regex_match(scenario, name_re) || seed.find_first_not_of("0123456789") != std::string::npos) {
       std::cerr << fmt::format("faultline: skipping \"{} {}\": not a corpus entry\n", scenario, seed);
       continue;
     }
     if (!known.emplace(scenario, seed).second) continue;
     std::vector<std::string> names;
-    for (const auto& v : f.value("violations", ordered_json::array())) names.push_back(v.value("name", ""));
+    for (const auto& v : f.violations) names.push_back(v.name);
     added += fmt::format("{} {}  # {}\n", scenario, seed, fmt::join(names, ", "));
     ++appended;
   }
@@ -257,7 +256,7 @@ bool color_stdout() { return stdout_wants_color(); }
 
 void add_ci_options(CLI::App* run) { add_ci_flags(run, g_run_ci); }
 
-void write_ci_outputs(const ordered_json& report) { write_outputs(report, g_run_ci); }
+void write_ci_outputs(const reports::Report& report) { write_outputs(report, g_run_ci); }
 
 void check_ci_outputs() {
   if (!g_run_ci.junit.empty()) harness::check_output_file("--junit", g_run_ci.junit);

@@ -22,24 +22,24 @@ struct ReportedFailure {
 
 // Failure K (1-based) of a report, with the engine the campaign ran, so `--from-report` needs nothing else.
 ReportedFailure failure_from_report(const std::string& file, std::size_t k) {
-  nlohmann::ordered_json doc;
+  reports::Report doc;
   try {
-    doc = reports::load_report(file);
+    doc = reports::report_from_json(reports::load_report(file));
   } catch (const std::runtime_error& e) {
     throw UsageError(e.what());  // a bad input file is a usage error (exit 2), not a harness error
   }
-  const auto& failures = doc.value("failures", nlohmann::ordered_json::array());
+  const auto& failures = doc.failures;
   if (k == 0 || k > failures.size())
     throw UsageError(fmt::format("{}: --failure {}: the report lists {} failures (1 to {})", file, k, failures.size(),
                                  failures.size()));
   const auto& f = failures[k - 1];
   ReportedFailure out;
-  out.scenario = f.value("scenario", "");
-  out.trace_hash = f.value("trace_hash", "");
-  out.seed = harness::parse_uint(fmt::format("{}: field 'failures[{}].seed'", file, k - 1), f.value("seed", ""));
-  const auto& engine = doc["configuration"]["engine"];
-  out.profile = engine.value("profile", "");
-  out.command = engine.value("command", "");
+  out.scenario = f.scenario;
+  out.trace_hash = f.trace_hash;
+  out.seed = harness::parse_uint(fmt::format("{}: field 'failures[{}].seed'", file, k - 1), f.seed);
+  const auto& engine = doc.configuration.engine;
+  out.profile = engine.profile;
+  out.command = engine.command;
   if (!out.profile.empty() && !fs::exists(out.profile))
     throw UsageError(fmt::format("{}: the campaign's engine profile {} is not on this machine: pass --profile or --engine",
                                  file, out.profile));

@@ -157,9 +157,9 @@ void log_campaign_start(const CampaignConfig& config) {
 }
 
 void log_campaign_end(const harness::CampaignResult& result, const std::string& report_path,
-                      const nlohmann::ordered_json& doc) {
+                      const reports::Report& report) {
   const auto starts = harness::launch_counts();
-  harness::log::info("report written", {{"path", fs::absolute(report_path).string()}, {"status", doc["status"]},
+  harness::log::info("report written", {{"path", fs::absolute(report_path).string()}, {"status", reports::to_string(report.status)},
                                         {"engine_starts_forked", starts.forked}, {"engine_starts_exec", starts.execd}});
   if (result.voided > 0)
     harness::log::warn("some trials were void: their fault never fired", {{"void", result.voided}});
@@ -167,7 +167,7 @@ void log_campaign_end(const harness::CampaignResult& result, const std::string& 
     harness::log::warn("a file the engine wrote only around the shim was left out of the fault and durability model",
                        {{"file", file}, {"why", entry.first}, {"trials", entry.second}});
   for (const auto& m : result.determinism_mismatches)
-    harness::log::error("trial is not deterministic", m);
+    harness::log::error("trial is not deterministic", reports::to_json(m));
 }
 
 int run_command(const RunOptions& o) {
@@ -189,17 +189,17 @@ int run_command(const RunOptions& o) {
                                                  "not counted)"
                                                : "");
   // The argv in the report must replay the trial: repro takes the scenario and the seed.
-  auto doc = harness::build_report(config, result, started);
+  auto report = harness::build_report(config, result, started);
   if (reserve >= 0) ::close(reserve);
   reserve = -1;
-  reports::write_atomic(o.report, reports::dump(doc));
+  reports::write_atomic(o.report, reports::dump(reports::to_json(report)));
   if (o.shrink) {  // the report is on disk first: a shrink cut short by a signal still leaves it
-    shrink_groups(config, doc, artifacts / "bundles", o.shrink_budget);
-    reports::write_atomic(o.report, reports::dump(doc));
+    shrink_groups(config, report, artifacts / "bundles", o.shrink_budget);
+    reports::write_atomic(o.report, reports::dump(reports::to_json(report)));
   }
-  if (!o.quiet) std::cout << reports::render_summary(doc, color_stdout());
-  write_ci_outputs(doc);
-  log_campaign_end(result, o.report, doc);
+  if (!o.quiet) std::cout << reports::render_summary(report, color_stdout());
+  write_ci_outputs(report);
+  log_campaign_end(result, o.report, report);
   return harness::campaign_exit_code(result);
 }
 

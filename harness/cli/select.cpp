@@ -107,9 +107,9 @@ std::vector<std::string> scenarios_without_trials(const std::vector<std::string>
 
 // `run --last-failed REPORT`: the report's failing trials of this campaign's scenarios run first, as corpus entries.
 void add_last_failed(harness::CampaignConfig& config, const std::string& file) {
-  nlohmann::ordered_json doc;
+  reports::Report doc;
   try {
-    doc = reports::load_report(file);
+    doc = reports::report_from_json(reports::load_report(file));
   } catch (const std::runtime_error& e) {
     throw scenarios::ConfigError(fmt::format("--last-failed: {}", e.what()));
   }
@@ -117,7 +117,7 @@ void add_last_failed(harness::CampaignConfig& config, const std::string& file) {
   for (const auto& s : config.scenarios) names.insert(s.name);
   std::size_t added = 0, elsewhere = 0;
   std::vector<std::pair<std::string, std::uint64_t>> first;
-  for (const auto& f : reports::failures_of(doc)) {
+  for (const auto& f : doc.failures) {
     if (f.verdict != "fail") continue;
     if (!names.count(f.scenario)) {
       ++elsewhere;

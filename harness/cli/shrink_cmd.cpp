@@ -65,7 +65,7 @@ reports::GroupShrink shrink_group(const harness::CampaignConfig& campaign, repor
 
 }  // namespace
 
-void shrink_groups(const harness::CampaignConfig& campaign, nlohmann::ordered_json& report, const fs::path& dir,
+void shrink_groups(const harness::CampaignConfig& campaign, reports::Report& report, const fs::path& dir,
                    const ShrinkBudget& budget) {
   auto groups = reports::groups_of(report);
   const auto started = Clock::now();
@@ -88,9 +88,7 @@ void shrink_groups(const harness::CampaignConfig& campaign, nlohmann::ordered_js
                                         {"bundle", g.bundle.value_or("")}});
     g.shrink = std::move(s);
   }
-  auto& out = report["groups"];
-  out = nlohmann::ordered_json::array();
-  for (const auto& g : groups) out.push_back(reports::to_json(g));
+  report.groups = std::move(groups);
 }
 
 int shrink_trial(harness::TrialConfig config, const fs::path& bundle_path) {

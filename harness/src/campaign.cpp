@@ -135,31 +135,20 @@ class Aggregator {
 
  private:
   void count_coverage(const TrialResult& trial) {
-    auto& cov = result_.coverage;
     const auto& c = trial.coverage;
     if (c.kind.empty()) return;
-    auto& kind = cov[c.kind];
-    if (kind.is_null()) kind = {{"trials", 0}, {"fired", 0}, {"fields", nlohmann::ordered_json::object()},
-                                {"record_position", nlohmann::ordered_json::object()}};
-    kind["trials"] = kind["trials"].get<int>() + 1;
-    kind["fired"] = kind["fired"].get<int>() + (trial.verdict != Verdict::kVoid ? 1 : 0);
-    const auto bump = [&](const char* table, const std::string& key) {
-      auto& n = kind[table][key];
-      n = n.is_null() ? 1 : n.get<int>() + 1;
-    };
-    bump("fields", c.field);
+    auto& kind = reports::entry(result_.coverage, c.kind);
+    ++kind.trials;
+    if (trial.verdict != Verdict::kVoid) ++kind.fired;
+    ++reports::entry(kind.fields, c.field);
     // Which files, which of an operation's writes and which regions of a file the faults hit (docs/report.md).
-    const std::pair<const char*, const std::string*> tables[] = {{"files", &c.file}, {"writes", &c.write},
-                                                                 {"regions", &c.region}, {"rewrites", &c.rewrite}};
+    const std::pair<reports::Counts*, const std::string*> tables[] = {
+        {&kind.files, &c.file}, {&kind.writes, &c.write}, {&kind.regions, &c.region}, {&kind.rewrites, &c.rewrite}};
     for (const auto& [table, value] : tables)
-      if (!value->empty()) bump(table, *value);
+      if (!value->empty()) ++reports::entry(*table, *value);
     // Faults bucketed by position in the workload: which eighth of the operations was in flight when it landed.
     const auto op = c.op.value_or(UINT64_MAX), operations = c.operations.value_or(0);
-    if (operations > 0 && op < operations) {
-      const auto bucket = fmt::format("{}/8", op * 8 / operations);
-      auto& b = kind["record_position"][bucket];
-      b = b.is_null() ? 1 : b.get<int>() + 1;
-    }
+    if (operations > 0 && op < operations) ++reports::entry(kind.record_position, fmt::format("{}/8", op * 8 / operations));
   }
 
   const CampaignConfig& config_;
@@ -202,10 +191,8 @@ void check_determinism(const CampaignConfig& config, const TrialList& refs,
     fs::remove_all(b.artifacts, ec);
     ++result.determinism_checked;
     if (a.trace_hash != b.trace_hash)
-      result.determinism_mismatches.push_back({{"scenario", a.scenario}, {"seed", std::to_string(a.seed)},
-                                               {"first", a.trace_hash}, {"second", b.trace_hash},
-                                               {"first_verdict", to_string(a.verdict)},
-                                               {"second_verdict", to_string(b.verdict)}});
+      result.determinism_mismatches.push_back({a.scenario, std::to_string(a.seed), a.trace_hash, b.trace_hash,
+                                               to_string(a.verdict), to_string(b.verdict)});
   }
 }
 
@@ -231,86 +218,120 @@ void mark_incomplete(const CampaignConfig& config, std::size_t planned, bool int
   }
 }
 
+// The workers of one campaign and what they share: the next trial to take, and the three reasons to stop taking
+// trials besides a stop signal (the time budget, --exitfirst, a campaign that cannot go on).
+class Workers {
+ public:
+  Workers(const CampaignConfig& config, const TrialList& refs, const std::atomic<bool>& interrupted,
+          CampaignResult& result)
+      : config_(config), refs_(refs), interrupted_(interrupted), result_(result), aggregate_(config, result) {}
+
+  // Runs every trial of `refs` (or until a reason to stop) on config.jobs threads, and joins them.
+  void run() {
+    // A thread that cannot start (no memory for its stack, RLIMIT_NPROC) stops the campaign cleanly: the threads
+    // already running are joined, never left joinable (that would be std::terminate), and the report says why it is
+    // partial.
+    std::vector<std::thread> threads;
+    const std::uint32_t jobs = std::max(1u, config_.jobs);
+    for (std::uint32_t j = 0; j < jobs && !stop_.load(); ++j) {
+      try {
+        threads.emplace_back([this, j, jobs] {
+          placement::enter_worker(j, jobs);  // its engines run on its CPU (placement.h)
+          work();
+        });
+      } catch (const std::exception& e) {
+        fail_campaign(fmt::format("could not start worker thread {} of {}: {} (lower --jobs or raise the limits)",
+                                  j + 1, jobs, e.what()));
+      }
+    }
+    while (config_.progress && aggregate_.done() < refs_.size() && !stopped()) {
+      show(false);
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    for (auto& t : threads) t.join();
+    if (config_.progress) show(true);
+  }
+
+  bool out_of_time() const { return out_of_time_.load(); }
+  bool cannot_go_on() const { return stop_.load(); }  // a worker did not start or the aggregation failed
+
+ private:
+  bool stopped() {
+    return interrupted_.load() || out_of_time_.load() || stop_.load() || (config_.exit_first && aggregate_.failed() > 0);
+  }
+
+  void work() {
+    try {
+      for (;;) {
+        if (stopped()) return;
+        if (config_.time_budget_s &&
+            std::chrono::duration<double>(Clock::now() - start_).count() > *config_.time_budget_s) {
+          out_of_time_ = true;
+          return;
+        }
+        const auto i = next_.fetch_add(1);
+        if (i >= refs_.size()) return;
+        TrialResult trial = run_one(refs_[i]);
+        if (supervisor::stopping()) {  // its engines were killed by a second stop signal: not a result
+          std::error_code ec;
+          fs::remove_all(trial.artifacts, ec);
+          return;
+        }
+        aggregate_.add(refs_[i], std::move(trial));
+      }
+    } catch (const std::exception& e) {  // out of memory while aggregating: stop, and keep what was counted
+      fail_campaign(fmt::format("a worker stopped: {}", e.what()));
+    }
+  }
+
+  // run_trial reports engine and harness problems in its result; anything escaping it is still one trial's error,
+  // never the end of the campaign.
+  TrialResult run_one(const TrialRef& ref) {
+    TrialResult trial;
+    try {
+      trial = run_trial(trial_config(config_, ref));
+    } catch (const std::exception& e) {
+      trial.scenario = config_.scenarios[ref.scenario].name;
+      trial.seed = ref.seed;
+      trial.verdict = Verdict::kError;
+      trial.error = fmt::format("harness error: {}", e.what());
+    }
+    return trial;
+  }
+
+  void fail_campaign(const std::string& what) {
+    std::lock_guard lock(error_mutex_);
+    if (result_.harness_error.empty()) result_.harness_error = what;
+    stop_ = true;
+  }
+
+  void show(bool final) { show_progress(aggregate_.done(), refs_.size(), aggregate_.bad(), start_, final); }
+
+  const CampaignConfig& config_;
+  const TrialList& refs_;
+  const std::atomic<bool>& interrupted_;
+  CampaignResult& result_;
+  Aggregator aggregate_;
+  const Clock::time_point start_ = Clock::now();
+  std::atomic<std::size_t> next_{0};
+  std::atomic<bool> out_of_time_{false};
+  std::atomic<bool> stop_{false};
+  std::mutex error_mutex_;
+};
+
 }  // namespace
 
 CampaignResult run_campaign(const CampaignConfig& config, const std::atomic<bool>& interrupted) {
   CampaignResult result;
   const auto refs = plan_trials(config);
   result.planned = refs.size();
-  Aggregator aggregate(config, result);
   const auto start = Clock::now();
-  std::atomic<std::size_t> next{0};
-  std::atomic<bool> out_of_time{false};
-  std::atomic<bool> stop{false};  // the campaign cannot go on: a worker did not start or the aggregation failed
-  std::mutex error_mutex;
-  auto fail_campaign = [&](const std::string& what) {
-    std::lock_guard lock(error_mutex);
-    if (result.harness_error.empty()) result.harness_error = what;
-    stop = true;
-  };
-  auto worker = [&] {
-    try {
-      for (;;) {
-        if (interrupted.load() || out_of_time.load() || stop.load()) return;
-        if (config.exit_first && aggregate.failed() > 0) return;
-        if (config.time_budget_s &&
-            std::chrono::duration<double>(Clock::now() - start).count() > *config.time_budget_s) {
-          out_of_time = true;
-          return;
-        }
-        const auto i = next.fetch_add(1);
-        if (i >= refs.size()) return;
-        // run_trial reports engine and harness problems in its result; anything escaping it is still one trial's
-        // error, never the end of the campaign.
-        TrialResult trial;
-        try {
-          trial = run_trial(trial_config(config, refs[i]));
-        } catch (const std::exception& e) {
-          trial.scenario = config.scenarios[refs[i].scenario].name;
-          trial.seed = refs[i].seed;
-          trial.verdict = Verdict::kError;
-          trial.error = fmt::format("harness error: {}", e.what());
-        }
-        if (supervisor::stopping()) {  // its engines were killed by a second stop signal: not a result
-          std::error_code ec;
-          fs::remove_all(trial.artifacts, ec);
-          return;
-        }
-        aggregate.add(refs[i], std::move(trial));
-      }
-    } catch (const std::exception& e) {  // out of memory while aggregating: stop, and keep what was counted
-      fail_campaign(fmt::format("a worker stopped: {}", e.what()));
-    }
-  };
-  // A thread that cannot start (no memory for its stack, RLIMIT_NPROC) stops the campaign cleanly: the threads already
-  // running are joined, never left joinable (that would be std::terminate), and the report says why it is partial.
-  std::vector<std::thread> threads;
-  const std::uint32_t jobs = std::max(1u, config.jobs);
-  for (std::uint32_t j = 0; j < jobs && !stop.load(); ++j) {
-    try {
-      threads.emplace_back([&worker, j, jobs] {
-        placement::enter_worker(j, jobs);  // its engines run on its CPU (placement.h)
-        worker();
-      });
-    } catch (const std::exception& e) {
-      fail_campaign(fmt::format("could not start worker thread {} of {}: {} (lower --jobs or raise the limits)", j + 1,
-                                jobs, e.what()));
-    }
-  }
-  if (config.progress) {
-    while (aggregate.done() < refs.size() && !interrupted.load() && !out_of_time.load() && !stop.load() &&
-           !(config.exit_first && aggregate.failed() > 0)) {
-      show_progress(aggregate.done(), refs.size(), aggregate.bad(), start, false);
-      std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    }
-  }
-  for (auto& t : threads) t.join();
-  if (config.progress) show_progress(aggregate.done(), refs.size(), aggregate.bad(), start, true);
+  Workers workers(config, refs, interrupted, result);
+  workers.run();
   std::sort(result.failures.begin(), result.failures.end(), [](auto& a, auto& b) { return a.first < b.first; });
-
-  if (config.determinism_sample > 0 && !interrupted.load() && !stop.load())
+  if (config.determinism_sample > 0 && !interrupted.load() && !workers.cannot_go_on())
     check_determinism(config, refs, interrupted, result);
-  mark_incomplete(config, refs.size(), interrupted.load(), out_of_time.load(), result);
+  mark_incomplete(config, refs.size(), interrupted.load(), workers.out_of_time(), result);
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return result;
 }

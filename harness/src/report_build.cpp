@@ -21,19 +21,18 @@ namespace faultline::harness {
 
 namespace {
 
-nlohmann::ordered_json ci_info() {
+std::optional<reports::CiInfo> ci_info() {
   auto env = [](const char* name) -> std::string {
     const char* v = std::getenv(name);
     return v ? v : "";
   };
-  if (!env("GITHUB_ACTIONS").empty())
-    return {{"provider", "github-actions"}, {"run_id", env("GITHUB_RUN_ID")}, {"job", env("GITHUB_JOB")}};
-  if (!env("GITLAB_CI").empty()) return {{"provider", "gitlab"}, {"run_id", env("CI_PIPELINE_ID")}, {"job", env("CI_JOB_ID")}};
-  if (!env("JENKINS_URL").empty()) return {{"provider", "jenkins"}, {"run_id", env("BUILD_ID")}, {"job", env("JOB_NAME")}};
-  if (!env("JOB_COMPLETION_INDEX").empty())
-    return {{"provider", "kubernetes"}, {"run_id", env("HOSTNAME")}, {"job", env("JOB_COMPLETION_INDEX")}};
-  if (!env("CI").empty()) return {{"provider", "generic"}, {"run_id", ""}, {"job", ""}};
-  return nullptr;
+  using reports::CiInfo;
+  if (!env("GITHUB_ACTIONS").empty()) return CiInfo{"github-actions", env("GITHUB_RUN_ID"), env("GITHUB_JOB")};
+  if (!env("GITLAB_CI").empty()) return CiInfo{"gitlab", env("CI_PIPELINE_ID"), env("CI_JOB_ID")};
+  if (!env("JENKINS_URL").empty()) return CiInfo{"jenkins", env("BUILD_ID"), env("JOB_NAME")};
+  if (!env("JOB_COMPLETION_INDEX").empty()) return CiInfo{"kubernetes", env("HOSTNAME"), env("JOB_COMPLETION_INDEX")};
+  if (!env("CI").empty()) return CiInfo{"generic", "", ""};
+  return std::nullopt;
 }
 
 std::string iso_time(std::chrono::system_clock::time_point t) {
@@ -166,53 +165,72 @@ reports::Failure failure_of(const CampaignConfig& config, std::size_t index, con
   return f;
 }
 
-nlohmann::ordered_json build_report(const CampaignConfig& config, const CampaignResult& result,
-                                    std::chrono::system_clock::time_point started) {
-  nlohmann::ordered_json r;
-  r["format_version"] = reports::kFormatVersion;
-  r["tool"] = {{"name", "faultline"}, {"version", version()}, {"git_revision", git_revision()}};
+namespace {
+
+reports::RunInfo run_info(const CampaignResult& result, std::chrono::system_clock::time_point started) {
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
-  r["run"] = {{"started_at", iso_time(started)}, {"duration_s", result.seconds}, {"host", host},
-              {"ci", ci_info()}, {"incomplete", result.incomplete}, {"incomplete_reason", result.incomplete_reason}};
-  nlohmann::ordered_json scen = nlohmann::ordered_json::array();
-  for (const auto& s : config.scenarios) scen.push_back(s.name);
-  r["configuration"] = {
-      {"engine", {{"name", config.profile.name}, {"command", config.profile.command},
-                  {"profile", config.profile.source.string()}, {"sync", scenarios::to_string(config.profile.sync)},
-                  {"torn_tail", scenarios::to_string(config.profile.torn_tail)},
-                  {"corrupt_exit_code", config.profile.corrupt_exit_code}}},
-      {"scenarios", scen},
-      {"seed", std::to_string(config.seed)},
-      {"trials", config.trials ? nlohmann::ordered_json(*config.trials) : nlohmann::ordered_json(nullptr)},
-      {"seed_range", config.seed_range ? nlohmann::ordered_json({std::to_string(config.seed_range->first),
-                                                                 std::to_string(config.seed_range->second)})
-                                       : nlohmann::ordered_json(nullptr)},
-      {"corpus_entries", config.corpus.size()},
-      {"shard", {{"index", config.shard_index}, {"count", config.shard_count}}},
-      {"jobs", config.jobs},
-      {"timeouts", {{"start_ms", config.profile.start_timeout_ms}, {"request_ms", config.profile.request_timeout_ms}}},
-      {"time_budget_s", config.time_budget_s ? nlohmann::ordered_json(*config.time_budget_s) : nlohmann::ordered_json(nullptr)}};
-  r["status"] = reports::to_string(status_of(result));
-  nlohmann::ordered_json per_scenario = nlohmann::ordered_json::object();
+  reports::RunInfo run;
+  run.started_at = iso_time(started);
+  run.duration_s = result.seconds;
+  run.host = host;
+  run.ci = ci_info();
+  run.incomplete = result.incomplete;
+  run.incomplete_reason = result.incomplete_reason;
+  return run;
+}
+
+reports::Configuration configuration_of(const CampaignConfig& config) {
+  const auto& profile = config.profile;
+  reports::Configuration c;
+  c.engine = {profile.name, profile.command, profile.source.string(), scenarios::to_string(profile.sync),
+              scenarios::to_string(profile.torn_tail), profile.corrupt_exit_code};
+  for (const auto& s : config.scenarios) c.scenarios.push_back(s.name);
+  c.seed = std::to_string(config.seed);
+  c.trials = config.trials;
+  if (config.seed_range)
+    c.seed_range = std::pair(std::to_string(config.seed_range->first), std::to_string(config.seed_range->second));
+  c.corpus_entries = config.corpus.size();
+  c.shard = {config.shard_index, config.shard_count};
+  c.jobs = config.jobs;
+  c.timeouts = {profile.start_timeout_ms, profile.request_timeout_ms};
+  c.time_budget_s = config.time_budget_s;
+  return c;
+}
+
+reports::Summary summary_of(const CampaignResult& result) {
+  reports::Summary s{result.planned, result.total, result.passed, result.failed, result.voided, result.errors,
+                     {}, {}, nlohmann::ordered_json::object()};
   for (const auto& [name, counts] : result.per_scenario) {
-    nlohmann::ordered_json c{{"pass", 0}, {"fail", 0}, {"void", 0}, {"error", 0}};
-    for (const auto& [verdict, n] : counts) c[verdict] = n;
-    per_scenario[name] = c;
+    auto& c = reports::entry(s.per_scenario, name);
+    for (const auto& [verdict, n] : counts) {
+      if (verdict == "pass") c.pass = n;
+      if (verdict == "fail") c.fail = n;
+      if (verdict == "void") c.void_ = n;
+      if (verdict == "error") c.error = n;
+    }
   }
-  nlohmann::ordered_json per_violation = nlohmann::ordered_json::object();
-  for (const auto& [name, n] : result.per_violation) per_violation[name] = n;
-  r["summary"] = {{"planned", result.planned}, {"total", result.total}, {"passed", result.passed},
-                  {"failed", result.failed}, {"void", result.voided}, {"errors", result.errors},
-                  {"per_scenario", per_scenario}, {"per_violation", per_violation}};
-  r["coverage"] = result.coverage;
-  r["untracked_files"] = nlohmann::ordered_json::array();
+  for (const auto& [name, n] : result.per_violation) s.per_violation.emplace_back(name, n);
+  return s;
+}
+
+}  // namespace
+
+reports::Report build_report(const CampaignConfig& config, const CampaignResult& result,
+                             std::chrono::system_clock::time_point started) {
+  reports::Report r;
+  r.format_version = reports::kFormatVersion;
+  r.tool = {"faultline", version(), git_revision()};
+  r.run = run_info(result, started);
+  r.configuration = configuration_of(config);
+  r.status = status_of(result);
+  r.summary = summary_of(result);
+  r.coverage = result.coverage;
+  r.untracked_files.emplace();
   for (const auto& [file, entry] : result.untracked_files)
-    r["untracked_files"].push_back({{"file", file}, {"why", entry.first}, {"trials", entry.second}});
-  r["determinism"] = {{"checked", result.determinism_checked}, {"mismatches", result.determinism_mismatches}};
-  r["failures"] = nlohmann::ordered_json::array();
-  for (const auto& [index, trial] : result.failures)
-    r["failures"].push_back(reports::to_json(failure_of(config, index, trial)));
+    r.untracked_files->push_back({file, entry.first, entry.second});
+  r.determinism = {result.determinism_checked, result.determinism_mismatches, nlohmann::ordered_json::object()};
+  for (const auto& [index, trial] : result.failures) r.failures.push_back(failure_of(config, index, trial));
   reports::add_groups(r);
   return r;
 }

@@ -15,7 +15,7 @@ namespace {
 
 using nlohmann::ordered_json;
 
-std::map<std::string, Group> causes_of(const ordered_json& report) {
+std::map<std::string, Group> causes_of(const Report& report) {
   std::map<std::string, Group> out;
   for (auto& g : groups_of(report))
     if (g.verdict != "void") out.emplace(g.signature, std::move(g));
@@ -36,10 +36,10 @@ std::string md(std::string_view text) {
 
 }  // namespace
 
-ReportDiff diff_reports(const ordered_json& base, const ordered_json& head) {
+ReportDiff diff_reports(const Report& base, const Report& head) {
   ReportDiff d;
-  d.base_status = detail::text_of(base, "status");
-  d.head_status = detail::text_of(head, "status");
+  d.base_status = to_string(base.status);
+  d.head_status = to_string(head.status);
   const auto a = causes_of(base), b = causes_of(head);
   for (const auto& [id, g] : b) {
     const auto it = a.find(id);
@@ -50,6 +50,10 @@ ReportDiff diff_reports(const ordered_json& base, const ordered_json& head) {
     if (!b.count(id)) d.removed.push_back({g, g.count, 0});
   for (auto* list : {&d.added, &d.removed, &d.changed, &d.unchanged}) sort_like_groups(*list);
   return d;
+}
+
+ReportDiff diff_reports(const ordered_json& base, const ordered_json& head) {
+  return diff_reports(report_from_json(base), report_from_json(head));
 }
 
 int diff_exit_code(const ReportDiff& diff) { return diff.anything_new() ? 1 : 0; }

@@ -9,6 +9,7 @@
 
 #include "faultline/reports/ci.h"
 #include "faultline/reports/model.h"
+#include "faultline/reports/report_model.h"
 #include "text.h"
 
 namespace faultline::reports {
@@ -42,61 +43,54 @@ std::string fenced(std::string_view text, const char* lang) {
   return out + fence + "\n";
 }
 
-const char* status_heading(const std::string& status) {
-  return status == "pass" ? "✅ Faultline: PASS" : status == "fail" ? "❌ Faultline: FAIL" : "⚠️ Faultline: ERROR";
+const char* status_heading(Status status) {
+  return status == Status::kPass ? "✅ Faultline: PASS" : status == Status::kFail ? "❌ Faultline: FAIL" : "⚠️ Faultline: ERROR";
 }
 
-std::string overview(const ordered_json& report) {
-  const auto& s = member(report, "summary");
-  const auto& config = member(report, "configuration");
-  const auto& run = member(report, "run");
-  const auto& shard = member(config, "shard");
-  std::string out = fmt::format("## {}\n\n", status_heading(text_of(report, "status")));
-  out += fmt::format("**{} trials**: {} passed, {} failed, {} void, {} errors in {:.1f} s\n\n", count_of(s, "total"),
-                     count_of(s, "passed"), count_of(s, "failed"), count_of(s, "void"), count_of(s, "errors"),
-                     seconds_of(run, "duration_s"));
-  std::string where = fmt::format("engine {} · campaign seed {}", md(text_of(member(config, "engine"), "name")),
-                                  md(text_of(config, "seed")));
-  const auto& merged = member(run, "merged_from");
-  if (merged.is_array() && !merged.empty())
-    where += fmt::format(" · merged from {} shards", merged.size());
-  else if (count_of(shard, "count") > 1)
-    where += fmt::format(" · shard {}/{}", count_of(shard, "index"), count_of(shard, "count"));
+std::string overview(const Report& report) {
+  const auto& s = report.summary;
+  const auto& run = report.run;
+  const auto& shard = report.configuration.shard;
+  std::string out = fmt::format("## {}\n\n", status_heading(report.status));
+  out += fmt::format("**{} trials**: {} passed, {} failed, {} void, {} errors in {:.1f} s\n\n", s.total, s.passed,
+                     s.failed, s.voided, s.errors, run.duration_s);
+  std::string where = fmt::format("engine {} · campaign seed {}", md(report.configuration.engine.name),
+                                  md(report.configuration.seed));
+  if (run.merged_from && !run.merged_from->empty())
+    where += fmt::format(" · merged from {} shards", run.merged_from->size());
+  else if (shard.count > 1)
+    where += fmt::format(" · shard {}/{}", shard.index, shard.count);
   out += where + "\n\n";
-  if (member(run, "incomplete").is_boolean() && member(run, "incomplete").get<bool>())
-    out += fmt::format("> ⚠️ **Incomplete**: {}\n\n", md(text_of(run, "incomplete_reason")));
+  if (run.incomplete) out += fmt::format("> ⚠️ **Incomplete**: {}\n\n", md(run.incomplete_reason));
   return out;
 }
 
-std::string scenario_table(const ordered_json& report) {
-  const auto& per_scenario = member(member(report, "summary"), "per_scenario");
-  if (!per_scenario.is_object() || per_scenario.empty()) return "";
+std::string scenario_table(const Report& report) {
+  const auto& per_scenario = report.summary.per_scenario;
+  if (per_scenario.empty()) return "";
   std::string out = "| scenario | | pass | fail | void | error |\n|---|---|--:|--:|--:|--:|\n";
-  for (const auto& [name, c] : per_scenario.items()) {
-    const bool bad = count_of(c, "fail") + count_of(c, "error") > 0;
-    out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", md(name), bad ? "❌" : "✅", count_of(c, "pass"),
-                       count_of(c, "fail"), count_of(c, "void"), count_of(c, "error"));
+  for (const auto& [name, c] : per_scenario) {
+    const bool bad = c.fail + c.error > 0;
+    out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", md(name), bad ? "❌" : "✅", c.pass, c.fail, c.void_, c.error);
   }
   return out + "\n";
 }
 
-std::string violation_table(const ordered_json& report) {
-  const auto& per_violation = member(member(report, "summary"), "per_violation");
-  if (!per_violation.is_object() || per_violation.empty()) return "";
+std::string violation_table(const Report& report) {
+  const auto& per_violation = report.summary.per_violation;
+  if (per_violation.empty()) return "";
   std::string out = "### Violations\n\n| violation | trials |\n|---|--:|\n";
-  for (const auto& [name, n] : per_violation.items())
-    out += fmt::format("| {} | {} |\n", md(name), n.is_number() ? n.dump() : md(n.dump()));
+  for (const auto& [name, n] : per_violation) out += fmt::format("| {} | {} |\n", md(name), n);
   return out + "\nWhat each name means: docs/violations.md\n\n";
 }
 
-std::string determinism_block(const ordered_json& report) {
-  const auto& mismatches = member(member(report, "determinism"), "mismatches");
-  if (!mismatches.is_array() || mismatches.empty()) return "";
+std::string determinism_block(const Report& report) {
+  const auto& mismatches = report.determinism.mismatches;
+  if (mismatches.empty()) return "";
   std::string out = fmt::format("### ⚠️ {} trials are not deterministic\n\n", mismatches.size());
   for (const auto& m : mismatches)
-    out += fmt::format("- {} seed {}: trace {} ({}) then {} ({})\n", md(text_of(m, "scenario")), md(text_of(m, "seed")),
-                       md(text_of(m, "first")), md(text_of(m, "first_verdict")), md(text_of(m, "second")),
-                       md(text_of(m, "second_verdict")));
+    out += fmt::format("- {} seed {}: trace {} ({}) then {} ({})\n", md(m.scenario), md(m.seed), md(m.first),
+                       md(m.first_verdict), md(m.second), md(m.second_verdict));
   return out + "\n";
 }
 
@@ -127,9 +121,9 @@ struct Cause {
   std::optional<Failure> smallest;
 };
 
-std::vector<Cause> shown_causes(const ordered_json& report) {
+std::vector<Cause> shown_causes(const Report& report) {
   std::vector<Cause> out;
-  const auto failures = failures_of(report);
+  const auto failures = signed_failures(report);
   for (auto& g : groups_of(report)) {
     if (g.verdict == "void") continue;
     const Failure* smallest = failure_at(failures, g.smallest.index);
@@ -201,7 +195,7 @@ std::string command_data(std::string_view text) { return command_escape(text, fa
 
 }  // namespace
 
-std::string render_github_summary(const ordered_json& report) {
+std::string render_github_summary(const Report& report) {
   const std::size_t budget = kGithubSummaryMaxBytes - kTailReserveBytes;
   const auto causes = shown_causes(report);
   std::string out;
@@ -224,13 +218,12 @@ std::string render_github_summary(const ordered_json& report) {
   if (shown < causes.size())
     out += fmt::format("_… and {} more causes: see the JSON report (each group has its repro command)._\n",
                        causes.size() - shown);
-  const auto voided = count_of(member(report, "summary"), "void");
-  if (voided > 0)
+  if (const auto voided = report.summary.voided; voided > 0)
     out += fmt::format("\n_{} void trials: their fault never fired, so they prove nothing either way._\n", voided);
   return out;
 }
 
-std::vector<std::string> github_annotations(const ordered_json& report) {
+std::vector<std::string> github_annotations(const Report& report) {
   std::vector<std::string> out;
   for (const auto& c : shown_causes(report)) {
     if (out.size() == kGithubMaxAnnotations) break;
@@ -243,20 +236,25 @@ std::vector<std::string> github_annotations(const ordered_json& report) {
                                             g.smallest.scenario, g.smallest.seed, g.repro.command);
     out.push_back(fmt::format("::error title={}::{}", command_property(title), command_data(message)));
   }
-  const auto& mismatches = member(member(report, "determinism"), "mismatches");
-  if (mismatches.is_array() && !mismatches.empty() && out.size() < kGithubMaxAnnotations)
+  const auto& mismatches = report.determinism.mismatches;
+  if (!mismatches.empty() && out.size() < kGithubMaxAnnotations)
     out.push_back(fmt::format("::error title={}::{}", command_property("faultline: non-deterministic trials"),
                               command_data(fmt::format("{} trials gave different trace hashes when rerun (first: {} seed {}); "
                                                "see the job summary", mismatches.size(),
-                                               text_of(mismatches[0], "scenario"), text_of(mismatches[0], "seed")))));
-  const auto& run = member(report, "run");
-  if (member(run, "incomplete").is_boolean() && member(run, "incomplete").get<bool>())
+                                               mismatches[0].scenario, mismatches[0].seed))));
+  if (report.run.incomplete)
     out.push_back(fmt::format("::warning title={}::{}", command_property("faultline: incomplete campaign"),
-                              command_data(text_of(run, "incomplete_reason"))));
-  if (const auto voided = count_of(member(report, "summary"), "void"); voided > 0)
+                              command_data(report.run.incomplete_reason)));
+  if (const auto voided = report.summary.voided; voided > 0)
     out.push_back(fmt::format("::warning title={}::{}", command_property("faultline: void trials"),
                               command_data(fmt::format("{} trials were void: their fault never fired", voided))));
   return out;
+}
+
+std::string render_github_summary(const ordered_json& report) { return render_github_summary(report_from_json(report)); }
+
+std::vector<std::string> github_annotations(const ordered_json& report) {
+  return github_annotations(report_from_json(report));
 }
 
 }  // namespace faultline::reports

@@ -30,22 +30,17 @@ std::string scenario_counts(const Group& g) {
   return out;
 }
 
-std::string header(const ordered_json& report) {
-  const auto& s = member(report, "summary");
-  const auto& config = member(report, "configuration");
-  const auto& run = member(report, "run");
-  const auto& tool = member(report, "tool");
-  const std::string status = text_of(report, "status");
+std::string header(const Report& report) {
+  const auto& s = report.summary;
+  const auto& run = report.run;
+  const std::string status = to_string(report.status);
   std::string out = fmt::format("<header class=\"{}\"><h1>Faultline: {}</h1>", esc(status), status_word(status));
-  out += fmt::format("<p><b>{} trials</b>: {} passed, {} failed, {} void, {} errors in {:.1f} s</p>",
-                     count_of(s, "total"), count_of(s, "passed"), count_of(s, "failed"), count_of(s, "void"),
-                     count_of(s, "errors"), seconds_of(run, "duration_s"));
+  out += fmt::format("<p><b>{} trials</b>: {} passed, {} failed, {} void, {} errors in {:.1f} s</p>", s.total, s.passed,
+                     s.failed, s.voided, s.errors, run.duration_s);
   out += fmt::format("<p>engine <code>{}</code> · campaign seed <code>{}</code> · started {} on {} · faultline {} ({})"
-                     "</p>", esc(text_of(member(config, "engine"), "name")), esc(text_of(config, "seed")),
-                     esc(text_of(run, "started_at")), esc(text_of(run, "host")), esc(text_of(tool, "version")),
-                     esc(text_of(tool, "git_revision")));
-  if (member(run, "incomplete").is_boolean() && member(run, "incomplete").get<bool>())
-    out += fmt::format("<p><b>Incomplete</b>: {}</p>", esc(text_of(run, "incomplete_reason")));
+                     "</p>", esc(report.configuration.engine.name), esc(report.configuration.seed),
+                     esc(run.started_at), esc(run.host), esc(report.tool.version), esc(report.tool.git_revision));
+  if (run.incomplete) out += fmt::format("<p><b>Incomplete</b>: {}</p>", esc(run.incomplete_reason));
   return out + "</header>\n<nav><a href=\"#causes\">Causes</a><a href=\"#scenarios\">Scenarios</a>"
                "<a href=\"#coverage\">Coverage</a><a href=\"#trials\">Trials</a></nav>\n";
 }
@@ -85,38 +80,39 @@ std::string verdict_bar(std::size_t pass, std::size_t fail, std::size_t void_, s
   return out + "</svg>";
 }
 
-std::string scenario_table(const ordered_json& report) {
+std::string scenario_table(const Report& report) {
   std::string out = "<section id=\"scenarios\"><h2>Scenarios</h2>\n<table><tr><th>scenario</th><th></th><th>pass</th>"
                     "<th>fail</th><th>void</th><th>error</th><th>verdicts</th></tr>\n";
-  const auto& per = member(member(report, "summary"), "per_scenario");
+  const auto& per = report.summary.per_scenario;
   std::size_t rows = 0;
-  if (per.is_object()) {
-    for (const auto& [name, c] : per.items()) {
-      if (rows++ == kHtmlTableRows) {
-        out += fmt::format("<tr><td colspan=\"7\" class=\"note\">… and {} more scenarios in the JSON report</td></tr>\n",
-                           per.size() - kHtmlTableRows);
-        break;
-      }
-      const auto pass = count_of(c, "pass"), fail = count_of(c, "fail"), void_ = count_of(c, "void"),
-                 error = count_of(c, "error");
-      const bool bad = fail + error > 0;
-      out += fmt::format("<tr><td>{}</td><td class=\"{}\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
-                         "<td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>\n",
-                         esc(name), bad ? "v-fail" : "v-pass", bad ? "✗" : "✓", pass, fail, void_, error,
-                         verdict_bar(pass, fail, void_, error));
+  for (const auto& [name, c] : per) {
+    if (rows++ == kHtmlTableRows) {
+      out += fmt::format("<tr><td colspan=\"7\" class=\"note\">… and {} more scenarios in the JSON report</td></tr>\n",
+                         per.size() - kHtmlTableRows);
+      break;
     }
+    const bool bad = c.fail + c.error > 0;
+    out += fmt::format("<tr><td>{}</td><td class=\"{}\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
+                       "<td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>\n",
+                       esc(name), bad ? "v-fail" : "v-pass", bad ? "✗" : "✓", c.pass, c.fail, c.void_, c.error,
+                       verdict_bar(c.pass, c.fail, c.void_, c.error));
   }
   return out + "</table></section>\n";
 }
 
 // Bars of counts by key, one SVG: how the faults of one kind spread over fields or over the workload.
-std::string count_bars(const ordered_json& counts, const std::vector<std::string>& keys, const char* label) {
-  std::size_t max = 1;
-  for (const auto& k : keys) max = std::max(max, count_of(counts, k.c_str()));
+std::uint64_t count_in(const Counts& counts, const std::string& key) {
+  const auto* n = find_entry(counts, key);
+  return n ? *n : 0;
+}
+
+std::string count_bars(const Counts& counts, const std::vector<std::string>& keys, const char* label) {
+  std::uint64_t max = 1;
+  for (const auto& k : keys) max = std::max(max, count_in(counts, k));
   const std::size_t bar_w = 46, h = 80, width = keys.size() * (bar_w + 6) + 10;
   std::string out = fmt::format("<svg width=\"{}\" height=\"{}\" role=\"img\" aria-label=\"{}\">", width, h + 34, label);
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    const auto n = count_of(counts, keys[i].c_str());
+    const auto n = count_in(counts, keys[i]);
     const double bh = static_cast<double>(h) * static_cast<double>(n) / static_cast<double>(max);
     const auto x = 5 + i * (bar_w + 6);
     out += fmt::format("<rect x=\"{}\" y=\"{:.1f}\" width=\"{}\" height=\"{:.1f}\" fill=\"#5c6bc0\"><title>{}: {}"
@@ -129,26 +125,24 @@ std::string count_bars(const ordered_json& counts, const std::vector<std::string
   return out + "</svg>";
 }
 
-std::string coverage_section(const ordered_json& report) {
+std::string coverage_section(const Report& report) {
   std::string out = "<section id=\"coverage\"><h2>Coverage</h2>\n<p class=\"meta\">Per fault kind: which record field "
                     "the faults were aimed at, and which eighth of the workload's operations was in flight when they "
                     "landed (in an append-only log, where in the file).</p>\n<div class=\"cov\">\n";
-  const auto& cov = member(report, "coverage");
-  if (!cov.is_object() || cov.empty()) return out + "<p>No fault was placed.</p></div></section>\n";
+  const auto& cov = report.coverage;
+  if (cov.empty()) return out + "<p>No fault was placed.</p></div></section>\n";
   std::size_t kinds = 0;
-  for (const auto& [kind, c] : cov.items()) {
+  for (const auto& [kind, c] : cov) {
     if (kinds++ == 40) break;
     std::vector<std::string> fields;
-    if (member(c, "fields").is_object())
-      for (const auto& [f, n] : c["fields"].items()) fields.push_back(f);
+    for (const auto& [f, n] : c.fields) fields.push_back(f);
     if (fields.size() > 12) fields.resize(12);
     std::vector<std::string> eighths;
     for (int i = 0; i < 8; ++i) eighths.push_back(fmt::format("{}/8", i));
     out += fmt::format("<figure><figcaption>{} — {} trials, {} fired</figcaption><div class=\"bars\"><div>"
                        "<small>field aimed at</small><br>{}</div><div><small>position in the workload</small><br>{}"
-                       "</div></div></figure>\n", esc(kind), count_of(c, "trials"), count_of(c, "fired"),
-                       count_bars(member(c, "fields"), fields, "fields"),
-                       count_bars(member(c, "record_position"), eighths, "position in the workload"));
+                       "</div></div></figure>\n", esc(kind), c.trials, c.fired, count_bars(c.fields, fields, "fields"),
+                       count_bars(c.record_position, eighths, "position in the workload"));
   }
   return out + "</div></section>\n";
 }
@@ -169,14 +163,14 @@ std::string group_block(const Group& g) {
 
 }  // namespace
 
-std::string render_html(const ordered_json& report) {
-  const auto failures = failures_of(report);
+std::string render_html(const Report& report) {
+  const auto failures = signed_failures(report);
   const auto groups = groups_of(report);
-  const std::string status = text_of(report, "status");
+  const std::string status = to_string(report.status);
   std::string out = fmt::format("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
                                 "content=\"width=device-width, initial-scale=1\"><title>Faultline {} — {}</title>"
                                 "<style>{}</style></head>\n<body>\n",
-                                status_word(status), esc(text_of(member(member(report, "configuration"), "engine"), "name")),
+                                status_word(status), esc(report.configuration.engine.name),
                                 kStyle);
   out += header(report) + "<main>\n" + cause_table(groups);
   for (const auto& g : groups) out += group_block(g);
@@ -229,8 +223,10 @@ std::string render_html(const ordered_json& report) {
     out += fmt::format("<p class=\"note\">{} of {} failing or erroring trials are shown in detail (the smallest of each "
                        "cause first); every one is in the JSON report with its repro command.</p>\n", shown, not_voided);
   out += "</section>\n</main>\n<footer class=\"meta\" style=\"padding:0 28px 20px\">Written by faultline from a report "
-         "of format " + esc(text_of(report, "format_version")) + " (docs/report.md).</footer>\n</body></html>\n";
+         "of format " + esc(report.format_version) + " (docs/report.md).</footer>\n</body></html>\n";
   return out;
 }
+
+std::string render_html(const ordered_json& report) { return render_html(report_from_json(report)); }
 
 }  // namespace faultline::reports

@@ -11,6 +11,7 @@
 
 #include "faultline/reports/ci.h"
 #include "faultline/reports/model.h"
+#include "faultline/reports/report_model.h"
 #include "text.h"
 
 namespace faultline::reports {
@@ -138,43 +139,39 @@ Case group_case(const Group& g, const std::vector<Failure>& failures) {
 
 // A scenario none of whose trials failed or erred: passed, or skipped when all were void or none ran. A scenario
 // with failures has no case of its own: its trials are counted in the cases of their causes.
-std::optional<Case> scenario_case(const std::string& name, const ordered_json& counts) {
+std::optional<Case> scenario_case(const std::string& name, const VerdictCounts& counts) {
   Case c;
   c.name = name;
-  const auto pass = count_of(counts, "pass"), fail = count_of(counts, "fail"), void_ = count_of(counts, "void"),
-             error = count_of(counts, "error");
-  const auto total = pass + fail + void_ + error;
-  if (fail > 0 || error > 0) return std::nullopt;
+  const auto total = counts.pass + counts.fail + counts.void_ + counts.error;
+  if (counts.fail > 0 || counts.error > 0) return std::nullopt;
   if (total == 0) {
     c.outcome = "skipped";
     c.message = "no trial of this scenario ran (sharding, time budget or interruption)";
-  } else if (pass == 0) {
+  } else if (counts.pass == 0) {
     c.outcome = "skipped";
-    c.message = fmt::format("all {} trials were void: the fault never fired", void_);
+    c.message = fmt::format("all {} trials were void: the fault never fired", counts.void_);
   } else {
-    c.system_out = fmt::format("{} trials: {} passed, {} void\n", total, pass, void_);
+    c.system_out = fmt::format("{} trials: {} passed, {} void\n", total, counts.pass, counts.void_);
   }
   return c;
 }
 
-Case determinism_case(const ordered_json& determinism) {
+Case determinism_case(const Determinism& determinism) {
   Case c;
   c.name = "determinism";
-  const auto& mismatches = member(determinism, "mismatches");
-  if (mismatches.is_array() && !mismatches.empty()) {
+  if (!determinism.mismatches.empty()) {
     c.outcome = "error";
     c.type = "nondeterministic-trial";
-    c.message = fmt::format("{} of {} rerun trials gave a different trace hash", mismatches.size(),
-                            count_of(determinism, "checked"));
-    for (const auto& m : mismatches)
-      c.details += fmt::format("{} seed {}: {} ({}) then {} ({})\n", text_of(m, "scenario"), text_of(m, "seed"),
-                               text_of(m, "first"), text_of(m, "first_verdict"), text_of(m, "second"),
-                               text_of(m, "second_verdict"));
+    c.message = fmt::format("{} of {} rerun trials gave a different trace hash", determinism.mismatches.size(),
+                            determinism.checked);
+    for (const auto& m : determinism.mismatches)
+      c.details += fmt::format("{} seed {}: {} ({}) then {} ({})\n", m.scenario, m.seed, m.first, m.first_verdict,
+                               m.second, m.second_verdict);
   }
   return c;
 }
 
-std::vector<Case> all_cases(const ordered_json& report) {
+std::vector<Case> all_cases(const Report& report) {
   std::vector<Case> cases;
   std::set<std::string> names;
   auto add = [&](Case c) {
@@ -183,24 +180,20 @@ std::vector<Case> all_cases(const ordered_json& report) {
     names.insert(c.name);
     cases.push_back(std::move(c));
   };
-  const auto failures = failures_of(report);
+  const auto failures = signed_failures(report);
   for (const auto& g : groups_of(report)) add(group_case(g, failures));  // with run --shrink's bundles
-  const auto& per_scenario = member(member(report, "summary"), "per_scenario");
-  std::vector<std::string> scenarios;
-  const auto& configured = member(member(report, "configuration"), "scenarios");
-  if (configured.is_array())
-    for (const auto& s : configured) scenarios.push_back(s.is_string() ? s.get<std::string>() : s.dump());
-  if (per_scenario.is_object())
-    for (const auto& [name, counts] : per_scenario.items())
-      if (std::find(scenarios.begin(), scenarios.end(), name) == scenarios.end()) scenarios.push_back(name);
+  const auto& per_scenario = report.summary.per_scenario;
+  std::vector<std::string> scenarios = report.configuration.scenarios;
+  for (const auto& [name, counts] : per_scenario)
+    if (std::find(scenarios.begin(), scenarios.end(), name) == scenarios.end()) scenarios.push_back(name);
   std::set<std::string> seen;
   for (const auto& s : scenarios) {
     if (!seen.insert(s).second) continue;
-    if (auto c = scenario_case(s, member(per_scenario, s.c_str()))) add(std::move(*c));
+    const auto* counts = find_entry(per_scenario, s);
+    if (auto c = scenario_case(s, counts ? *counts : VerdictCounts{})) add(std::move(*c));
   }
-  const auto& determinism = member(report, "determinism");
-  if (count_of(determinism, "checked") > 0 || !member(determinism, "mismatches").empty())
-    add(determinism_case(determinism));
+  if (report.determinism.checked > 0 || !report.determinism.mismatches.empty())
+    add(determinism_case(report.determinism));
   return cases;
 }
 
@@ -225,7 +218,7 @@ std::string property(const char* name, const std::string& value) {
 
 }  // namespace
 
-std::string render_junit(const ordered_json& report) {
+std::string render_junit(const Report& report) {
   const auto cases = all_cases(report);
   std::size_t failures = 0, errors = 0, skipped = 0;
   for (const auto& c : cases) {
@@ -233,12 +226,11 @@ std::string render_junit(const ordered_json& report) {
     errors += c.outcome == "error";
     skipped += c.outcome == "skipped";
   }
-  const auto& config = member(report, "configuration");
-  const auto& run = member(report, "run");
-  const std::string engine = text_of(member(config, "engine"), "name");
-  const std::string suite = "faultline." + (engine.empty() ? std::string("engine") : engine);
-  const std::string time = fmt::format("{:.3f}", seconds_of(run, "duration_s"));
-  std::string timestamp = text_of(run, "started_at");
+  const auto& config = report.configuration;
+  const auto& run = report.run;
+  const std::string suite = "faultline." + (config.engine.name.empty() ? std::string("engine") : config.engine.name);
+  const std::string time = fmt::format("{:.3f}", run.duration_s);
+  std::string timestamp = run.started_at;
   if (!timestamp.empty() && timestamp.back() == 'Z') timestamp.pop_back();  // Ant's format: UTC without a zone
 
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
@@ -247,24 +239,23 @@ std::string render_junit(const ordered_json& report) {
   out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\"",
                      attr(suite), cases.size(), failures, errors, skipped, time);
   if (!timestamp.empty()) out += fmt::format(" timestamp=\"{}\"", attr(timestamp));
-  if (!text_of(run, "host").empty()) out += fmt::format(" hostname=\"{}\"", attr(text_of(run, "host")));
+  if (!run.host.empty()) out += fmt::format(" hostname=\"{}\"", attr(run.host));
   out += ">\n    <properties>\n";
-  out += property("status", text_of(report, "status"));
-  out += property("format_version", text_of(report, "format_version"));
-  out += property("seed", text_of(config, "seed"));
-  out += property("engine", text_of(member(config, "engine"), "command"));
-  const auto& shard = member(config, "shard");
-  out += property("shard", fmt::format("{}/{}", count_of(shard, "index"), std::max<std::size_t>(1, count_of(shard, "count"))));
-  out += property("faultline", fmt::format("{} ({})", text_of(member(report, "tool"), "version"),
-                                           text_of(member(report, "tool"), "git_revision")));
-  const bool incomplete = member(run, "incomplete").is_boolean() && member(run, "incomplete").get<bool>();
-  if (incomplete) out += property("incomplete", text_of(run, "incomplete_reason"));
+  out += property("status", to_string(report.status));
+  out += property("format_version", report.format_version);
+  out += property("seed", config.seed);
+  out += property("engine", config.engine.command);
+  out += property("shard", fmt::format("{}/{}", config.shard.index, std::max<std::size_t>(1, config.shard.count)));
+  out += property("faultline", fmt::format("{} ({})", report.tool.version, report.tool.git_revision));
+  if (run.incomplete) out += property("incomplete", run.incomplete_reason);
   out += "    </properties>\n";
   for (const auto& c : cases) out += render_case(suite, c);
-  if (incomplete)
-    out += fmt::format("    <system-out>campaign incomplete: {}</system-out>\n", body(text_of(run, "incomplete_reason")));
+  if (run.incomplete)
+    out += fmt::format("    <system-out>campaign incomplete: {}</system-out>\n", body(run.incomplete_reason));
   out += "  </testsuite>\n</testsuites>\n";
   return out;
 }
+
+std::string render_junit(const ordered_json& report) { return render_junit(report_from_json(report)); }
 
 }  // namespace faultline::reports

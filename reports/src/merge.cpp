@@ -9,6 +9,7 @@
 
 #include "faultline/reports/merge.h"
 #include "faultline/reports/model.h"
+#include "faultline/reports/report_model.h"
 #include "faultline/reports/report.h"
 #include "text.h"
 
@@ -17,19 +18,27 @@ namespace faultline::reports {
 namespace {
 
 using nlohmann::ordered_json;
-using detail::count_of;
-using detail::member;
-using detail::text_of;
 
-// What shards of one campaign share. Anything else (jobs, time budget, host, timing) may differ.
-constexpr const char* kSharedFields[] = {
-    "/tool/version",           "/tool/git_revision",         "/configuration/engine",
-    "/configuration/scenarios", "/configuration/seed",        "/configuration/trials",
-    "/configuration/seed_range", "/configuration/corpus_entries", "/configuration/timeouts",
-    "/configuration/shard/count"};
+// What shards of one campaign share, read from the typed report and compared as values (so key order does not
+// matter). Anything else (jobs, time budget, host, timing) may differ.
+struct SharedField {
+  const char* pointer;                   // where it is in the document: it must be there
+  ordered_json (*value)(const Report&);  // its value, as JSON for the message that names a difference
+};
+constexpr SharedField kSharedFields[] = {
+    {"/tool/version", [](const Report& r) { return ordered_json(r.tool.version); }},
+    {"/tool/git_revision", [](const Report& r) { return ordered_json(r.tool.git_revision); }},
+    {"/configuration/engine", [](const Report& r) { return to_json(r.configuration.engine); }},
+    {"/configuration/scenarios", [](const Report& r) { return ordered_json(r.configuration.scenarios); }},
+    {"/configuration/seed", [](const Report& r) { return ordered_json(r.configuration.seed); }},
+    {"/configuration/trials", [](const Report& r) { return to_json(r.configuration)["trials"]; }},
+    {"/configuration/seed_range", [](const Report& r) { return to_json(r.configuration)["seed_range"]; }},
+    {"/configuration/corpus_entries", [](const Report& r) { return ordered_json(r.configuration.corpus_entries); }},
+    {"/configuration/timeouts", [](const Report& r) { return to_json(r.configuration)["timeouts"]; }},
+    {"/configuration/shard/count", [](const Report& r) { return ordered_json(r.configuration.shard.count); }}};
 
 struct Input {
-  const ordered_json* doc;
+  Report report;
   std::string source;
   std::size_t shard = 0;
 };
@@ -50,32 +59,37 @@ std::string brief(const ordered_json& v) {
   return detail::shorten(v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), 200);
 }
 
+// A shard's document has what merging needs, as the schema types it; then it is read into the typed report.
+Input read_input(const ordered_json& doc, const std::string& source) {
+  if (!doc.is_object()) throw MergeError(fmt::format("{}: not a report (expected a JSON object)", source));
+  for (const char* field : {"/summary", "/failures", "/run", "/configuration/shard/index"}) at(doc, field, source);
+  for (const auto& field : kSharedFields) at(doc, field.pointer, source);
+  const auto& index = at(doc, "/configuration/shard/index", source);
+  if (!index.is_number_unsigned() && !(index.is_number_integer() && index.get<std::int64_t>() >= 0))
+    throw MergeError(fmt::format("{}: field 'configuration.shard.index' is {}, expected a shard number", source,
+                                 brief(index)));
+  Input in{report_from_json(doc), source};
+  in.shard = in.report.configuration.shard.index;
+  return in;
+}
+
 std::vector<Input> check_inputs(const std::vector<ordered_json>& reports, const std::vector<std::string>& sources) {
   if (reports.empty()) throw MergeError("nothing to merge: give at least one report");
   std::vector<Input> inputs;
-  for (std::size_t i = 0; i < reports.size(); ++i) {
-    Input in{&reports[i], i < sources.size() ? sources[i] : fmt::format("report #{}", i + 1)};
-    if (!reports[i].is_object()) throw MergeError(fmt::format("{}: not a report (expected a JSON object)", in.source));
-    for (const char* field : {"/summary", "/failures", "/run", "/configuration/shard/index"}) at(reports[i], field, in.source);
-    const auto& index = at(reports[i], "/configuration/shard/index", in.source);
-    if (!index.is_number_unsigned() && !(index.is_number_integer() && index.get<std::int64_t>() >= 0))
-      throw MergeError(fmt::format("{}: field 'configuration.shard.index' is {}, expected a shard number",
-                                   in.source, brief(index)));
-    in.shard = index.get<std::size_t>();
-    inputs.push_back(std::move(in));
-  }
+  for (std::size_t i = 0; i < reports.size(); ++i)
+    inputs.push_back(read_input(reports[i], i < sources.size() ? sources[i] : fmt::format("report #{}", i + 1)));
   const Input& first = inputs.front();
   for (const auto& in : inputs) {
-    for (const char* field : kSharedFields) {
-      // Compared as plain JSON, so key order does not matter.
-      const nlohmann::json a = at(*first.doc, field, first.source), b = at(*in.doc, field, in.source);
+    for (const auto& field : kSharedFields) {
+      const auto a = field.value(first.report), b = field.value(in.report);
       if (a != b)
         throw MergeError(fmt::format("{}: field '{}' is {} but {} in {}: only shards of one campaign can be merged "
                                      "(same engine, scenarios, seed, trials or seeds, corpus, timeouts, shard count "
-                                     "and faultline version)", in.source, dotted(field), brief(b), brief(a), first.source));
+                                     "and faultline version)", in.source, dotted(field.pointer), brief(b), brief(a),
+                                     first.source));
     }
   }
-  const auto count = count_of(member(member(*first.doc, "configuration"), "shard"), "count");
+  const auto count = first.report.configuration.shard.count;
   std::map<std::size_t, const Input*> seen;
   for (const auto& in : inputs) {
     if (in.shard >= std::max<std::size_t>(1, count))
@@ -90,72 +104,68 @@ std::vector<Input> check_inputs(const std::vector<ordered_json>& reports, const 
   return inputs;
 }
 
-// Adds `from` into `into`: numbers are summed, objects merged key by key, anything else kept from the first.
-void add_counts(ordered_json& into, const ordered_json& from) {
-  if (into.is_null()) {
-    into = from;
-  } else if (into.is_object() && from.is_object()) {
-    for (const auto& [key, value] : from.items()) add_counts(into[key], value);
-  } else if (into.is_number_integer() && from.is_number_integer() && !into.is_number_float()) {
-    into = into.get<std::uint64_t>() + from.get<std::uint64_t>();
-  } else if (into.is_number() && from.is_number()) {
-    into = into.get<double>() + from.get<double>();
-  }
+void add_counts(Counts& into, const Counts& from) {
+  for (const auto& [key, n] : from) entry(into, key) += n;
 }
 
-// Sums per-name counts into a std::map, so that keys come out sorted as the campaign's own maps write them.
-ordered_json sorted_sum(const std::vector<Input>& inputs, const char* field) {
-  std::map<std::string, ordered_json> sums;
+// The sums of the shards' counts; per-name tables come out sorted, as the campaign's own maps write them.
+Summary merged_summary(const std::vector<Input>& inputs) {
+  Summary s;
+  s.extra = inputs.front().report.summary.extra;
+  std::map<std::string, VerdictCounts> per_scenario;
+  std::map<std::string, std::uint64_t> per_violation;
   for (const auto& in : inputs) {
-    const auto& part = member(member(*in.doc, "summary"), field);
-    if (!part.is_object()) continue;
-    for (const auto& [key, value] : part.items()) add_counts(sums[key], value);
+    const auto& part = in.report.summary;
+    s.planned += part.planned;
+    s.total += part.total;
+    s.passed += part.passed;
+    s.failed += part.failed;
+    s.voided += part.voided;
+    s.errors += part.errors;
+    for (const auto& [name, c] : part.per_scenario) {
+      auto& sum = per_scenario[name];
+      sum = {sum.pass + c.pass, sum.fail + c.fail, sum.void_ + c.void_, sum.error + c.error};
+    }
+    for (const auto& [name, n] : part.per_violation) per_violation[name] += n;
   }
-  ordered_json out = ordered_json::object();
-  for (auto& [key, value] : sums) out[key] = std::move(value);
-  return out;
-}
-
-ordered_json merged_summary(const std::vector<Input>& inputs) {
-  ordered_json s = ordered_json::object();
-  for (const char* key : {"planned", "total", "passed", "failed", "void", "errors"}) {
-    std::size_t sum = 0;
-    for (const auto& in : inputs) sum += count_of(member(*in.doc, "summary"), key);
-    s[key] = sum;
-  }
-  s["per_scenario"] = sorted_sum(inputs, "per_scenario");
-  for (auto& [name, counts] : s["per_scenario"].items())  // the campaign writes all four verdicts, in this order
-    counts = ordered_json{{"pass", counts.value("pass", 0)}, {"fail", counts.value("fail", 0)},
-                          {"void", counts.value("void", 0)}, {"error", counts.value("error", 0)}};
-  s["per_violation"] = sorted_sum(inputs, "per_violation");
+  s.per_scenario.assign(per_scenario.begin(), per_scenario.end());
+  s.per_violation.assign(per_violation.begin(), per_violation.end());
   return s;
 }
 
-std::string status_of(const ordered_json& summary, const ordered_json& determinism) {
-  const auto& mismatches = member(determinism, "mismatches");
-  return to_string(status_from_counts(count_of(summary, "failed"), count_of(summary, "errors"),
-                                      mismatches.is_array() ? mismatches.size() : 0));
+// Coverage summed kind by kind, in the lowest shard's order with kinds and keys only later shards met after it.
+CampaignCoverage merged_coverage(const std::vector<Input>& inputs) {
+  CampaignCoverage out;
+  for (const auto& in : inputs)
+    for (const auto& [kind, c] : in.report.coverage) {
+      auto& sum = entry(out, kind);
+      sum.trials += c.trials;
+      sum.fired += c.fired;
+      add_counts(sum.fields, c.fields);
+      add_counts(sum.record_position, c.record_position);
+      add_counts(sum.files, c.files);
+      add_counts(sum.writes, c.writes);
+      add_counts(sum.regions, c.regions);
+      add_counts(sum.rewrites, c.rewrites);
+    }
+  return out;
 }
 
-ordered_json merged_run(const std::vector<Input>& inputs, std::size_t shard_count) {
-  ordered_json run = member(*inputs.front().doc, "run");
-  std::string started = text_of(run, "started_at");
-  double duration = 0;
+RunInfo merged_run(const std::vector<Input>& inputs, std::size_t shard_count) {
+  RunInfo run = inputs.front().report.run;
   std::vector<std::string> reasons;
-  ordered_json from = ordered_json::array();
+  std::vector<MergedShard> from;
   std::set<std::size_t> present;
+  run.duration_s = 0;
   for (const auto& in : inputs) {
-    const auto& r = member(*in.doc, "run");
-    const auto s = text_of(r, "started_at");
-    if (!s.empty() && (started.empty() || s < started)) started = s;  // RFC 3339 UTC strings sort by time
-    duration = std::max(duration, detail::seconds_of(r, "duration_s"));
-    const bool incomplete = member(r, "incomplete").is_boolean() && member(r, "incomplete").get<bool>();
-    if (incomplete)
-      reasons.push_back(fmt::format("shard {}/{}: {}", in.shard, shard_count, text_of(r, "incomplete_reason")));
+    const auto& r = in.report.run;
+    const auto& s = r.started_at;
+    if (!s.empty() && (run.started_at.empty() || s < run.started_at)) run.started_at = s;  // RFC 3339 UTC sorts by time
+    run.duration_s = std::max(run.duration_s, r.duration_s);
+    if (r.incomplete) reasons.push_back(fmt::format("shard {}/{}: {}", in.shard, shard_count, r.incomplete_reason));
     present.insert(in.shard);
-    from.push_back({{"source", in.source}, {"shard", in.shard}, {"host", text_of(r, "host")},
-                    {"started_at", text_of(r, "started_at")}, {"duration_s", detail::seconds_of(r, "duration_s")},
-                    {"status", text_of(*in.doc, "status")}, {"incomplete", incomplete}});
+    from.push_back({in.source, in.shard, r.host, r.started_at, r.duration_s, to_string(in.report.status),
+                    r.incomplete});
   }
   std::vector<std::string> missing;
   for (std::size_t k = 0; k < shard_count; ++k)
@@ -163,32 +173,24 @@ ordered_json merged_run(const std::vector<Input>& inputs, std::size_t shard_coun
   if (!missing.empty())
     reasons.push_back(fmt::format("shard{} {} of {} missing", missing.size() > 1 ? "s" : "", fmt::join(missing, ", "),
                                   shard_count));
-  run["started_at"] = started;
-  run["duration_s"] = duration;
-  run["incomplete"] = !reasons.empty();
-  run["incomplete_reason"] = fmt::format("{}", fmt::join(reasons, "; "));
-  run["merged_from"] = from;
+  run.incomplete = !reasons.empty();
+  run.incomplete_reason = fmt::format("{}", fmt::join(reasons, "; "));
+  run.merged_from = std::move(from);
   return run;
 }
 
 // Files left out of the model (docs/faults.md, "Files the shim cannot follow"): each shard names those its own trials
 // met, so the merged list is their union, sorted by file, with the trials summed and the reason of the lowest shard.
-ordered_json merged_untracked(const std::vector<Input>& inputs) {
-  std::map<std::string, ordered_json> files;
+std::vector<UntrackedFile> merged_untracked(const std::vector<Input>& inputs) {
+  std::map<std::string, UntrackedFile> files;
   for (const auto& in : inputs) {
-    const auto& list = member(*in.doc, "untracked_files");
-    if (!list.is_array()) continue;
-    for (const auto& entry : list) {
-      if (!entry.is_object()) continue;
-      const auto file = text_of(entry, "file");
-      auto& into = files[file];
-      if (into.is_null())
-        into = ordered_json{{"file", file}, {"why", text_of(entry, "why")}, {"trials", count_of(entry, "trials")}};
-      else
-        into["trials"] = into["trials"].get<std::size_t>() + count_of(entry, "trials");
+    if (!in.report.untracked_files) continue;
+    for (const auto& f : *in.report.untracked_files) {
+      const auto [it, fresh] = files.emplace(f.file, f);
+      if (!fresh) it->second.trials += f.trials;
     }
   }
-  ordered_json out = ordered_json::array();
+  std::vector<UntrackedFile> out;
   for (auto& [file, entry] : files) out.push_back(std::move(entry));
   return out;
 }
@@ -197,38 +199,28 @@ ordered_json merged_untracked(const std::vector<Input>& inputs) {
 
 ordered_json merge_reports(const std::vector<ordered_json>& reports, const std::vector<std::string>& sources) {
   const auto inputs = check_inputs(reports, sources);
-  const auto& first = *inputs.front().doc;
-  const auto shard_count = std::max<std::size_t>(1, count_of(member(member(first, "configuration"), "shard"), "count"));
-
-  ordered_json merged = first;  // fields this version does not know come from the lowest shard
-  merged["format_version"] = kFormatVersion;
-  merged["run"] = merged_run(inputs, shard_count);
-  merged["configuration"]["shard"] = {{"index", 0}, {"count", 1}};
-  merged["summary"] = merged_summary(inputs);
-
-  ordered_json coverage = ordered_json::object();
-  ordered_json determinism{{"checked", 0}, {"mismatches", ordered_json::array()}};
-  std::vector<Failure> failures;
+  const auto shard_count = std::max<std::size_t>(1, inputs.front().report.configuration.shard.count);
+  Report merged = inputs.front().report;  // fields this version does not know come from the lowest shard
+  merged.format_version = kFormatVersion;
+  merged.run = merged_run(inputs, shard_count);
+  merged.configuration.shard = {0, 1};
+  merged.summary = merged_summary(inputs);
+  merged.coverage = merged_coverage(inputs);
+  merged.determinism = {};
+  merged.failures.clear();
   for (const auto& in : inputs) {
-    const auto& cov = member(*in.doc, "coverage");
-    if (cov.is_object()) add_counts(coverage, cov);
-    const auto& det = member(*in.doc, "determinism");
-    determinism["checked"] = determinism["checked"].get<std::size_t>() + count_of(det, "checked");
-    if (member(det, "mismatches").is_array())
-      for (const auto& m : det["mismatches"]) determinism["mismatches"].push_back(m);
-    for (auto& f : failures_of(*in.doc)) failures.push_back(std::move(f));
+    merged.determinism.checked += in.report.determinism.checked;
+    for (const auto& m : in.report.determinism.mismatches) merged.determinism.mismatches.push_back(m);
+    for (auto& f : signed_failures(in.report)) merged.failures.push_back(std::move(f));
   }
-  std::stable_sort(failures.begin(), failures.end(),
+  std::stable_sort(merged.failures.begin(), merged.failures.end(),
                    [](const Failure& a, const Failure& b) { return a.index < b.index; });
-  merged["coverage"] = coverage;
-  merged["determinism"] = determinism;
-  merged["failures"] = ordered_json::array();
-  for (const auto& f : failures) merged["failures"].push_back(to_json(f));
-  if (std::any_of(inputs.begin(), inputs.end(), [](const Input& in) { return in.doc->contains("untracked_files"); }))
-    merged["untracked_files"] = merged_untracked(inputs);
-  merged["status"] = status_of(merged["summary"], determinism);
+  if (std::any_of(inputs.begin(), inputs.end(), [](const Input& in) { return in.report.untracked_files.has_value(); }))
+    merged.untracked_files = merged_untracked(inputs);
+  merged.status = status_from_counts(merged.summary.failed, merged.summary.errors,
+                                     merged.determinism.mismatches.size());
   add_groups(merged);  // from the merged failures: the groups the unsharded campaign would have written
-  return merged;
+  return to_json(merged);
 }
 
 }  // namespace faultline::reports

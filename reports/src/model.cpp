@@ -1,6 +1,7 @@
 // The status rules, failure signatures and groups of the typed report model (model.h); its JSON side is
 // model_json.cpp.
 #include "faultline/reports/model.h"
+#include "faultline/reports/report_model.h"
 
 #include <algorithm>
 #include <set>
@@ -23,6 +24,11 @@ Status status_from_counts(std::size_t failed, std::size_t errors, std::size_t de
   if (failed > 0) return Status::kFail;
   if (errors > 0 || determinism_mismatches > 0 || harness_error) return Status::kError;
   return Status::kPass;
+}
+
+bool status_admits(Status status, std::size_t failed, std::size_t errors, std::size_t determinism_mismatches) {
+  return status == status_from_counts(failed, errors, determinism_mismatches, false) ||
+         status == status_from_counts(failed, errors, determinism_mismatches, true);
 }
 
 const char* to_string(Status status) {
@@ -189,41 +195,39 @@ std::vector<Group> group_failures(const std::vector<Failure>& failures) {
 
 // ---- Whole reports ------------------------------------------------------------------------------------------------
 
-std::vector<Group> groups_of(const ordered_json& report) {
-  auto groups = group_failures(failures_of(report));
-  const auto& written = member(report, "groups");
-  if (written.is_array()) {
+std::vector<Failure> signed_failures(const Report& report) {
+  std::vector<Failure> out = report.failures;
+  for (auto& f : out) f.signature = signature_of(f).id;  // a report's own value is never trusted over its fields
+  return out;
+}
+
+std::vector<Group> groups_of(const Report& report) {
+  auto groups = group_failures(signed_failures(report));
+  if (report.groups) {
     // What only `run --shrink` knows (the bundle and how the shrink went) is kept from the written groups.
-    std::map<std::string, Group> shrunk;
-    for (const auto& g : written) {
-      auto parsed = group_from_json(g);
-      if (parsed.bundle || parsed.shrink) shrunk[parsed.signature] = std::move(parsed);
-    }
+    std::map<std::string, const Group*> shrunk;
+    for (const auto& g : *report.groups)
+      if (g.bundle || g.shrink) shrunk[g.signature] = &g;
     for (auto& g : groups)
       if (const auto it = shrunk.find(g.signature); it != shrunk.end()) {
-        g.bundle = it->second.bundle;
-        g.shrink = it->second.shrink;
+        g.bundle = it->second->bundle;
+        g.shrink = it->second->shrink;
       }
   }
   return groups;
 }
 
+void add_groups(Report& report) {
+  report.groups = groups_of(report);
+  report.failures = signed_failures(report);
+}
+
+std::vector<Group> groups_of(const ordered_json& report) { return groups_of(report_from_json(report)); }
+
 void add_groups(ordered_json& report) {
-  const auto groups = groups_of(report);
-  auto& failures = report["failures"];
-  if (failures.is_array())
-    for (auto& entry : failures) entry["signature"] = signature_of(failure_from_json(entry)).id;
-  ordered_json out = ordered_json::array();
-  for (const auto& g : groups) out.push_back(to_json(g));
-  // The causes come before the trials they group: rebuild the object with `groups` just before `failures`.
-  ordered_json ordered = ordered_json::object();
-  for (auto& [key, value] : report.items()) {
-    if (key == "groups") continue;
-    if (key == "failures") ordered["groups"] = out;
-    ordered[key] = std::move(value);
-  }
-  if (!ordered.contains("groups")) ordered["groups"] = out;
-  report = std::move(ordered);
+  auto typed = report_from_json(report);
+  add_groups(typed);
+  report = to_json(typed);
 }
 
 // ---- Shrink status ------------------------------------------------------------------------------------------------

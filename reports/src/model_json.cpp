@@ -1,6 +1,7 @@
 // The typed report model to and from JSON (model.h). Readers are tolerant in the way report 1.x promises: a field
 // that is missing or of another type reads as empty, and fields this version does not know are ignored.
 #include "faultline/reports/model.h"
+#include "faultline/reports/report_model.h"
 
 #include "text.h"
 
@@ -8,43 +9,16 @@ namespace faultline::reports {
 
 using nlohmann::ordered_json;
 using detail::member;
+using detail::opt_bool;
+using detail::opt_count;
+using detail::opt_text;
+using detail::put;
+using detail::strings;
 using detail::text_of;
 
 // ---- JSON helpers -------------------------------------------------------------------------------------------------
 
 namespace {
-
-std::optional<std::uint64_t> opt_count(const ordered_json& object, const char* key) {
-  const auto& v = member(object, key);
-  if (v.is_number_unsigned()) return v.get<std::uint64_t>();
-  if (v.is_number_integer() && v.get<std::int64_t>() >= 0) return static_cast<std::uint64_t>(v.get<std::int64_t>());
-  return std::nullopt;
-}
-
-std::optional<bool> opt_bool(const ordered_json& object, const char* key) {
-  const auto& v = member(object, key);
-  return v.is_boolean() ? std::optional<bool>(v.get<bool>()) : std::nullopt;
-}
-
-std::optional<std::string> opt_text(const ordered_json& object, const char* key) {
-  const auto& v = member(object, key);
-  return v.is_null() ? std::nullopt : std::optional<std::string>(text_of(object, key));
-}
-
-std::vector<std::string> strings(const ordered_json& array) {
-  std::vector<std::string> out;
-  if (!array.is_array()) return out;
-  for (const auto& s : array) out.push_back(s.is_string() ? s.get<std::string>() : s.dump());
-  return out;
-}
-
-void put(ordered_json& j, const char* key, const std::string& v) {
-  if (!v.empty()) j[key] = v;
-}
-template <typename T>
-void put(ordered_json& j, const char* key, const std::optional<T>& v) {
-  if (v) j[key] = *v;
-}
 
 Repro repro_from_json(const ordered_json& j) { return {strings(member(j, "argv")), text_of(j, "command")}; }
 ordered_json to_json(const Repro& r) { return {{"argv", r.argv}, {"command", r.command}}; }
@@ -364,16 +338,6 @@ Group group_from_json(const ordered_json& j) {
   return g;
 }
 
-std::vector<Failure> failures_of(const ordered_json& report) {
-  std::vector<Failure> out;
-  const auto& failures = member(report, "failures");
-  if (!failures.is_array()) return out;
-  for (const auto& entry : failures) {
-    Failure f = failure_from_json(entry);
-    f.signature = signature_of(f).id;  // always recomputed: a report's own value is never trusted over its fields
-    out.push_back(std::move(f));
-  }
-  return out;
-}
+std::vector<Failure> failures_of(const ordered_json& report) { return signed_failures(report_from_json(report)); }
 
 }  // namespace faultline::reports

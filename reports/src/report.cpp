@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "faultline/reports/model.h"
+#include "faultline/reports/report_model.h"
 #include "text.h"
 
 namespace faultline::reports {
@@ -79,24 +80,17 @@ std::string paint(bool color, const char* code, const std::string& text) {
   return color ? fmt::format("\033[{}m{}\033[0m", code, text) : text;
 }
 
-std::size_t count(const nlohmann::ordered_json& j, const char* key) {
-  return j.contains(key) && j[key].is_number() ? j[key].get<std::size_t>() : 0;
-}
-
 }  // namespace
 
-std::string render_summary(const nlohmann::ordered_json& report, bool color, std::size_t max_groups) {
-  const auto& s = report["summary"];
-  const std::string status = report.value("status", "error");
+std::string render_summary(const Report& report, bool color, std::size_t max_groups) {
+  const auto& s = report.summary;
+  const Status status = report.status;
   std::string out;
-  const char* status_color = status == "pass" ? "32" : status == "fail" ? "31" : "33";
+  const char* status_color = status == Status::kPass ? "32" : status == Status::kFail ? "31" : "33";
   out += fmt::format("faultline: {} — {} trials: {} passed, {} failed, {} void, {} errors ({:.1f} s){}\n",
-                     paint(color, status_color, status == "pass" ? "PASS" : status == "fail" ? "FAIL" : "ERROR"),
-                     count(s, "total"), count(s, "passed"), count(s, "failed"), count(s, "void"), count(s, "errors"),
-                     report["run"].value("duration_s", 0.0),
-                     report["run"].value("incomplete", false)
-                         ? fmt::format(" — INCOMPLETE: {}", report["run"].value("incomplete_reason", ""))
-                         : "");
+                     paint(color, status_color, status == Status::kPass ? "PASS" : status == Status::kFail ? "FAIL" : "ERROR"),
+                     s.total, s.passed, s.failed, s.voided, s.errors, report.run.duration_s,
+                     report.run.incomplete ? fmt::format(" — INCOMPLETE: {}", report.run.incomplete_reason) : "");
   // The causes first: one line per signature with its count, then one reproducer each.
   const auto groups = groups_of(report);
   std::size_t bad_groups = 0, bad_trials = 0;
@@ -125,19 +119,20 @@ std::string render_summary(const nlohmann::ordered_json& report, bool color, std
       if (g.shrink && g.shrink->status != "shrunk") out += fmt::format("        shrink: {}\n", describe_shrink(*g.shrink));
     }
   }
-  if (s.contains("per_scenario")) {
-    for (const auto& [name, counts] : s["per_scenario"].items()) {
-      const auto bad = count(counts, "fail") + count(counts, "error");
-      out += fmt::format("  {:<28} {}  pass {:>5}  fail {:>4}  void {:>4}  error {:>4}\n", name,
-                         bad ? paint(color, "31", "✗") : paint(color, "32", "✓"), count(counts, "pass"),
-                         count(counts, "fail"), count(counts, "void"), count(counts, "error"));
-    }
+  for (const auto& [name, c] : s.per_scenario) {
+    out += fmt::format("  {:<28} {}  pass {:>5}  fail {:>4}  void {:>4}  error {:>4}\n", name,
+                       c.fail + c.error ? paint(color, "31", "✗") : paint(color, "32", "✓"), c.pass, c.fail, c.void_,
+                       c.error);
   }
-  if (s.contains("per_violation") && !s["per_violation"].empty()) {
+  if (!s.per_violation.empty()) {
     out += "violations:\n";
-    for (const auto& [name, n] : s["per_violation"].items()) out += fmt::format("  {:<28} {}\n", name, n.get<std::size_t>());
+    for (const auto& [name, n] : s.per_violation) out += fmt::format("  {:<28} {}\n", name, n);
   }
   return out;
+}
+
+std::string render_summary(const nlohmann::ordered_json& report, bool color, std::size_t max_groups) {
+  return render_summary(report_from_json(report), color, max_groups);
 }
 
 }  // namespace faultline::reports

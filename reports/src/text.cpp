@@ -154,6 +154,30 @@ const nlohmann::ordered_json& member(const nlohmann::ordered_json& object, const
   return it == object.end() ? null_value : *it;
 }
 
+std::optional<std::uint64_t> opt_count(const nlohmann::ordered_json& object, const char* key) {
+  const auto& v = member(object, key);
+  if (v.is_number_unsigned()) return v.get<std::uint64_t>();
+  if (v.is_number_integer() && v.get<std::int64_t>() >= 0) return static_cast<std::uint64_t>(v.get<std::int64_t>());
+  return std::nullopt;
+}
+
+std::optional<bool> opt_bool(const nlohmann::ordered_json& object, const char* key) {
+  const auto& v = member(object, key);
+  return v.is_boolean() ? std::optional<bool>(v.get<bool>()) : std::nullopt;
+}
+
+std::optional<std::string> opt_text(const nlohmann::ordered_json& object, const char* key) {
+  const auto& v = member(object, key);
+  return v.is_null() ? std::nullopt : std::optional<std::string>(text_of(object, key));
+}
+
+std::vector<std::string> strings(const nlohmann::ordered_json& array) {
+  std::vector<std::string> out;
+  if (!array.is_array()) return out;
+  for (const auto& s : array) out.push_back(s.is_string() ? s.get<std::string>() : s.dump());
+  return out;
+}
+
 std::string text_of(const nlohmann::ordered_json& object, const char* key) {
   const auto& v = member(object, key);
   if (v.is_string()) return v.get<std::string>();

@@ -3,8 +3,11 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -38,6 +41,20 @@ std::string text_of(const nlohmann::ordered_json& object, const char* key);
 std::size_t count_of(const nlohmann::ordered_json& object, const char* key);
 double seconds_of(const nlohmann::ordered_json& object, const char* key);
 const nlohmann::ordered_json& member(const nlohmann::ordered_json& object, const char* key);  // null if absent
+// Optional fields: absent (or of another type) reads as nullopt. opt_text reads any non-null value as text_of does.
+std::optional<std::uint64_t> opt_count(const nlohmann::ordered_json& object, const char* key);
+std::optional<bool> opt_bool(const nlohmann::ordered_json& object, const char* key);
+std::optional<std::string> opt_text(const nlohmann::ordered_json& object, const char* key);
+// An array of strings; other elements as their JSON text; not an array: empty.
+std::vector<std::string> strings(const nlohmann::ordered_json& array);
+// Writes a field only when it is set: a non-empty string, an engaged optional.
+inline void put(nlohmann::ordered_json& j, const char* key, const std::string& v) {
+  if (!v.empty()) j[key] = v;
+}
+template <typename T>
+void put(nlohmann::ordered_json& j, const char* key, const std::optional<T>& v) {
+  if (v) j[key] = *v;
+}
 
 // One failure entry in words: "lost-acked-write: detail" (first violation), the harness error, or the verdict.
 std::string failure_headline(const Failure& failure);

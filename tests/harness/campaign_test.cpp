@@ -16,6 +16,8 @@
 #include <nlohmann/json.hpp>
 
 #include "faultline/reports/model.h"
+#include "faultline/reports/report.h"
+#include "faultline/reports/report_model.h"
 #include "run_cli.h"
 
 namespace fs = std::filesystem;
@@ -371,6 +373,34 @@ TEST_F(Campaign, EveryFailureEntryOfARealReportRoundTripsThroughTheTypedModel) {
   EXPECT_GT(timelines, 0u) << "no failing trial was kept with its journals";
   for (const char* kind : {"workload event", "recovery event", "engine down damage", "engine down files"})
     EXPECT_TRUE(ledger.count(kind)) << "no ledger entry \"" << kind << "\" in the reports";
+}
+
+// The whole report (run, configuration, summary, coverage, determinism, groups and failures), as `run` writes it,
+// sharded or not, and as `report merge` writes it, reads into the typed model (reports/.../report_model.h) and
+// writes back to the same bytes.
+TEST_F(Campaign, EveryReportRunAndMergeWriteReadsBackIntoTheTypedReportAndWritesTheSameBytes) {
+  using faultline::reports::report_from_json;
+  const auto profile = planted_profile("no-truncate");
+  const auto base = fmt::format("run --profile {} --scenario torn-tail,at-rest-truncate --trials 12 --seed 5 --jobs 2 "
+                                "--check-determinism 2", profile);
+  ASSERT_EQ(faultline(base + " --report whole.json").code, 1);
+  ASSERT_EQ(faultline(base + " --shard 0/2 --report s0.json").code, 1);
+  ASSERT_EQ(faultline(base + " --shard 1/2 --report s1.json").code, 1);
+  const auto merged = sh(fmt::format("cd {} && {} report merge s0.json s1.json -o merged.json", dir_.string(),
+                                     FAULTLINE_BIN));
+  ASSERT_EQ(merged.code, 0) << merged.out;
+  for (const char* name : {"whole.json", "s0.json", "s1.json", "merged.json"}) {
+    std::ifstream in(dir_ / name);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    const auto doc = nlohmann::ordered_json::parse(bytes.str());
+    const auto typed = report_from_json(doc);
+    EXPECT_EQ(faultline::reports::dump(to_json(typed)), bytes.str()) << name << ": written differently than read";
+    EXPECT_TRUE(report_from_json(to_json(typed)) == typed) << name;
+    EXPECT_FALSE(typed.coverage.empty()) << name;
+    EXPECT_TRUE(typed.groups && !typed.groups->empty()) << name;
+    EXPECT_EQ(typed.determinism.checked, std::string(name) == "merged.json" ? 4u : 2u) << name;
+  }
 }
 
 TEST_F(Campaign, BadScenarioFileExitsTwoNamingFileAndField) {

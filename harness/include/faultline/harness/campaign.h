@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "faultline/harness/trial.h"
+#include "faultline/reports/report_model.h"
 
 namespace faultline::harness {
 
@@ -58,11 +59,11 @@ struct CampaignResult {
   std::size_t determinism_checked = 0;  // trials actually rerun twice and compared
   std::map<std::string, std::map<std::string, std::size_t>> per_scenario;  // scenario -> verdict -> count
   std::map<std::string, std::size_t> per_violation;
-  nlohmann::ordered_json coverage = nlohmann::ordered_json::object();
+  reports::CampaignCoverage coverage;  // per fault kind, in the order the campaign first met the kind
   // Files written only around the shim, left out of the model (TrialResult::untracked_files): file -> why, trials.
   std::map<std::string, std::pair<std::string, std::size_t>> untracked_files;
   std::vector<std::pair<std::size_t, TrialResult>> failures;  // failed, void and error trials, by index
-  std::vector<nlohmann::ordered_json> determinism_mismatches;
+  std::vector<reports::DeterminismMismatch> determinism_mismatches;
   double seconds = 0;
 };
 

@@ -1,4 +1,5 @@
-// Builds the JSON result report (docs/report.md) from a campaign's result.
+// Builds the result report (docs/report.md) from a campaign's result, typed (reports/include/faultline/reports/
+// report_model.h); reports::to_json writes it.
 #pragma once
 
 #include <chrono>
@@ -10,8 +11,8 @@
 
 namespace faultline::harness {
 
-nlohmann::ordered_json build_report(const CampaignConfig& config, const CampaignResult& result,
-                                    std::chrono::system_clock::time_point started);
+reports::Report build_report(const CampaignConfig& config, const CampaignResult& result,
+                             std::chrono::system_clock::time_point started);
 // The report's failure entry of a trial, typed (reports/include/faultline/reports/model.h); reports::to_json writes it.
 reports::Failure failure_of(const CampaignConfig& config, std::size_t index, const TrialResult& trial);
 

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "faultline/reports/model.h"
+#include "faultline/reports/report_model.h"
 
 namespace faultline::reports {
 
@@ -22,6 +23,8 @@ struct ReportDiff {
   bool anything_new() const { return !added.empty(); }
 };
 
+ReportDiff diff_reports(const Report& base, const Report& head);
+// The same for report documents, read with report_from_json first.
 ReportDiff diff_reports(const nlohmann::ordered_json& base, const nlohmann::ordered_json& head);
 
 // For a terminal: one line per signature, "+" new, "-" gone, "~" changed in count, with the new ones' repro commands.

@@ -1,5 +1,5 @@
 // The HTML report (`faultline report html REPORT -o FILE`, `faultline run --html FILE`): one self-contained page made
-// from a report document, with inline CSS and inline SVG, no script and no network, so it opens from a CI artifact
+// from a report (report_model.h), with inline CSS and inline SVG, no script and no network, so it opens from a CI artifact
 // anywhere. docs/report.md, "HTML report", says what it shows.
 #pragma once
 
@@ -7,6 +7,8 @@
 #include <string>
 
 #include <nlohmann/json.hpp>
+
+#include "faultline/reports/report_model.h"
 
 namespace faultline::reports {
 
@@ -17,6 +19,7 @@ inline constexpr std::size_t kHtmlMaxBytes = 4 * 1000 * 1000;
 inline constexpr std::size_t kHtmlDetailedTrials = 20;
 inline constexpr std::size_t kHtmlTableRows = 500;
 
-std::string render_html(const nlohmann::ordered_json& report);
+std::string render_html(const Report& report);
+std::string render_html(const nlohmann::ordered_json& report);  // a report document, read with report_from_json
 
 }  // namespace faultline::reports

@@ -29,6 +29,9 @@ enum class Status { kPass, kFail, kError };
 // campaign itself stopped on a harness error (`harness_error`).
 Status status_from_counts(std::size_t failed, std::size_t errors, std::size_t determinism_mismatches,
                           bool harness_error = false);
+// Whether a report's status can follow from its counts by the rule above: the status of those counts, or error when
+// that would be pass (a harness error makes the status error, and the report does not count those).
+bool status_admits(Status status, std::size_t failed, std::size_t errors, std::size_t determinism_mismatches);
 const char* to_string(Status status);
 // "pass", "fail", "error"; anything else is kError (a report that cannot say it passed did not).
 Status parse_status(const std::string& text);
@@ -175,6 +178,7 @@ struct TrialPointer {
   std::size_t index = 0;
   std::string scenario, seed;
   std::optional<std::uint64_t> operations;  // the workload's operations, the measure of "smallest"
+  bool operator==(const TrialPointer&) const = default;
 };
 
 // What `run --shrink` did for a group (docs/report.md, "Signatures and groups").
@@ -183,6 +187,7 @@ struct GroupShrink {
   std::optional<std::uint64_t> operations, original_operations;  // of the bundle's first cycle; with a bundle only
   std::size_t trials = 0;  // trials the shrinker ran
   double seconds = 0;
+  bool operator==(const GroupShrink&) const = default;
 };
 
 // The shrink in words, for every renderer: "shrunk, operations 16 → 3, 42 trials in 12.3 s", "not reproduced (…)".
@@ -199,6 +204,7 @@ struct Group {
   Repro repro;            // replays `smallest`
   std::optional<std::string> bundle;  // a shrunk bundle of `smallest` (run --shrink), when one was written
   std::optional<GroupShrink> shrink;  // run --shrink only
+  bool operator==(const Group&) const = default;
 };
 
 // Groups the failures by signature: fail groups first, then error, then void; within a verdict the largest group

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "faultline/reports/report_model.h"
+
 namespace faultline::reports {
 
 inline constexpr const char* kFormatVersion = "1.3";  // 1.1: failures[].signature, failures[].hexdump_after, groups;
@@ -34,6 +36,8 @@ std::string dump(const nlohmann::ordered_json& doc, int indent = 2);
 // The short human summary printed at the end of every run and by `faultline report show`: the status, then the causes
 // (failure groups by signature, largest first, at most `max_groups`, each with its count, scenarios, smallest trial
 // and one repro command), then the per-scenario table and the violation counts.
+std::string render_summary(const Report& report, bool color, std::size_t max_groups = 10);
+// The same for a report document, read with report_from_json (report_model.h) first.
 std::string render_summary(const nlohmann::ordered_json& report, bool color, std::size_t max_groups = 10);
 
 }  // namespace faultline::reports
