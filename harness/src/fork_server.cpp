@@ -199,6 +199,27 @@ class ForkServer : public std::enable_shared_from_this<ForkServer> {
     // for that, and find the reply already there: one wake-up per start, not two. EngineSession's deadline for READY
     // began before this call, so an engine that hangs is not given the start timeout twice.
     wait_for_output(out_fds[0], Clock::now() + options.fork_server_timeout);
+    const fp::Reply r = await_spawned(fail);
+    const int child = r.pid;
+    const int child_pidfd = received_fd_;
+    received_fd_ = -1;
+    if (child_pidfd < 0) {
+      ::kill(-child, SIGKILL);
+      fail(std::runtime_error(fmt::format("the fork server sent no pidfd for engine pid {}", child)));
+    }
+    auto self = shared_from_this();
+    return std::make_unique<ChildProcess>(
+        child, child_pidfd, in_fds[1], out_fds[0],
+        [self, child](Clock::time_point deadline) { return self->reap(child, deadline); },
+        [self, child] {
+          if (!self->alive()) throw std::runtime_error(self->lost(child, "died"));
+        });
+  }
+
+  // The server's answer to a spawn request (statuses of other children that arrive first are kept for reap);
+  // `fail` closes the harness's ends and throws.
+  template <typename Fail>
+  fp::Reply await_spawned(Fail& fail) {
     fp::Reply r{};
     for (;;) {
       if (const int got = receive(r, Clock::now() + std::chrono::seconds(30)); got <= 0) {
@@ -225,20 +246,7 @@ class ForkServer : public std::enable_shared_from_this<ForkServer> {
       dead_ = true;
       fail(std::runtime_error(fmt::format("unexpected message {} from the fork server", r.kind)));
     }
-    const int child = r.pid;
-    const int child_pidfd = received_fd_;
-    received_fd_ = -1;
-    if (child_pidfd < 0) {
-      ::kill(-child, SIGKILL);
-      fail(std::runtime_error(fmt::format("the fork server sent no pidfd for engine pid {}", child)));
-    }
-    auto self = shared_from_this();
-    return std::make_unique<ChildProcess>(
-        child, child_pidfd, in_fds[1], out_fds[0],
-        [self, child](Clock::time_point deadline) { return self->reap(child, deadline); },
-        [self, child] {
-          if (!self->alive()) throw std::runtime_error(self->lost(child, "died"));
-        });
+    return r;
   }
 
   std::string lost(int child, const char* what) const {
